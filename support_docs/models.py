@@ -1,0 +1,61 @@
+"""Product documentation and support resources: manuals, FAQs and guides under a tenant's portal."""
+
+from django.db import models
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.models import Page
+
+
+class SupportIndexPage(Page):
+    """Lists a brand's support articles; one per portal, usually titled "Support"."""
+
+    intro = RichTextField(blank=True, help_text="Short introduction shown above the list of articles.")
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["home.TenantPortalPage"]
+    subpage_types = ["support_docs.SupportArticlePage"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = SupportArticlePage.objects.live().child_of(self).order_by("title")
+        return context
+
+
+class SupportArticlePage(Page):
+    """A manual, FAQ entry or guide. Tag it with product SKUs so the portal can show it beside a warranty."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        FAQ = "faq", "FAQ"
+        GUIDE = "guide", "Guide"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.GUIDE)
+    summary = models.CharField(max_length=300, blank=True, help_text="One line shown in lists and search results.")
+    product_skus = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated SKUs this article is about; empty for all products."
+    )
+    body = StreamField(
+        [
+            ("paragraph", blocks.RichTextBlock()),
+            ("image", ImageChooserBlock()),
+            ("document", DocumentChooserBlock(help_text="A PDF manual or spec sheet.")),
+            (
+                "question",
+                blocks.StructBlock([("question", blocks.CharBlock()), ("answer", blocks.RichTextBlock())]),
+            ),
+        ],
+        blank=True,
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("kind"),
+        FieldPanel("summary"),
+        FieldPanel("product_skus"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["support_docs.SupportIndexPage"]
+    subpage_types: list[str] = []

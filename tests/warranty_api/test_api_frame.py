@@ -1,0 +1,141 @@
+"""The API frame: the error envelope on every failure path, health, configuration, aliases."""
+
+import pytest
+from django.test import override_settings
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import site_aftersale.urls as root_urls
+
+
+def assert_error(response, status: int, code: str):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return body["error"]
+
+
+@pytest.mark.django_db
+def test_unknown_tenant_is_tenant_not_found_on_every_path(api):
+    for url in ("/api/nobody/products", "/api/nobody/no-such-thing", "/api/p/nobody/warranties", "/nobody/aftersale/api/products"):
+        assert_error(api.get(url), 404, "tenant_not_found")
+        assert_error(api.post(url, {}, format="json"), 404, "tenant_not_found")
+
+
+def test_unknown_path_is_enveloped_404(api, tenant):
+    assert_error(api.get("/api/northpeak/no-such-thing"), 404, "not_found")
+    assert_error(api.get("/api/northpeak/products/extra/segments"), 404, "not_found")
+
+
+def test_wrong_method_is_enveloped_405(api, tenant):
+    assert_error(api.delete("/api/northpeak/products"), 405, "method_not_allowed")
+    assert_error(api.post("/api/health", {}, format="json"), 405, "method_not_allowed")
+
+
+def test_bad_json_is_invalid_json(api, tenant):
+    # A throwaway view that parses a body, so the test does not depend on any one endpoint's rules.
+    class Echo(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+
+        def post(self, request, tenant):
+            return Response({"data": request.data})
+
+    patterns = [path("api/<str:tenant>/echo", Echo.as_view()), *root_urls.urlpatterns]
+    with override_settings(ROOT_URLCONF=type("U", (), {"urlpatterns": patterns})):
+        response = api.generic("POST", "/api/northpeak/echo", '{"serial_number": ', content_type="application/json")
+    assert_error(response, 400, "invalid_json")
+
+
+def test_server_fault_is_internal_error_without_a_trace(tenant):
+    class Boom(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+
+        def get(self, request, tenant):
+            raise RuntimeError("secret stack detail")
+
+    from django.test import Client
+
+    patterns = [path("api/<str:tenant>/boom", Boom.as_view()), *root_urls.urlpatterns]
+    with override_settings(ROOT_URLCONF=type("U", (), {"urlpatterns": patterns})):
+        client = Client(raise_request_exception=False)
+        response = client.get("/api/northpeak/boom")
+    error = assert_error(response, 500, "internal_error")
+    assert "secret" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert error["message"]
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_queue(api):
+    response = api.get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert "task_queue" in body["checks"]
+
+
+def test_health_is_503_when_the_database_is_unreachable():
+    """A real process whose DATABASE_URL points at a port where nothing listens."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/api/health');"
+        "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_aftersale.settings.test",
+           "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none", "REDIS_URL": ""}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["status"] == 503
+    assert result["body"]["status"] == "unavailable"
+    assert result["body"]["checks"]["database"]["status"] == "error"
+
+
+def test_global_config(api, db):
+    data = api.get("/api/config").json()["data"]
+    assert data["api_version"] == "1"
+    assert data["enumerations"]["coverage"] == ["full_replacement", "repair", "limited"]
+    assert "info_requested" in data["enumerations"]["claim_status"]
+    assert data["limits"]["upload_max_bytes"] == 10 * 1024 * 1024
+
+
+def test_tenant_config_is_public_and_tenant_specific(api, tenant, other_tenant):
+    data = api.get("/api/northpeak/config").json()["data"]
+    assert data["name"] == "Northpeak Outdoor"
+    assert data["branding"]["primary_color"] == "#0b5d3b"
+    assert data["registration"]["required_fields"] == ["phone", "address"]
+    assert data["serial_format_hint"] == "SN-AA-000000"
+    assert [i["code"] for i in data["issue_types"]] == ["malfunction", "cosmetic"]
+    assert data["resolutions"] == ["repair", "replacement", "refund"]
+    assert api.get("/api/southwind/config").json()["data"]["name"] == "Southwind Brand"
+
+
+def test_alias_path_serves_the_same_resource(api, tenant):
+    canonical = api.get("/api/northpeak/config").json()
+    alias = api.get("/northpeak/aftersale/api/config").json()
+    assert alias == canonical
+
+
+def test_schema_validates_and_docs_are_self_hosted(api, db):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+    docs = api.get("/api/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    assert "/static/drf_spectacular_sidecar/" in html
+    schema = api.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200

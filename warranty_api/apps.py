@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class WarrantyApiConfig(AppConfig):
+    name = "warranty_api"
+    verbose_name = "Aftersale"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import schema  # noqa: F401  registers the OpenAPI extension

@@ -1,0 +1,47 @@
+"""Bearer JWTs bound to one tenant: a token is only good on the paths of the tenant it was issued for."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from .selectors.accounts import user_role
+
+TENANT_CLAIM = "tenant"
+ROLE_CLAIM = "role"
+
+
+class TokenExpired(exceptions.AuthenticationFailed):
+    override_code = "token_expired"
+
+
+class TenantJWTAuthentication(JWTAuthentication):
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw = self.get_raw_token(header)
+        if raw is None:
+            raise exceptions.AuthenticationFailed("Send the token as `Authorization: Bearer <access>`.")
+        try:
+            token = AccessToken(raw)
+        except TokenError as exc:
+            if "expired" in str(exc).lower():
+                raise TokenExpired("The access token has expired; refresh it or sign in again.") from exc
+            raise exceptions.AuthenticationFailed("The access token is not valid.") from exc
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or token.get(TENANT_CLAIM) != tenant.id:
+            raise exceptions.AuthenticationFailed("This token was issued for another brand.")
+        try:
+            user = self.get_user(token)
+        except (InvalidToken, exceptions.AuthenticationFailed) as exc:
+            raise exceptions.AuthenticationFailed("The account behind this token is not active.") from exc
+        role = user_role(user=user, tenant=tenant)
+        if role is None:
+            raise exceptions.AuthenticationFailed("This account has no access to this brand.")
+        request.role = role
+        return user, token

@@ -1,0 +1,177 @@
+"""One exception family for the whole API, mapped once to the error envelope of API.md."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Raised by services and views; carries the HTTP status, a stable code and a human message."""
+
+    status_code = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict[str, list[dict[str, str]]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status_code = status or self.status_code
+        self.fields = fields
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApiError):
+    status_code = 400
+    code = "validation_error"
+    message = "Some fields are missing or invalid; see `fields`."
+
+    @classmethod
+    def field(cls, name: str, code: str, message: str) -> ValidationFailed:
+        return cls(fields={name: [{"code": code, "message": message}]})
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class TenantNotFound(NotFound):
+    code = "tenant_not_found"
+    message = "There is no brand at this address."
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(ApiError):
+    status_code = 422
+    code = "unprocessable"
+
+
+class PermissionDeniedError(ApiError):
+    status_code = 403
+    code = "permission_denied"
+    message = "Your role does not allow this."
+
+
+class AuthenticationFailedError(ApiError):
+    status_code = 401
+    code = "authentication_failed"
+    message = "Sign in again: the credentials are missing, wrong or no longer valid."
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def _field_errors(detail, prefix: str = "") -> dict[str, list[dict[str, str]]]:
+    """Flatten DRF's nested ErrorDetail structure into {"a.b[0].c": [{"code", "message"}]}."""
+    out: dict[str, list[dict[str, str]]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            for k, v in _field_errors(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(detail, list):
+        if all(isinstance(item, (drf_exceptions.ErrorDetail, str)) for item in detail):
+            for item in detail:
+                out.setdefault(prefix or "non_field_errors", []).append(
+                    {"code": _snake(getattr(item, "code", "invalid")), "message": str(item)}
+                )
+        else:
+            for index, item in enumerate(detail):
+                for k, v in _field_errors(item, f"{prefix}[{index}]").items():
+                    out.setdefault(k, []).extend(v)
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(
+            {"code": _snake(getattr(detail, "code", "invalid")), "message": str(detail)}
+        )
+    return out
+
+
+_DRF_CODE_MAP = {"null": "required", "blank": "required", "does_not_exist": "not_found"}
+
+
+def _snake(code: str | None) -> str:
+    code = (code or "invalid").replace("-", "_")
+    return _DRF_CODE_MAP.get(code, code)
+
+
+def api_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error leaves the API as {"error": {...}}."""
+    if isinstance(exc, ApiError):
+        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+    if isinstance(exc, Http404):
+        return Response(error_body("not_found", "Not found."), status=404)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    if isinstance(exc, drf_exceptions.ParseError):
+        return Response(error_body("invalid_json", "The request body is not valid JSON."), status=400)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return Response(
+            error_body("validation_error", "Some fields are missing or invalid; see `fields`.", _field_errors(exc.detail)),
+            status=400,
+        )
+    if isinstance(exc, drf_exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        response = Response(
+            error_body("rate_limited", f"Too many requests; try again in {wait} seconds."), status=429
+        )
+        response["Retry-After"] = str(max(wait, 1))
+        return response
+    if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
+        code = getattr(exc, "override_code", None) or "authentication_failed"
+        message = str(exc.detail) if isinstance(exc.detail, str) else AuthenticationFailedError.message
+        response = Response(error_body(code, message), status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    if isinstance(exc, drf_exceptions.PermissionDenied):
+        return Response(error_body("permission_denied", PermissionDeniedError.message), status=403)
+    if isinstance(exc, drf_exceptions.NotFound):
+        return Response(error_body("not_found", "Not found."), status=404)
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return Response(
+            error_body("method_not_allowed", f"{context['request'].method} is not allowed on this path."), status=405
+        )
+    if isinstance(exc, drf_exceptions.UnsupportedMediaType):
+        return Response(
+            error_body("unsupported_media_type", "Send the body as application/json (or multipart/form-data for uploads)."),
+            status=415,
+        )
+    if isinstance(exc, drf_exceptions.NotAcceptable):
+        return Response(error_body("not_acceptable", "This API answers application/json only."), status=406)
+    if isinstance(exc, drf_exceptions.APIException):
+        return Response(error_body(_snake(exc.default_code), str(exc.detail)), status=exc.status_code)
+    return None  # a real fault: ApiErrorEnvelopeMiddleware turns it into 500 internal_error

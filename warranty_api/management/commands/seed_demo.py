@@ -1,0 +1,37 @@
+"""`manage.py seed_demo`: the demo brand of `make run`, its staff logins; safe to run again."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from warranty_api.models import User
+from warranty_api.services.tenancy import staff_create, tenant_config_apply
+from warranty_api.services.tenant_config import validate_tenant_config
+
+DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
+DEMO_STAFF = (
+    ("admin@ridgeline.example", "admin", "Kestrel-ridge-42"),
+    ("agent@ridgeline.example", "agent", "Osprey-trail-42"),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo brand (demo/ridgeline.json) and its demo logins. Existing data is kept."
+
+    def handle(self, *args, **options):
+        import json
+
+        spec, errors = validate_tenant_config(json.loads(DEMO_FILE.read_text()))
+        if errors:
+            raise SystemExit("demo/ridgeline.json is invalid:\n" + "\n".join(errors))
+        report = tenant_config_apply(spec)
+        from warranty_api.models import Tenant
+
+        tenant = Tenant.objects.get(slug=spec.slug)
+        for email, role, password in DEMO_STAFF:
+            user = User.objects.filter(tenant__isnull=True, email=email).first()
+            if user is None or not user.has_usable_password():
+                _user, lines = staff_create(tenant=tenant, email=email, role=role, password=password)
+                report.extend(lines)
+        self.stdout.write(f"Demo brand '{tenant.slug}': " + (f"{len(report)} change(s)" if report else "up to date"))

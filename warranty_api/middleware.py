@@ -1,0 +1,98 @@
+"""Request plumbing for /api/: the brief's alias paths, tenant resolution, and the error envelope."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
+
+from .exceptions import error_response
+from .models import RESERVED_SLUGS, Tenant
+
+logger = logging.getLogger("warranty_api")
+
+# /<tenant>/aftersale/api/<rest> is the brief's base URL; it is the same resource as /api/<tenant>/<rest>.
+_ALIAS_RE = re.compile(r"^/(?P<tenant>[^/]+)/aftersale/api(?P<rest>/.*)?$")
+_TENANT_PATH_RE = re.compile(r"^/api/(?:p/)?(?P<tenant>[^/]+)(?:/|$)")
+_GLOBAL_API_PATHS = {"health", "config", "schema", "docs", "redoc"}
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
+class TenantMiddleware:
+    """Resolves the tenant named in the path once per request and sets `request.tenant`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        alias = _ALIAS_RE.match(request.path_info)
+        if alias:
+            rest = alias.group("rest") or ""
+            request.path_info = f"/api/{alias.group('tenant')}{rest}"
+            request.path = request.path_info
+        request.tenant = None
+        match = _TENANT_PATH_RE.match(request.path_info)
+        if match:
+            slug = match.group("tenant")
+            is_public = request.path_info.startswith("/api/p/")
+            if is_public or slug not in _GLOBAL_API_PATHS:
+                tenant = None
+                if slug not in RESERVED_SLUGS or is_public:
+                    tenant = Tenant.objects.filter(slug=slug, is_active=True).first()
+                if tenant is None:
+                    return error_response(404, "tenant_not_found", "There is no brand at this address.")
+                request.tenant = tenant
+        return self.get_response(request)
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Guarantees that every /api/ response is JSON in the envelope, whatever produced it.
+
+    DRF's handler covers errors raised inside views; this covers the rest: unknown paths (Django's 404),
+    an uncaught exception anywhere (500 internal_error, never a stack trace), and Django's own 400/413s.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _is_api(request) or response.status_code < 400:
+            return response
+        # JSON from our own views is already in shape (errors enveloped; health's 503 is its own report).
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        status = response.status_code
+        if status == 404:
+            return error_response(404, "not_found", "There is nothing at this address.")
+        if status == 405:
+            return error_response(405, "method_not_allowed", f"{request.method} is not allowed on this path.")
+        if status == 413:
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        if status >= 500:
+            return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+        return error_response(status, "bad_request", "The request could not be processed.")
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not _is_api(request):
+            return None
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
+class CommonMiddleware(_DjangoCommonMiddleware):
+    """Django's CommonMiddleware, minus the trailing-slash redirect on /api/ (API paths are exact)."""
+
+    def should_redirect_with_slash(self, request):
+        if _is_api(request):
+            return False
+        return super().should_redirect_with_slash(request)

@@ -1,0 +1,43 @@
+"""All models of the API, re-exported so `from warranty_api.models import Warranty` works."""
+
+from .accounts import Role, User
+from .base import PublicIdField, new_public_id
+from .catalog import Category, KnownSerial, Product, normalize_serial
+from .customers import Customer
+from .media import Media
+from .tenancy import (
+    REGISTRATION_FIELDS,
+    RESERVED_SLUGS,
+    TENANT_SLUG_RE,
+    Coverage,
+    Membership,
+    ReplacementTerms,
+    StaffRole,
+    Tenant,
+    VerificationMode,
+)
+from .warranties import Warranty, WarrantyEvent
+
+__all__ = [
+    "REGISTRATION_FIELDS",
+    "RESERVED_SLUGS",
+    "TENANT_SLUG_RE",
+    "Category",
+    "Coverage",
+    "Customer",
+    "KnownSerial",
+    "Media",
+    "Membership",
+    "Product",
+    "PublicIdField",
+    "ReplacementTerms",
+    "Role",
+    "StaffRole",
+    "Tenant",
+    "User",
+    "VerificationMode",
+    "Warranty",
+    "WarrantyEvent",
+    "new_public_id",
+    "normalize_serial",
+]

@@ -1,0 +1,52 @@
+"""People who sign in: a tenant's customers and the brands' staff, in one user table."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from .base import PublicIdField
+
+
+class Role:
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class User(AbstractUser):
+    """A customer belongs to exactly one tenant (`tenant` set); staff have `tenant` empty and memberships.
+
+    `username` is an internal unique key: the email for staff, `<tenant id>:<email>` for customers, so
+    the same email can hold separate accounts at two brands.
+    """
+
+    public_id = PublicIdField(prefix="usr_")
+    tenant = models.ForeignKey(
+        "warranty_api.Tenant", null=True, blank=True, on_delete=models.CASCADE, related_name="customer_accounts"
+    )
+    full_name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.JSONField(default=dict, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"], condition=Q(tenant__isnull=False), name="user_unique_customer_email"
+            ),
+            models.UniqueConstraint(fields=["email"], condition=Q(tenant__isnull=True), name="user_unique_staff_email"),
+        ]
+
+    @property
+    def is_customer(self) -> bool:
+        return self.tenant_id is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @staticmethod
+    def customer_username(tenant_id: int, email: str) -> str:
+        return f"{tenant_id}:{email.strip().lower()}"

@@ -1,0 +1,38 @@
+"""Uploaded files: receipts and claim photos, served only to their uploader and the tenant's staff."""
+
+from django.conf import settings
+from django.db import models
+
+from .base import PublicIdField, TimeStamped
+from .tenancy import Tenant
+
+
+def media_upload_to(instance: "Media", filename: str) -> str:
+    return f"uploads/{instance.tenant_id}/{instance.id}/{filename}"
+
+
+class Media(TimeStamped):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        PDF = "pdf", "PDF"
+
+    id = PublicIdField(prefix="media_", primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="media")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=100)
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=media_upload_to, max_length=300)
+    thumbnail = models.FileField(upload_to=media_upload_to, max_length=300, blank=True)
+    # Set when a registration, claim or message takes the upload; unattached uploads expire after 24 hours.
+    attached_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "media"
+        indexes = [models.Index(fields=["tenant", "uploaded_by", "created_at"], name="media_uploader_idx")]

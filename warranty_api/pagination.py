@@ -1,0 +1,97 @@
+"""Cursor pagination in the list envelope: {"data": [...], "meta": {...}}; exact totals only on request."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from .exceptions import ValidationFailed
+
+
+def _cursor_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    return parse_qs(urlparse(url).query).get("cursor", [None])[0]
+
+
+class EnvelopeCursorPagination(CursorPagination):
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "limit"
+    cursor_query_param = "cursor"
+    ordering = ("-created_at", "-pk")
+
+    def __init__(self, ordering: tuple[str, ...] | None = None):
+        if ordering:
+            self.ordering = ordering
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValidationFailed.field("limit", "invalid", "limit must be a whole number from 1 to 100.") from None
+        if not 1 <= value <= self.max_page_size:
+            raise ValidationFailed.field("limit", "out_of_range", "limit must be a whole number from 1 to 100.")
+        return value
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception:
+            raise ValidationFailed.field("cursor", "invalid", "The cursor is not valid; start again without it.") from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._total = queryset.count() if _wants_total(request) else None
+        return super().paginate_queryset(queryset, request, view)
+
+    def meta(self) -> dict:
+        meta = {
+            "limit": self.page_size,
+            "next_cursor": _cursor_of(self.get_next_link()),
+            "previous_cursor": _cursor_of(self.get_previous_link()),
+            "has_more": self.has_next,
+        }
+        if self._total is not None:
+            meta["total"] = self._total
+        return meta
+
+    def get_paginated_response(self, data):
+        return Response({"data": data, "meta": self.meta()})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "properties": {
+                "data": schema,
+                "meta": {
+                    "type": "object",
+                    "properties": {
+                        "limit": {"type": "integer"},
+                        "next_cursor": {"type": "string", "nullable": True},
+                        "previous_cursor": {"type": "string", "nullable": True},
+                        "has_more": {"type": "boolean"},
+                        "total": {"type": "integer", "description": "Only with ?include_total=true"},
+                    },
+                },
+            },
+        }
+
+
+def _wants_total(request) -> bool:
+    return request.query_params.get("include_total", "").lower() in {"1", "true", "yes"}
+
+
+def paginate(view, queryset, serializer_class, *, ordering: tuple[str, ...] | None = None, context=None, extra_meta=None):
+    """Paginate `queryset` with a cursor and answer the list envelope."""
+    paginator = EnvelopeCursorPagination(ordering)
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    data = serializer_class(page, many=True, context=context or {"request": view.request}).data
+    meta = paginator.meta()
+    if extra_meta:
+        meta.update(extra_meta)
+    return Response({"data": data, "meta": meta})

@@ -1,0 +1,83 @@
+"""Endpoints without a tenant: health and the public, global configuration."""
+
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Coverage, Warranty
+
+API_VERSION = "1"
+CLAIM_STATUSES = ["submitted", "under_review", "info_requested", "approved", "denied", "resolved"]
+WARRANTY_STATUSES = ["active", "expired", "void", "transferred", "pending_verification"]
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(summary="Health check: database and task queue", responses={200: dict, 503: dict})
+    def get(self, request):
+        checks = {"database": _check_database(), "task_queue": _check_task_queue()}
+        healthy = checks["database"]["status"] == "ok"
+        body = {"status": "ok" if healthy else "unavailable", "version": API_VERSION, "checks": checks}
+        return Response(body, status=200 if healthy else 503)
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means the database is unreachable
+        return {"status": "error", "detail": exc.__class__.__name__}
+    return {"status": "ok", "vendor": connection.vendor}
+
+
+def _check_task_queue() -> dict:
+    try:
+        from django_q.brokers import get_broker
+        from django_q.status import Stat
+
+        broker = get_broker()
+        reachable = bool(broker.ping())
+        clusters = Stat.get_all(broker=broker)
+        return {
+            "status": "ok" if reachable else "error",
+            "broker": broker.__class__.__name__,
+            "queued": broker.queue_size(),
+            "clusters": len(clusters),
+        }
+    except Exception as exc:  # a broker outage degrades the queue, not the API
+        return {"status": "error", "detail": exc.__class__.__name__}
+
+
+class GlobalConfigView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(summary="Public configuration shared by every brand", responses={200: dict})
+    def get(self, request):
+        return Response(
+            {
+                "data": {
+                    "api_version": API_VERSION,
+                    "limits": {
+                        "upload_max_bytes": settings.AFTERSALE_UPLOAD_MAX_BYTES,
+                        "upload_types": ["image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"],
+                        "page_size_default": 25,
+                        "page_size_max": 100,
+                        "claim_photos_max": 10,
+                        "access_token_minutes": int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() // 60),
+                    },
+                    "enumerations": {
+                        "coverage": [c.value for c in Coverage],
+                        "warranty_status": WARRANTY_STATUSES,
+                        "verification": [v.value for v in Warranty.Verification],
+                        "claim_status": CLAIM_STATUSES,
+                        "roles": ["customer", "agent", "admin"],
+                    },
+                }
+            }
+        )
