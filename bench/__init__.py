@@ -1,0 +1,1 @@
+"""`make bench`: figures measured in one run and printed as ratios; nothing here asserts a time."""
