@@ -5,6 +5,7 @@ from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .customers import Customer
 from .media import Media
+from .notifications import Notification, NotificationKind, NotificationTemplate
 from .tenancy import (
     REGISTRATION_FIELDS,
     RESERVED_SLUGS,
@@ -28,6 +29,9 @@ __all__ = [
     "KnownSerial",
     "Media",
     "Membership",
+    "Notification",
+    "NotificationKind",
+    "NotificationTemplate",
     "Product",
     "PublicIdField",
     "ReplacementTerms",

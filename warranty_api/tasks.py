@@ -1,0 +1,11 @@
+"""django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
+
+from .services import notifications
+
+
+def notification_send(notification_id: str) -> str:
+    return notifications.notification_send(notification_id)
+
+
+def notifications_sweep() -> int:
+    return notifications.notifications_sweep()
