@@ -21,7 +21,6 @@ from django.utils import timezone
 from ..models import Notification, NotificationKind, NotificationTemplate, Tenant
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
-LEASE = datetime.timedelta(minutes=5)
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _URL_RE = re.compile(r"(https?://[^\s<]+)")
 
@@ -142,7 +141,11 @@ def _claim(notification_id: str) -> Notification | None:
     claimed = Notification.objects.filter(
         Q(status=Notification.Status.QUEUED) | Q(status=Notification.Status.SENDING, lease_until__lt=now),
         id=notification_id,
-    ).update(status=Notification.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    ).update(
+        status=Notification.Status.SENDING,
+        lease_until=now + datetime.timedelta(seconds=settings.AFTERSALE_OUTBOX_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
     if not claimed:
         return None
     return Notification.objects.select_related("tenant").get(id=notification_id)
