@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -69,7 +70,7 @@ def token_revoke(*, tenant: Tenant, user: User, raw: str) -> None:
     if not isinstance(raw, str) or not raw:
         raise invalid
     try:
-        payload = RefreshToken.get_token_backend().decode(raw, verify=True)
+        payload = token_backend.decode(raw, verify=True)
     except TokenBackendExpiredToken:
         return  # it can no longer be used anyway
     except TokenBackendError:
