@@ -559,3 +559,14 @@ def test_unknown_or_invalid_bodies(api, tenant):
     assert_error(api.generic("POST", f"{BASE}/login", "{", content_type="application/json"), 400, "invalid_json")
     assert_error(post(api, "login", {}), 400, "validation_error")
     assert Notification.objects.count() == 0
+
+
+def test_seed_demo_creates_a_verified_customer_once(api, db):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    user = User.objects.get(email="customer@ridgeline.example")
+    assert user.email_verified and user.tenant.slug == "ridgeline"
+    response = api.post("/api/ridgeline/auth/login", {"email": "customer@ridgeline.example", "password": "Marmot-camp-42"}, format="json")
+    assert response.status_code == 200 and response.json()["data"]["user"]["role"] == "customer"
