@@ -1,6 +1,6 @@
 """django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
 
-from .services import notifications
+from .services import accounts, notifications
 
 
 def notification_send(notification_id: str) -> str:
@@ -9,3 +9,7 @@ def notification_send(notification_id: str) -> str:
 
 def notifications_sweep() -> int:
     return notifications.notifications_sweep()
+
+
+def password_reset_send(tenant_id: int, email: str) -> bool:
+    return accounts.password_reset_send(tenant_id, email)
