@@ -9,3 +9,9 @@ def notification_send(notification_id: str) -> str:
 
 def notifications_sweep() -> int:
     return notifications.notifications_sweep()
+
+
+def fulfillment_request(fulfillment_id: str) -> str:
+    from .services import claims
+
+    return claims.fulfillment_request(fulfillment_id)
