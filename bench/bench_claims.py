@@ -105,7 +105,8 @@ def _load(tenant, n_warranties: int, n_claims: int) -> str:
                                 rng.choice(["malfunction", "cosmetic"]), "Bench claim", "repair", rng.choice(statuses),
                                 "", "", "", rng.choice([0, 0, 1, 3]), created, created, created))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE warranty_api_customer, warranty_api_warranty, warranty_api_claim")
+        cursor.execute("VACUUM ANALYZE warranty_api_claim")
+        cursor.execute("ANALYZE warranty_api_customer, warranty_api_warranty")
     return "loaded"
 
 

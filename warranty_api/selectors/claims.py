@@ -134,7 +134,7 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
     if q := (params.get("q") or "").strip():
         qs = qs.filter(_search(q))
     counts = dict.fromkeys(Claim.Status.values, 0)
-    counts.update(dict(qs.order_by().values_list("status").annotate(n=Count("id"))))
+    counts.update(dict(qs.order_by().values_list("status").annotate(n=Count("*"))))
     if statuses := _choice(params, "status", Claim.Status.values):
         qs = qs.filter(status__in=statuses)
     sort = params.get("sort") or "created_at"
