@@ -13,3 +13,9 @@ def notifications_sweep() -> int:
 
 def password_reset_send(tenant_id: int, email: str) -> bool:
     return accounts.password_reset_send(tenant_id, email)
+
+
+def fulfillment_request(fulfillment_id: str) -> str:
+    from .services import claims
+
+    return claims.fulfillment_request(fulfillment_id)

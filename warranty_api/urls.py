@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, system
+from .views import accounts, catalog, claims, system
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -20,6 +20,17 @@ tenant_patterns = [
     path("auth/change-password", accounts.ChangePasswordView.as_view(), name="auth-change-password"),
     path("admin/staff", accounts.StaffListView.as_view(), name="admin-staff-list"),
     path("admin/staff/<str:user_id>", accounts.StaffDetailView.as_view(), name="admin-staff-detail"),
+    path("claims", claims.ClaimListCreateView.as_view(), name="claim-list"),
+    path("claims/<str:claim_id>", claims.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<str:claim_id>/messages", claims.ClaimMessageCreateView.as_view(), name="claim-messages"),
+    path("admin/claims", claims.AdminClaimListView.as_view(), name="admin-claim-list"),
+    path("admin/claims/<str:claim_id>", claims.AdminClaimDetailView.as_view(), name="admin-claim-detail"),
+    path("admin/fulfillments", claims.AdminFulfillmentListView.as_view(), name="admin-fulfillment-list"),
+    path(
+        "admin/fulfillments/<str:fulfillment_id>",
+        claims.AdminFulfillmentDetailView.as_view(),
+        name="admin-fulfillment-detail",
+    ),
 ]
 
 public_patterns: list = []

@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["warranty_api.schema.api_paths_only"],
+    # Several models have a `status`; name each enum after its model so the schema stays stable.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "warranty_api.models.claims.Claim.Status",
+        "FulfillmentStatusEnum": "warranty_api.models.claims.Fulfillment.Status",
+    },
 }
 
 # Uploads: 10 MB per file; Django streams anything above 2.5 MB to a temporary file.

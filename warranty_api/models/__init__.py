@@ -3,6 +3,7 @@
 from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
+from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
 from .customers import Customer
 from .media import Media
 from .notifications import Notification, NotificationKind, NotificationTemplate
@@ -24,8 +25,12 @@ __all__ = [
     "RESERVED_SLUGS",
     "TENANT_SLUG_RE",
     "Category",
+    "Claim",
+    "ClaimEvent",
+    "ClaimMessage",
     "Coverage",
     "Customer",
+    "Fulfillment",
     "KnownSerial",
     "Media",
     "Membership",
@@ -35,11 +40,13 @@ __all__ = [
     "Product",
     "PublicIdField",
     "ReplacementTerms",
+    "RmaCounter",
     "Role",
     "StaffRole",
     "Tenant",
     "User",
     "VerificationMode",
+    "Visibility",
     "Warranty",
     "WarrantyEvent",
     "new_public_id",

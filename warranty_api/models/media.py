@@ -32,6 +32,13 @@ class Media(TimeStamped):
     thumbnail = models.FileField(upload_to=media_upload_to, max_length=300, blank=True)
     # Set when a registration, claim or message takes the upload; unattached uploads expire after 24 hours.
     attached_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A claim photo belongs to its claim, and to the message that carried it when one did.
+    claim = models.ForeignKey(
+        "warranty_api.Claim", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    claim_message = models.ForeignKey(
+        "warranty_api.ClaimMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
 
     class Meta:
         verbose_name_plural = "media"

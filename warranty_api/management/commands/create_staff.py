@@ -3,6 +3,7 @@
 import getpass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.core.management.base import BaseCommand, CommandError
 
 from warranty_api.models import StaffRole, Tenant
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=options["tenant"]).first()
         if tenant is None:
             raise CommandError(f"There is no tenant '{options['tenant']}'. Load it first with load_tenant.")
+        try:
+            validate_email(options["email"])
+        except ValidationError as exc:
+            raise CommandError(f"Email refused: {options['email']!r} is not an email address.") from exc
         password = options["password"]
         if password is None:
             password = getpass.getpass("Password: ")
@@ -30,7 +35,6 @@ class Command(BaseCommand):
         try:
             _user, report = staff_create(tenant=tenant, email=options["email"], role=options["role"], password=password)
         except ValidationError as exc:
-            reason = "Email refused" if exc.code == "invalid" and "@" not in options["email"] else "Password refused"
-            raise CommandError(f"{reason}: " + " ".join(exc.messages)) from exc
+            raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
         for line in report:
             self.stdout.write(line)

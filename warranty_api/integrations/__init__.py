@@ -1,0 +1,1 @@
+"""Plain typed clients of the systems Aftersale talks to (inventory, Shopify, email)."""
