@@ -3,14 +3,18 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import catalog, system
+from .views import catalog, media, system
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
     path("products", catalog.ProductListView.as_view(), name="product-list"),
+    path("upload", media.MediaUploadView.as_view(), name="media-upload"),
+    path("media/<str:media_id>", media.MediaFileView.as_view(), name="media-file"),
 ]
 
-public_patterns: list = []
+public_patterns: list = [
+    path("upload", media.PublicMediaUploadView.as_view(), name="public-media-upload"),
+]
 
 urlpatterns = [
     path("health", system.HealthView.as_view(), name="health"),
