@@ -18,6 +18,7 @@ run: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py schedules_sync
 	@bash bin/run-dev $(PORT)
 
 test: install

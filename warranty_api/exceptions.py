@@ -67,6 +67,18 @@ class Unprocessable(ApiError):
     code = "unprocessable"
 
 
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    code = "payload_too_large"
+    message = "The upload is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status_code = 415
+    code = "unsupported_media_type"
+    message = "This type of file is not accepted."
+
+
 class PermissionDeniedError(ApiError):
     status_code = 403
     code = "permission_denied"

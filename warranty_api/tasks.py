@@ -1,6 +1,7 @@
 """django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
 
 from .services import accounts, notifications
+from .services import media as media_services
 
 
 def notification_send(notification_id: str) -> str:
@@ -19,3 +20,8 @@ def fulfillment_request(fulfillment_id: str) -> str:
     from .services import claims
 
     return claims.fulfillment_request(fulfillment_id)
+
+
+def media_purge_unattached() -> int:
+    """Hourly: delete uploads nobody attached within 24 hours (see `services.media.media_purge_unattached`)."""
+    return media_services.media_purge_unattached()

@@ -58,3 +58,12 @@ class AuthAccountThrottle(_LiveRateThrottle):
 
 
 AUTH_THROTTLES = [AuthIpThrottle, AuthAccountThrottle]
+
+
+class PublicIpThrottle(_LiveRateThrottle):
+    """Anonymous public endpoints (registration, upload): a budget per client IP, rate `public_ip` in settings."""
+
+    scope = "public_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

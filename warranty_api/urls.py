@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, claims, system
+from .views import accounts, catalog, claims, media, system
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -31,9 +31,13 @@ tenant_patterns = [
         claims.AdminFulfillmentDetailView.as_view(),
         name="admin-fulfillment-detail",
     ),
+    path("upload", media.MediaUploadView.as_view(), name="media-upload"),
+    path("media/<str:media_id>", media.MediaFileView.as_view(), name="media-file"),
 ]
 
-public_patterns: list = []
+public_patterns: list = [
+    path("upload", media.PublicMediaUploadView.as_view(), name="public-media-upload"),
+]
 
 urlpatterns = [
     path("health", system.HealthView.as_view(), name="health"),

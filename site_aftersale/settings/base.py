@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "warranty_api.models.claims.Claim.Status",
         "FulfillmentStatusEnum": "warranty_api.models.claims.Fulfillment.Status",
+        "MediaKindEnum": "warranty_api.models.media.Media.Kind",
+        "FulfillmentKindEnum": "warranty_api.models.claims.Fulfillment.Kind",
     },
 }
 

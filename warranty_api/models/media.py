@@ -16,12 +16,17 @@ class Media(TimeStamped):
         IMAGE = "image", "Image"
         PDF = "pdf", "PDF"
 
+    class Purpose(models.TextChoices):
+        CLAIM_PHOTO = "claim_photo", "Claim photo"
+        PROOF_OF_PURCHASE = "proof_of_purchase", "Proof of purchase"
+
     id = PublicIdField(prefix="media_", primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="media")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices, default=Purpose.CLAIM_PHOTO)
     content_type = models.CharField(max_length=100)
     original_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField()

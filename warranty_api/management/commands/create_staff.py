@@ -3,8 +3,8 @@
 import getpass
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
 
 from warranty_api.models import StaffRole, Tenant
 from warranty_api.services.tenancy import staff_create

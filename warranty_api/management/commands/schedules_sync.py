@@ -1,0 +1,53 @@
+"""`manage.py schedules_sync`: create or update every recurring task of the product; safe to run again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_q.models import Schedule
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    func: str
+    schedule_type: str
+    minutes: int | None = None
+
+
+# Every schedule of the product, by a unique name. Add yours here; `make run` and deployments run the command.
+SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec("media_purge_unattached", "warranty_api.tasks.media_purge_unattached", Schedule.HOURLY),
+)
+
+_OURS = "warranty_api.tasks."
+
+
+class Command(BaseCommand):
+    help = "Create or update the product's django-q2 schedules, and remove ours that are no longer listed."
+
+    def handle(self, *args, **options):
+        changes: list[str] = []
+        with transaction.atomic():
+            for spec in SCHEDULES:
+                wanted = {"func": spec.func, "schedule_type": spec.schedule_type, "minutes": spec.minutes, "repeats": -1}
+                schedule = Schedule.objects.filter(name=spec.name).first()
+                if schedule is None:
+                    Schedule.objects.create(name=spec.name, **wanted)
+                    changes.append(f"created {spec.name}")
+                    continue
+                stale = {key: value for key, value in wanted.items() if getattr(schedule, key) != value}
+                if stale:
+                    for key, value in stale.items():
+                        setattr(schedule, key, value)
+                    schedule.save(update_fields=list(stale))
+                    changes.append(f"updated {spec.name} ({', '.join(sorted(stale))})")
+            names = {spec.name for spec in SCHEDULES}
+            for schedule in Schedule.objects.filter(func__startswith=_OURS).exclude(name__in=names):
+                schedule.delete()
+                changes.append(f"removed {schedule.name}")
+        for line in changes:
+            self.stdout.write(f"  {line}")
+        self.stdout.write(f"Schedules: {len(changes)} change(s)" if changes else "Schedules: up to date")

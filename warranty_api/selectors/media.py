@@ -1,0 +1,57 @@
+"""Tenant-scoped reads of uploads: who may see which file."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ..exceptions import NotFound
+from ..models import Media, Role, Tenant, User, Warranty
+
+
+def media_visible_to(*, tenant: Tenant, user: User | None, role: str | None) -> QuerySet[Media]:
+    """The uploads of `tenant` this caller may see.
+
+    - Staff of the tenant (agent, admin): every upload of the tenant.
+    - A signed-in customer: the uploads they made themselves, and an upload attached as the proof of purchase
+      of a warranty they own (an anonymous public upload becomes theirs to see this way).
+    - Anyone else (anonymous, another tenant's people): nothing.
+
+    The claims work extends the customer branch with photos attached to their own claims and messages;
+    add each new owner path as another `Exists(...)` in `owned`, never by widening the staff branch.
+    """
+    qs = Media.objects.filter(tenant=tenant)
+    if user is None or not user.is_authenticated or role is None:
+        return qs.none()
+    if role in (Role.AGENT, Role.ADMIN):
+        return qs
+    if role != Role.CUSTOMER:
+        return qs.none()
+    owned = Q(uploaded_by=user) | Q(
+        attached_at__isnull=False,
+        pk__in=Warranty.objects.filter(tenant=tenant, owner=user, proof_of_purchase__isnull=False).values(
+            "proof_of_purchase"
+        ),
+    )
+    return qs.filter(owned)
+
+
+def media_get_visible(*, tenant: Tenant, user: User | None, role: str | None, media_id: str) -> Media:
+    """One upload the caller may see, or 404 `not_found` (the same answer whether it exists or not)."""
+    media = media_visible_to(tenant=tenant, user=user, role=role).filter(pk=media_id).first()
+    if media is None:
+        raise NotFound()
+    return media
+
+
+def media_unattached_of(*, tenant: Tenant, ids: list[str], uploaded_by: User | None = None) -> QuerySet[Media]:
+    """Uploads of the tenant that are still free to attach, optionally only those `uploaded_by` made.
+
+    Registration and claims validate their `proof_of_purchase` / `photos` ids with this, then call
+    `services.media.media_attach` on each inside their transaction.
+    """
+    qs = Media.objects.filter(tenant=tenant, pk__in=ids, attached_at__isnull=True)
+    if uploaded_by is not None:
+        qs = qs.filter(uploaded_by=uploaded_by)
+    return qs
+
+

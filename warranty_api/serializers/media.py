@@ -1,0 +1,36 @@
+"""Outputs and inputs of uploads."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import Media
+
+
+class MediaOutput(serializers.ModelSerializer):
+    type = serializers.CharField(source="content_type")
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Media
+        fields = ["id", "type", "kind", "purpose", "size", "width", "height", "created_at", "url", "thumbnail_url"]
+
+    def get_url(self, media: Media) -> str:
+        return f"/api/{media.tenant.slug}/media/{media.pk}"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_thumbnail_url(self, media: Media) -> str | None:
+        return f"/api/{media.tenant.slug}/media/{media.pk}?size=thumb" if media.thumbnail else None
+
+
+class MediaUploadInput(serializers.Serializer):
+    """The multipart form of an upload (documented here; the view reads the file itself)."""
+
+    file = serializers.FileField(help_text="JPEG, PNG, WebP, HEIC or PDF, at most 10 MB.")
+    purpose = serializers.ChoiceField(
+        choices=Media.Purpose.choices, required=False, help_text="Default `claim_photo` (public upload: always `proof_of_purchase`)."
+    )
+
+
+class PublicMediaUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A receipt: JPEG, PNG, WebP, HEIC or PDF, at most 10 MB.")
