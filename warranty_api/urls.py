@@ -3,11 +3,25 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import catalog, system
+from .views import catalog, system, verification
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
     path("products", catalog.ProductListView.as_view(), name="product-list"),
+    path("admin/integrations/shopify", verification.ShopifyConnectionView.as_view(), name="admin-shopify"),
+    path(
+        "admin/integrations/shopify/test", verification.ShopifyConnectionTestView.as_view(), name="admin-shopify-test"
+    ),
+    path(
+        "admin/warranties/<str:warranty_id>/verification",
+        verification.WarrantyVerificationView.as_view(),
+        name="admin-warranty-verification",
+    ),
+    path(
+        "admin/warranties/<str:warranty_id>/verification/retry",
+        verification.WarrantyVerificationRetryView.as_view(),
+        name="admin-warranty-verification-retry",
+    ),
 ]
 
 public_patterns: list = []

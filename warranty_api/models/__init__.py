@@ -4,6 +4,7 @@ from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .customers import Customer
+from .integrations import PurchaseVerification, ShopifyConnection
 from .media import Media
 from .notifications import Notification, NotificationKind, NotificationTemplate
 from .tenancy import (
@@ -34,8 +35,10 @@ __all__ = [
     "NotificationTemplate",
     "Product",
     "PublicIdField",
+    "PurchaseVerification",
     "ReplacementTerms",
     "Role",
+    "ShopifyConnection",
     "StaffRole",
     "Tenant",
     "User",
