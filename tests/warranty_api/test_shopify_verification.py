@@ -330,3 +330,35 @@ def test_the_token_is_encrypted_at_rest_with_the_configured_key(connected, fake,
     warranty = registered(connected)
     assert warranty.verification_detail["error"]["code"] == "shopify_bad_config"
     assert fake.requests == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_one_check_get_it_once(tenant):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (concurrent conditional UPDATEs on one row)")
+    import threading
+
+    from django.db import connections
+
+    from warranty_api.services.verification import OUTBOX
+
+    warranty = make_warranty(tenant)
+    PurchaseVerification.objects.create(warranty=warranty, tenant=tenant, next_attempt_at=timezone.now())
+    barrier = threading.Barrier(4)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(OUTBOX.claim(warranty.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    assert PurchaseVerification.objects.get(pk=warranty.pk).attempts == 1
