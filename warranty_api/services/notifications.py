@@ -21,13 +21,19 @@ from ..models import Notification, NotificationKind, NotificationTemplate, Tenan
 from .outbox import Outbox
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
-LEASE = datetime.timedelta(minutes=5)
+
+
+def _lease() -> datetime.timedelta:
+    # How long a sender holds a row before the sweep may give it to another worker (a setting, read per claim).
+    return datetime.timedelta(seconds=getattr(settings, "AFTERSALE_OUTBOX_LEASE_SECONDS", 300))
+
+
 OUTBOX = Outbox(
     Notification,
     waiting=Notification.Status.QUEUED,
     working=Notification.Status.SENDING,
     failed=Notification.Status.FAILED,
-    lease=LEASE,
+    lease=_lease,
     # A message's task may send it at once (enqueued on commit, or a staff retry); only the sweep waits.
     honour_schedule=False,
 )

@@ -9,6 +9,7 @@ is overdue.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -33,7 +34,8 @@ class Outbox:
     waiting: str
     working: str
     failed: str
-    lease: datetime.timedelta
+    # A duration, or a function answering one when a row is claimed (so settings changed at run time count).
+    lease: datetime.timedelta | Callable[[], datetime.timedelta]
     status_field: str = "status"
     # When True a waiting row is not taken before `next_attempt_at` even if its task is run early (a broker
     # redelivery, say), so a service's Retry-After is honoured; the sweep only ever enqueues due rows.
@@ -59,7 +61,7 @@ class Outbox:
         return bool(
             self.model.objects.filter(self.claimable(now), pk=pk).update(
                 **{self.status_field: self.working},
-                lease_until=now + self.lease,
+                lease_until=now + (self.lease() if callable(self.lease) else self.lease),
                 attempts=F("attempts") + 1,
             )
         )
