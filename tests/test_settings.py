@@ -25,7 +25,7 @@ def test_production_passes_check_deploy_without_warnings():
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="site_aftersale.settings.production", SECRET_KEY=STRONG_KEY,
-        ALLOWED_HOSTS="warranty.example.com",
+        ALLOWED_HOSTS="warranty.example.com", FIELD_ENCRYPTION_KEY="2Gm0Qj7xv9hF0x3b7cWq1d3j1Jv1mRk8m3u0oVx9N2E=",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -1,6 +1,6 @@
 """django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
 
-from .services import accounts, notifications
+from .services import accounts, notifications, verification
 from .services import media as media_services
 
 
@@ -25,3 +25,11 @@ def fulfillment_request(fulfillment_id: str) -> str:
 def media_purge_unattached() -> int:
     """Hourly: delete uploads nobody attached within 24 hours (see `services.media.media_purge_unattached`)."""
     return media_services.media_purge_unattached()
+
+
+def purchase_verify(warranty_id: str) -> str:
+    return verification.purchase_verify(warranty_id)
+
+
+def purchase_verifications_sweep() -> int:
+    return verification.purchase_verifications_sweep()

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, claims, media, system
+from .views import accounts, catalog, claims, media, system, verification
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -33,6 +33,20 @@ tenant_patterns = [
     ),
     path("upload", media.MediaUploadView.as_view(), name="media-upload"),
     path("media/<str:media_id>", media.MediaFileView.as_view(), name="media-file"),
+    path("admin/integrations/shopify", verification.ShopifyConnectionView.as_view(), name="admin-shopify"),
+    path(
+        "admin/integrations/shopify/test", verification.ShopifyConnectionTestView.as_view(), name="admin-shopify-test"
+    ),
+    path(
+        "admin/warranties/<str:warranty_id>/verification",
+        verification.WarrantyVerificationView.as_view(),
+        name="admin-warranty-verification",
+    ),
+    path(
+        "admin/warranties/<str:warranty_id>/verification/retry",
+        verification.WarrantyVerificationRetryView.as_view(),
+        name="admin-warranty-verification-retry",
+    ),
 ]
 
 public_patterns: list = [

@@ -246,3 +246,16 @@ LOGGING = {
         "modelsearch": {"level": "WARNING"},
     },
 }
+
+# Secrets stored in the database (integration tokens) are encrypted with these Fernet keys (comma separated,
+# the first encrypts; see warranty_api/crypto.py). Empty: a key derived from SECRET_KEY, for development only.
+FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+
+# Shopify purchase verification.
+AFTERSALE_SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2025-07")
+AFTERSALE_SHOPIFY_TIMEOUT = float(env_str("SHOPIFY_TIMEOUT", "10"))  # seconds, every call to Shopify
+AFTERSALE_SHOPIFY_TEST_TIMEOUT = float(env_str("SHOPIFY_TEST_TIMEOUT", "5"))  # the admin's connection test
+AFTERSALE_SHOPIFY_DATE_WINDOW_DAYS = env_int("SHOPIFY_DATE_WINDOW_DAYS", 30)  # order date vs purchase date
+AFTERSALE_SHOPIFY_MAX_ATTEMPTS = env_int("SHOPIFY_MAX_ATTEMPTS", 8)
+# Hosts a connection's api_base_url may name over plain http (the tests' fake Admin API). Empty in production.
+AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS: list[str] = []

@@ -3,13 +3,20 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import FIELD_ENCRYPTION_KEY, SECRET_KEY
 from .env import env_bool, env_int
 
 DEBUG = False
 
 if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters in production.")
+
+if not FIELD_ENCRYPTION_KEY:
+    # Stored integration tokens must not depend on SECRET_KEY, which gets rotated.
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must be set in production (generate one with "
+        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -21,3 +21,7 @@ REST_FRAMEWORK = {
         "public_ip": "1000/minute",
     },
 }
+# The Shopify tests run a fake Admin API on 127.0.0.1; a short timeout keeps its "hang" case quick.
+AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
+AFTERSALE_SHOPIFY_TIMEOUT = 0.5
+AFTERSALE_SHOPIFY_TEST_TIMEOUT = 0.5

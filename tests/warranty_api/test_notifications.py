@@ -96,3 +96,21 @@ def test_attempts_are_bounded(tenant, settings):
     notification.refresh_from_db()
     assert notification.status == "failed"
     assert notifications_sweep() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_whose_worker_died_on_the_last_attempt_is_failed_not_retried_for_ever(tenant):
+    import datetime
+
+    from django.utils import timezone
+
+    notification = _queue(tenant)  # sent at once; then made to look like a worker killed on its last attempt
+    mail.outbox.clear()
+    past = timezone.now() - datetime.timedelta(minutes=10)
+    Notification.objects.filter(id=notification.id).update(
+        status="sending", attempts=notification.max_attempts, lease_until=past, sent_at=None
+    )
+    assert notifications_sweep() == 0
+    notification.refresh_from_db()
+    assert notification.status == "failed" and "worker stopped" in notification.last_error
+    assert notification_send(notification.id) == "skipped" and mail.outbox == []

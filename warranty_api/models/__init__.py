@@ -5,6 +5,7 @@ from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
 from .customers import Customer
+from .integrations import PurchaseVerification, ShopifyConnection
 from .media import Media
 from .notifications import Notification, NotificationKind, NotificationTemplate
 from .tenancy import (
@@ -39,9 +40,11 @@ __all__ = [
     "NotificationTemplate",
     "Product",
     "PublicIdField",
+    "PurchaseVerification",
     "ReplacementTerms",
     "RmaCounter",
     "Role",
+    "ShopifyConnection",
     "StaffRole",
     "Tenant",
     "User",

@@ -15,12 +15,28 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import Notification, NotificationKind, NotificationTemplate, Tenant
+from .outbox import Outbox
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
+
+
+def _lease() -> datetime.timedelta:
+    # How long a sender holds a row before the sweep may give it to another worker (a setting, read per claim).
+    return datetime.timedelta(seconds=getattr(settings, "AFTERSALE_OUTBOX_LEASE_SECONDS", 300))
+
+
+OUTBOX = Outbox(
+    Notification,
+    waiting=Notification.Status.QUEUED,
+    working=Notification.Status.SENDING,
+    failed=Notification.Status.FAILED,
+    lease=_lease,
+    # A message's task may send it at once (enqueued on commit, or a staff retry); only the sweep waits.
+    honour_schedule=False,
+)
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _URL_RE = re.compile(r"(https?://[^\s<]+)")
 
@@ -136,17 +152,8 @@ def notification_render(*, tenant: Tenant, kind: str, context: dict, template: N
 
 
 def _claim(notification_id: str) -> Notification | None:
-    """Take the row for sending (queued, or sending with an expired lease); None if another has it or it is done."""
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        Q(status=Notification.Status.QUEUED) | Q(status=Notification.Status.SENDING, lease_until__lt=now),
-        id=notification_id,
-    ).update(
-        status=Notification.Status.SENDING,
-        lease_until=now + datetime.timedelta(seconds=settings.AFTERSALE_OUTBOX_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
-    )
-    if not claimed:
+    """Take the row for sending; None if another worker has it, it is done, or it is not due."""
+    if not OUTBOX.claim(notification_id):
         return None
     return Notification.objects.select_related("tenant").get(id=notification_id)
 
@@ -169,12 +176,11 @@ def notification_send(notification_id: str) -> str:
         email.attach_alternative(message.html, "text/html")
         email.send(fail_silently=False)
     except Exception as exc:  # SMTP refusals, timeouts, DNS: record, back off, retry via the sweep
-        exhausted = notification.attempts >= notification.max_attempts
-        Notification.objects.filter(id=notification.id).update(
-            status=Notification.Status.FAILED if exhausted else Notification.Status.QUEUED,
-            last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + _backoff(notification.attempts),
-            lease_until=None,
+        exhausted = OUTBOX.retry_later(
+            notification.id,
+            attempts=notification.attempts,
+            max_attempts=notification.max_attempts,
+            error=f"{exc.__class__.__name__}: {exc}",
         )
         return "failed" if exhausted else "retry"
     Notification.objects.filter(id=notification.id).update(
@@ -187,19 +193,9 @@ def notification_send(notification_id: str) -> str:
     return "sent"
 
 
-def _backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
-
-
 def notifications_sweep() -> int:
     """Re-enqueue what is due: queued rows whose retry time has come, and sends whose worker died."""
-    now = timezone.now()
-    due = list(
-        Notification.objects.filter(
-            Q(status=Notification.Status.QUEUED, next_attempt_at__lte=now)
-            | Q(status=Notification.Status.SENDING, lease_until__lt=now)
-        ).values_list("id", flat=True)[:500]
-    )
+    due = OUTBOX.due()
     for notification_id in due:
         _enqueue(notification_id)
     return len(due)
