@@ -30,7 +30,7 @@ from ..serializers.accounts import (
 from ..services import accounts as svc
 from ..services.tokens import token_revoke, tokens_issue, tokens_refresh
 from ..throttles import AUTH_THROTTLES, AuthIpThrottle
-from .base import TenantAPIView, ok
+from .base import TenantAPIView, ok, validated
 
 ERRORS = {
     400: OpenApiResponse(description="validation_error"),
@@ -39,10 +39,6 @@ ERRORS = {
 }
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _session(user, tenant, role) -> dict:
@@ -77,7 +73,7 @@ class RegisterView(_PublicAuthView):
         responses={201: AccountSessionOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(AccountRegisterInput, request)
+        data = validated(AccountRegisterInput, request.data)
         user = svc.account_register(
             tenant=self.tenant, email=data["email"], password=data["password"], name=data["name"],
             phone=data.get("phone", ""), address=data.get("address"),
@@ -100,7 +96,7 @@ class LoginView(_PublicAuthView):
         responses={200: AccountSessionOutput, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(AccountLoginInput, request)
+        data = validated(AccountLoginInput, request.data)
         user, role = svc.account_authenticate(tenant=self.tenant, email=data["email"], password=data["password"])
         return ok(_session(user, self.tenant, role))
 
@@ -117,7 +113,7 @@ class RefreshView(_PublicAuthView):
         responses={200: TokenPairOutput, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(TokenRefreshInput, request)
+        data = validated(TokenRefreshInput, request.data)
         return ok(tokens_refresh(tenant=self.tenant, raw=data["refresh"]))
 
 
@@ -131,7 +127,7 @@ class LogoutView(TenantAPIView):
         responses={204: None, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(TokenRefreshInput, request)
+        data = validated(TokenRefreshInput, request.data)
         token_revoke(tenant=self.tenant, user=request.user, raw=data["refresh"])
         return ok(None, status=204)
 
@@ -149,7 +145,7 @@ class VerifyEmailView(TenantAPIView):
         responses={200: AccountUserOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(EmailVerifyInput, request)
+        data = validated(EmailVerifyInput, request.data)
         user = svc.account_verify_email(
             tenant=self.tenant, token=data.get("token"), code=data.get("code"), user=request.user
         )
@@ -186,7 +182,7 @@ class ForgotPasswordView(_PublicAuthView):
         responses={202: StatusOutput, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(ForgotPasswordInput, request)
+        data = validated(ForgotPasswordInput, request.data)
         svc.password_reset_request(tenant=self.tenant, email=data["email"])
         return ok({"status": "reset_requested"}, status=202)
 
@@ -202,7 +198,7 @@ class ResetPasswordView(_PublicAuthView):
         responses={200: StatusOutput, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(ResetPasswordInput, request)
+        data = validated(ResetPasswordInput, request.data)
         svc.password_reset_confirm(
             tenant=self.tenant, uid=data["uid"], token=data["token"], new_password=data["new_password"]
         )
@@ -250,7 +246,7 @@ class ChangePasswordView(TenantAPIView):
         responses={200: TokenPairOutput, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(ChangePasswordInput, request)
+        data = validated(ChangePasswordInput, request.data)
         user = svc.password_change(
             user=request.user, current_password=data["current_password"], new_password=data["new_password"]
         )
@@ -271,7 +267,7 @@ class StaffListView(TenantAPIView):
         responses={201: StaffMemberOutput, 409: OpenApiResponse(description="already_staff"), **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = _valid(StaffInviteInput, request)
+        data = validated(StaffInviteInput, request.data)
         membership = svc.staff_invite(tenant=self.tenant, email=data["email"], role=data["role"])
         return ok(StaffMemberOutput(membership).data, status=201)
 

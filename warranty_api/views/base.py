@@ -3,7 +3,7 @@
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..exceptions import TenantNotFound
+from ..exceptions import TenantNotFound, ValidationFailed
 
 
 class TenantAPIView(APIView):
@@ -23,3 +23,22 @@ class TenantAPIView(APIView):
 
 def ok(data, status: int = 200, headers: dict | None = None) -> Response:
     return Response({"data": data}, status=status, headers=headers)
+
+
+def validated(serializer_class, data, *, only_declared: bool = False) -> dict:
+    """Validate a request body; with `only_declared`, fields the serializer does not name are refused.
+
+    API.md: a PATCH takes only the fields it names, and a field the caller may not set is refused with 400,
+    never ignored silently.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed.field("non_field_errors", "invalid", "Send a JSON object.")
+    if only_declared:
+        unknown = sorted(set(data) - set(serializer_class().fields))
+        if unknown:
+            raise ValidationFailed(
+                fields={name: [{"code": "not_allowed", "message": f"{name} cannot be set here."}] for name in unknown}
+            )
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -3,7 +3,6 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 
-from ..exceptions import ValidationFailed
 from ..permissions import IsTenantAdmin, IsTenantAgent
 from ..selectors.verification import shopify_connection_get, warranty_verification_get
 from ..serializers.verification import (
@@ -16,18 +15,7 @@ from ..serializers.verification import (
     warranty_verification_data,
 )
 from ..services import verification as services
-from .base import TenantAPIView, ok
-
-
-def _refuse_unknown(data, serializer_class) -> None:
-    if not isinstance(data, dict):
-        raise ValidationFailed.field("non_field_errors", "invalid", "Send a JSON object.")
-    allowed = set(serializer_class().fields)
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValidationFailed(
-            fields={name: [{"code": "not_allowed", "message": "This field cannot be set here."}] for name in unknown}
-        )
+from .base import TenantAPIView, ok, validated
 
 
 class ShopifyConnectionView(TenantAPIView):
@@ -50,10 +38,8 @@ class ShopifyConnectionView(TenantAPIView):
         responses={200: ShopifyConnectionOutput},
     )
     def put(self, request, tenant: str):
-        _refuse_unknown(request.data, ShopifyConnectionInput)
-        serializer = ShopifyConnectionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        connection = services.shopify_connection_save(tenant=self.tenant, **serializer.validated_data)
+        data = validated(ShopifyConnectionInput, request.data, only_declared=True)
+        connection = services.shopify_connection_save(tenant=self.tenant, **data)
         return ok(shopify_connection_data(connection))
 
 
@@ -100,11 +86,9 @@ class WarrantyVerificationView(TenantAPIView):
         responses={200: WarrantyVerificationOutput},
     )
     def post(self, request, tenant: str, warranty_id: str):
-        _refuse_unknown(request.data, VerificationOverrideInput)
-        serializer = VerificationOverrideInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(VerificationOverrideInput, request.data, only_declared=True)
         services.purchase_verification_override(
-            tenant=self.tenant, warranty_id=warranty_id, actor=request.user, **serializer.validated_data
+            tenant=self.tenant, warranty_id=warranty_id, actor=request.user, **data
         )
         warranty, row = warranty_verification_get(tenant=self.tenant, warranty_id=warranty_id)
         return ok(warranty_verification_data(warranty, row))
