@@ -23,6 +23,23 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info == "/api" or request.path_info.startswith("/api/")
 
 
+def _unstorable_input(request: HttpRequest) -> HttpResponse | None:
+    """NUL in the path or a query parameter: no id, slug or filter of ours has one, and PostgreSQL cannot hold it.
+
+    Refused here once, before a lookup hands it to the database (a server fault there, not the client's 400).
+    """
+    if "\x00" in request.path_info:
+        return error_response(404, "not_found", "There is nothing at this address.")
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            field = name.replace("\x00", "") or "query"
+            return error_response(
+                400, "validation_error", "Some fields are missing or invalid; see `fields`.",
+                {field: [{"code": "invalid_character", "message": "A query parameter may not contain NUL (%00)."}]},
+            )
+    return None
+
+
 class TenantMiddleware:
     """Resolves the tenant named in the path once per request and sets `request.tenant`."""
 
@@ -30,6 +47,8 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
+            return refused
         alias = _ALIAS_RE.match(request.path_info)
         if alias:
             rest = alias.group("rest") or ""

@@ -139,3 +139,58 @@ def test_schema_validates_and_docs_are_self_hosted(api, db):
     assert "/static/drf_spectacular_sidecar/" in html
     schema = api.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
+
+
+LOGIN = "/api/northpeak/auth/login"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"email": ' * 10_000 + b'"a"' + b"}" * 10_000, b"[" * 10_000 + b"]" * 10_000, b'{"a": ' * 40 + b"1" + b"}" * 40],
+    ids=["10000_objects", "10000_arrays", "40_objects"],
+)
+def test_body_nested_too_deeply_is_invalid_json(api, tenant, body):
+    error = assert_error(api.generic("POST", LOGIN, body, content_type="application/json"), 400, "invalid_json")
+    assert "nested" in error["message"]
+
+
+@pytest.mark.parametrize("body", [b'{"email": "\\ud800", "password": "x"}', b'{"\\udfff": 1}'], ids=["value", "key"])
+def test_lone_surrogate_is_invalid_json(api, tenant, body):
+    assert_error(api.generic("POST", LOGIN, body, content_type="application/json"), 400, "invalid_json")
+
+
+def test_nul_in_a_body_string_is_a_field_error(api, tenant):
+    body = b'{"email": "a\\u0000@example.com", "password": "x"}'
+    error = assert_error(api.generic("POST", LOGIN, body, content_type="application/json"), 400, "validation_error")
+    assert error["fields"]["email"][0]["code"] == "invalid_character"
+
+
+def test_json_endpoints_refuse_form_bodies(api, tenant):
+    """API.md: bodies are JSON; only the upload endpoints take multipart/form-data."""
+    for fmt in ("multipart", None):
+        kwargs = {"format": fmt} if fmt else {"content_type": "application/x-www-form-urlencoded"}
+        data = {"email": "a@example.com", "password": "x"} if fmt else "email=a%40example.com&password=x"
+        assert_error(api.post(LOGIN, data, **kwargs), 415, "unsupported_media_type")
+
+
+def test_nul_in_a_query_parameter_is_a_field_error(api, tenant):
+    error = assert_error(api.get("/api/northpeak/products?search=a%00b"), 400, "validation_error")
+    assert error["fields"]["search"][0]["code"] == "invalid_character"
+
+
+def test_nul_in_the_path_is_not_found(api, tenant):
+    assert_error(api.get("/api/northpeak/media/media_%00"), 404, "not_found")
+    assert_error(api.get("/api/north%00peak/products"), 404, "not_found")
+
+
+@pytest.mark.parametrize("position", ["2024-02-30", "not-a-date", "a\x00b"])
+def test_hand_made_cursor_is_a_field_error(tenant, make_customer, position):
+    import base64
+    from urllib.parse import quote, urlencode
+
+    from tests.conftest import client_for
+
+    customer = make_customer(tenant)
+    cursor = base64.b64encode(urlencode({"p": position, "r": "0"}).encode()).decode()
+    response = client_for(customer, tenant).get(f"/api/northpeak/claims?cursor={quote(cursor)}")
+    assert assert_error(response, 400, "validation_error")["fields"]["cursor"][0]["code"] == "invalid"

@@ -509,6 +509,24 @@ def test_me_patch_refuses_other_fields_and_changes_nothing(tenant, make_customer
     assert user.full_name == "Test Customer" and user.tenant == tenant
 
 
+@pytest.mark.parametrize("field", ["name", "phone", "address", "email"])
+def test_me_patch_null_is_a_field_error_not_a_server_fault(tenant, make_customer, field):
+    user = make_customer(tenant, "ann@example.com")
+    response = client_for(user, tenant).patch(f"{BASE}/me", {field: None}, format="json")
+    error = assert_error(response, 400, "validation_error")
+    assert error["fields"][field][0]["code"] == "invalid"
+    user.refresh_from_db()
+    assert (user.full_name, user.email, user.pending_email) == ("Test Customer", "ann@example.com", "")
+
+
+def test_me_patch_refuses_nul_in_nested_address(tenant, make_customer):
+    user = make_customer(tenant, "ann@example.com")
+    response = client_for(user, tenant).patch(f"{BASE}/me", {"address": {"street": "1 Elm\u0000St"}}, format="json")
+    assert assert_error(response, 400, "validation_error")["fields"]["address.street"][0]["code"] == "invalid_character"
+    user.refresh_from_db()
+    assert user.address != {"street": "1 Elm\u0000St"}
+
+
 def test_email_change_waits_for_verification_of_the_new_address(api, tenant, make_customer, commit):
     user = make_customer(tenant, "ann@example.com")
     make_warranty(tenant, "ann.new@example.com")

@@ -486,6 +486,14 @@ def test_admin_queue_filters_search_counts_and_order(tenant, customer, admin, ma
     assert listed == [new_one.id, third.id] and meta["counts"]["under_review"] == 0
     bad = client.get("/api/northpeak/admin/claims?status=lost")
     assert bad.status_code == 400 and bad.json()["error"]["fields"]["status"][0]["code"] == "invalid_choice"
+    # Out of range, the date arithmetic itself would overflow: a 400 on the field, not a server fault.
+    for query, field, code in [("older_than_days=" + "9" * 30, "older_than_days", "out_of_range"),
+                               ("older_than_days=%C2%B2", "older_than_days", "invalid"),
+                               ("created_before=9999-12-31", "created_before", "out_of_range"),
+                               ("created_after=0001-01-01", "created_after", "out_of_range"),
+                               ("created_after=2024-02-30", "created_after", "invalid")]:
+        bad = client.get(f"/api/northpeak/admin/claims?{query}")
+        assert bad.status_code == 400 and bad.json()["error"]["fields"][field][0]["code"] == code, query
     for _ in range(8):
         make_claim(tenant, make_customer(tenant))
     for limit in (1, 10):

@@ -17,6 +17,9 @@ ADMIN_SORTS = {
     "-updated_at": ("-updated_at", "-id"),
 }
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
+# Filters take dates and ages a person could mean; beyond these the date arithmetic itself overflows.
+_FIRST_DAY, _LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+_MAX_AGE_DAYS = 36_500
 
 
 def _list_related(qs: QuerySet[Claim]) -> QuerySet[Claim]:
@@ -79,9 +82,12 @@ def _date(params, name: str) -> datetime.date | None:
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed.field(name, "invalid", f"{name} must be a date, YYYY-MM-DD.") from None
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise ValidationFailed.field(name, "out_of_range", f"{name} must be a date from {_FIRST_DAY} to {_LAST_DAY}.")
+    return day
 
 
 def _bool(params, name: str) -> bool | None:
@@ -125,8 +131,11 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
     if before := _date(params, "created_before"):
         qs = qs.filter(created_at__lt=_start_of(before + datetime.timedelta(days=1)))
     if raw_age := params.get("older_than_days"):
-        if not raw_age.isdigit():
+        if not (raw_age.isascii() and raw_age.isdigit()):
             raise ValidationFailed.field("older_than_days", "invalid", "older_than_days must be a whole number of days.")
+        if int(raw_age) > _MAX_AGE_DAYS:
+            raise ValidationFailed.field("older_than_days", "out_of_range",
+                                         f"older_than_days must be at most {_MAX_AGE_DAYS}.")
         qs = qs.filter(created_at__lt=timezone.now() - datetime.timedelta(days=int(raw_age)))
     has_photos = _bool(params, "has_photos")
     if has_photos is not None:

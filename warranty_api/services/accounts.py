@@ -404,6 +404,10 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
         raise ValidationFailed(
             fields={name: [{"code": "not_allowed", "message": "This field cannot be changed here."}] for name in refused}
         )
+    # `_contact_check` reads None as "not sent"; a field sent as null is a value, and not one these fields take.
+    nulls = [name for name in UPDATABLE_FIELDS if name in data and data[name] is None]
+    if nulls:
+        raise ValidationFailed(fields={name: [{"code": "invalid", "message": f"{name} cannot be null."}] for name in nulls})
     _contact_check(name=data.get("name"), phone=data.get("phone"), address=data.get("address"))
     user = User.objects.select_for_update().get(pk=user.pk)
     changed = []

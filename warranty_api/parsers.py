@@ -1,0 +1,67 @@
+"""The JSON body parser of the API: malformed, over-nested or unstorable bodies are a 400, never a server fault."""
+
+from __future__ import annotations
+
+from rest_framework.parsers import JSONParser
+
+from .exceptions import ApiError, ValidationFailed
+
+# Deeper than any body of ours; Python's json module itself gives up (RecursionError) near 1,000 levels.
+MAX_DEPTH = 32
+
+
+class InvalidJson(ApiError):
+    status_code = 400
+    code = "invalid_json"
+    message = "The request body is not valid JSON."
+
+
+def _path(parent: str, key) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _check(data) -> None:
+    """Walk the parsed body once (without recursion) and refuse what no field of ours can hold.
+
+    A lone surrogate (\\ud800 to \\udfff) is not Unicode: it cannot be encoded as UTF-8, so storing or even
+    echoing it fails (RFC 7493, I-JSON, forbids it). NUL cannot be stored in PostgreSQL text. Both are refused
+    here, for every endpoint, keys included, before any view or service sees them.
+    """
+    stack = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValidationFailed.field(path or "non_field_errors", "invalid_character",
+                                             "Text may not contain the NUL character (\\u0000).")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidJson("The request body has a lone surrogate (\\ud800 to \\udfff) in a string; "
+                                  "send valid Unicode.") from None
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_DEPTH:
+            raise InvalidJson(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                stack.append((key, path or "non_field_errors", depth + 1))
+                stack.append((item, _path(path, key), depth + 1))
+            else:
+                stack.append((item, _path(path, key), depth + 1))
+
+
+class ApiJSONParser(JSONParser):
+    """DRF's JSON parser, plus: a body nested too deeply and text no field can hold are 400s."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise InvalidJson(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
+        _check(data)
+        return data
