@@ -4,6 +4,8 @@ from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .customers import Customer
+from .idempotency import IdempotencyRecord
+from .imports import SerialImportJob
 from .media import Media
 from .tenancy import (
     REGISTRATION_FIELDS,
@@ -16,7 +18,7 @@ from .tenancy import (
     Tenant,
     VerificationMode,
 )
-from .warranties import Warranty, WarrantyEvent
+from .warranties import Warranty, WarrantyEvent, WarrantyTransfer
 
 __all__ = [
     "REGISTRATION_FIELDS",
@@ -25,6 +27,7 @@ __all__ = [
     "Category",
     "Coverage",
     "Customer",
+    "IdempotencyRecord",
     "KnownSerial",
     "Media",
     "Membership",
@@ -32,12 +35,14 @@ __all__ = [
     "PublicIdField",
     "ReplacementTerms",
     "Role",
+    "SerialImportJob",
     "StaffRole",
     "Tenant",
     "User",
     "VerificationMode",
     "Warranty",
     "WarrantyEvent",
+    "WarrantyTransfer",
     "new_public_id",
     "normalize_serial",
 ]
