@@ -65,8 +65,13 @@ class _CountingLines:
 
 def _rows(stream: BinaryIO, tenant: Tenant, result: ImportResult) -> Iterator[tuple[int, str, str, datetime.date | None]]:
     """Valid rows as (line, serial, product id, manufactured_on); bad ones go to `result.errors`."""
+    # Read eagerly: on PostgreSQL the rows are consumed while the connection is busy with COPY.
     products = dict(Product.objects.filter(tenant=tenant).values_list("sku", "id"))
     formats = [re.compile(p, re.IGNORECASE) for p in tenant.serial_formats]
+    return _valid_rows(stream, products, formats, result)
+
+
+def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportResult):
     reader = csv.reader(_CountingLines(stream, result))
     for row in reader:
         line = reader.line_num
@@ -122,6 +127,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
     table = KnownSerial._meta.db_table
     # No surrounding transaction: the job's progress, written as rows stream, must be visible to readers.
     # The final INSERT is one statement, so the upsert itself is all or nothing.
+    rows = _rows(stream, tenant, result)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
         cursor.execute(
@@ -131,7 +137,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
         raw = cursor.cursor  # psycopg 3 cursor underneath Django's wrapper
         with raw.copy("COPY serial_import_stage (line, serial_number, product_id, manufactured_on) FROM STDIN") as copy:
             buffer = io.StringIO()
-            for count, (line, serial, product_id, made) in enumerate(_rows(stream, tenant, result), start=1):
+            for count, (line, serial, product_id, made) in enumerate(rows, start=1):
                 made_text = made.isoformat() if made else _NULL
                 buffer.write(f"{line}\t{serial.translate(_COPY_ESCAPE)}\t{product_id}\t{made_text}\n")
                 if count % _BATCH == 0:
@@ -167,7 +173,8 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
 
 def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
     batch: dict[str, tuple[str, datetime.date | None]] = {}
-    for count, (_line, serial, product_id, made) in enumerate(_rows(stream, tenant, result), start=1):
+    rows = _rows(stream, tenant, result)
+    for count, (_line, serial, product_id, made) in enumerate(rows, start=1):
         if serial in batch:
             result.rows_unchanged += 1  # a repeat inside the batch: the later line wins
         batch[serial] = (product_id, made)
