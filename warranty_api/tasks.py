@@ -1,6 +1,18 @@
-"""Thin django-q2 tasks: take ids, reload, call one service; safe to run twice."""
+"""django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
 
-from __future__ import annotations
+from .services import accounts, notifications
+
+
+def notification_send(notification_id: str) -> str:
+    return notifications.notification_send(notification_id)
+
+
+def notifications_sweep() -> int:
+    return notifications.notifications_sweep()
+
+
+def password_reset_send(tenant_id: int, email: str) -> bool:
+    return accounts.password_reset_send(tenant_id, email)
 
 
 def serial_import_run(job_id: str) -> str | None:

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import catalog, system, warranties
+from .views import accounts, catalog, system, warranties
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -16,6 +16,18 @@ tenant_patterns = [
     path("admin/warranties/<str:warranty_id>", warranties.AdminWarrantyDetailView.as_view(), name="admin-warranty-detail"),
     path("admin/serials/import", warranties.SerialImportView.as_view(), name="serial-import"),
     path("admin/serials/import/<str:job_id>", warranties.SerialImportDetailView.as_view(), name="serial-import-detail"),
+    path("auth/register", accounts.RegisterView.as_view(), name="auth-register"),
+    path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", accounts.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", accounts.LogoutView.as_view(), name="auth-logout"),
+    path("auth/verify-email", accounts.VerifyEmailView.as_view(), name="auth-verify-email"),
+    path("auth/resend-verification", accounts.ResendVerificationView.as_view(), name="auth-resend-verification"),
+    path("auth/forgot-password", accounts.ForgotPasswordView.as_view(), name="auth-forgot-password"),
+    path("auth/reset-password", accounts.ResetPasswordView.as_view(), name="auth-reset-password"),
+    path("auth/me", accounts.MeView.as_view(), name="auth-me"),
+    path("auth/change-password", accounts.ChangePasswordView.as_view(), name="auth-change-password"),
+    path("admin/staff", accounts.StaffListView.as_view(), name="admin-staff-list"),
+    path("admin/staff/<str:user_id>", accounts.StaffDetailView.as_view(), name="admin-staff-detail"),
 ]
 
 public_patterns: list = [

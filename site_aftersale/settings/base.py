@@ -213,6 +213,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# How long a worker holds an outbox row it is sending before the sweep may give it to another worker.
+AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+
+# Accounts: reset links live an hour; failed sign-ins for one account wait 2^(n-5) s after 5, at most 15 minutes.
+PASSWORD_RESET_TIMEOUT = 3600
+AFTERSALE_LOGIN_BACKOFF = {"free_failures": 5, "base_seconds": 1, "max_seconds": 15 * 60}
 
 WAGTAIL_SITE_NAME = "Aftersale"
 WAGTAILADMIN_BASE_URL = AFTERSALE_PUBLIC_BASE_URL

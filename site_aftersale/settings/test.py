@@ -2,11 +2,13 @@
 
 from .base import *  # noqa: F403
 from .base import Q_CLUSTER, REST_FRAMEWORK
+from .env import env_bool, env_str
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Tasks run inline in tests; a test that starts a real worker process sets Q_SYNC=0 for it.
+Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("Q_SYNC", True)}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

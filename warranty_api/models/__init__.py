@@ -7,6 +7,7 @@ from .customers import Customer
 from .idempotency import IdempotencyRecord
 from .imports import SerialImportJob
 from .media import Media
+from .notifications import Notification, NotificationKind, NotificationTemplate
 from .tenancy import (
     REGISTRATION_FIELDS,
     RESERVED_SLUGS,
@@ -31,6 +32,9 @@ __all__ = [
     "KnownSerial",
     "Media",
     "Membership",
+    "Notification",
+    "NotificationKind",
+    "NotificationTemplate",
     "Product",
     "PublicIdField",
     "ReplacementTerms",

@@ -28,6 +28,12 @@ class User(AbstractUser):
     phone = models.CharField(max_length=40, blank=True)
     address = models.JSONField(default=dict, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # An email change waits here until the new address is verified; until then `email` stays as it was.
+    pending_email = models.EmailField(blank=True)
+    # The latest 6-digit verification code, kept only as an HMAC bound to the address it verifies.
+    email_code_hash = models.CharField(max_length=128, blank=True)
+    email_code_sent_at = models.DateTimeField(null=True, blank=True)
+    email_code_attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = UserManager()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
 from ..models import Membership, StaffRole, Tenant, User
 
@@ -29,7 +29,8 @@ def landing_page_get_or_create():
     landing = LandingPage.objects.first()
     if landing is not None:
         return landing
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    _wagtail_roots_ensure()
+    root = Page.get_first_root_node()
     landing = root.add_child(instance=LandingPage(title="Aftersale", slug="aftersale-home"))
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -41,6 +42,20 @@ def landing_page_get_or_create():
         if old_root.specific_class is Page and old_root.depth == 2 and not old_root.get_children().exists():
             old_root.delete()
     return landing
+
+
+def _wagtail_roots_ensure() -> None:
+    """Wagtail's migrations create a default locale, a root page and a root collection; a flushed database
+    (or one restored without them) lacks them, and every portal needs all three."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+
+    if not Locale.objects.exists():
+        Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.get_default()))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
 
 
 @transaction.atomic
@@ -57,6 +72,7 @@ def portal_provision(tenant: Tenant) -> list[str]:
         report.append(f"created portal page /{tenant.slug}/")
 
     if tenant.collection_id is None:
+        _wagtail_roots_ensure()
         root = Collection.get_first_root_node()
         tenant.collection = root.add_child(name=f"{tenant.name} ({tenant.slug})")
         report.append("created media collection")
@@ -87,7 +103,7 @@ def portal_provision(tenant: Tenant) -> list[str]:
 
 def staff_groups_sync(user: User) -> None:
     """Put a staff user in exactly the Wagtail groups of the tenants and roles they hold."""
-    memberships = Membership.objects.filter(user=user).select_related("tenant")
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("tenant")
     tenant_group_ids = {
         group_id
         for pair in Tenant.objects.values_list("admin_group_id", "agent_group_id")

@@ -160,7 +160,9 @@ def staff_user_get_or_create(*, email: str) -> tuple[User, bool]:
 def staff_create(*, tenant: Tenant, email: str, role: str, password: str) -> tuple[User, list[str]]:
     """Create or update a staff account with a role in `tenant`; the password goes through Django's validators."""
     from django.contrib.auth.password_validation import validate_password
+    from django.core.validators import validate_email
 
+    validate_email(email)
     user, created = staff_user_get_or_create(email=email)
     validate_password(password, user)
     user.set_password(password)

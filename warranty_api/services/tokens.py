@@ -1,11 +1,17 @@
-"""Issuing JWTs bound to one tenant; the login, refresh and test paths all mint them here."""
+"""Issuing, rotating and revoking JWTs bound to one tenant; login, refresh, logout and tests all go through here."""
 
 from __future__ import annotations
 
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from ..authentication import ROLE_CLAIM, TENANT_CLAIM
+from ..exceptions import AuthenticationFailedError, ValidationFailed
 from ..models import Tenant, User
+from ..selectors.accounts import user_role
 
 
 def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:
@@ -14,3 +20,72 @@ def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:
     refresh[ROLE_CLAIM] = role
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh)}
+
+
+def _refresh_decode(raw: str) -> RefreshToken:
+    """Signature, expiry, type and blacklist checked; raises TokenError otherwise."""
+    if not isinstance(raw, str) or not raw:
+        raise TokenError("missing")
+    return RefreshToken(raw)
+
+
+def _blacklist_once(token: RefreshToken) -> bool:
+    """Blacklist the token; True only for the one caller that did it (two racing refreshes: one wins)."""
+    jti = token["jti"]
+    outstanding = OutstandingToken.objects.filter(jti=jti).first()
+    if outstanding is None:
+        token.blacklist()
+        return True
+    try:
+        with transaction.atomic():
+            _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    except IntegrityError:
+        return False
+    return created
+
+
+@transaction.atomic
+def tokens_refresh(*, tenant: Tenant, raw: str) -> dict[str, str]:
+    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    failed = AuthenticationFailedError("The refresh token is not valid, has expired or was revoked; sign in again.")
+    try:
+        token = _refresh_decode(raw)
+    except TokenError:
+        raise failed from None
+    if token.get(TENANT_CLAIM) != tenant.id:
+        raise failed
+    user = User.objects.filter(public_id=token.get("user_id")).first()
+    role = user_role(user=user, tenant=tenant) if user is not None else None
+    if role is None:  # deactivated, lost the membership, or never belonged here
+        raise failed
+    if not _blacklist_once(token):
+        raise failed
+    return tokens_issue(user=user, tenant=tenant, role=role)
+
+
+@transaction.atomic
+def token_revoke(*, tenant: Tenant, user: User, raw: str) -> None:
+    """Logout: revoke one refresh token of this user at this tenant. Revoking it again, or an expired one, is a no-op."""
+    invalid = ValidationFailed.field("refresh", "invalid_token", "This is not a refresh token of your session.")
+    if not isinstance(raw, str) or not raw:
+        raise invalid
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendExpiredToken:
+        return  # it can no longer be used anyway
+    except TokenBackendError:
+        raise invalid from None
+    if payload.get("token_type") != "refresh":
+        raise invalid
+    if payload.get(TENANT_CLAIM) != tenant.id or payload.get("user_id") != user.public_id:
+        raise invalid
+    # The signature was checked just above; verify=False only skips the blacklist check, so a repeat is a no-op.
+    _blacklist_once(RefreshToken(raw, verify=False))
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every outstanding refresh token of the user (password change, reset, deactivation)."""
+    pending = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    rows = [BlacklistedToken(token=t) for t in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +18,7 @@ from ..models import (
     Customer,
     KnownSerial,
     Media,
+    NotificationKind,
     Product,
     Tenant,
     User,
@@ -25,6 +28,7 @@ from ..models import (
     WarrantyTransfer,
     normalize_serial,
 )
+from .notifications import notify
 from .serials import matches_whole
 
 TRANSFER_MAX_AGE = datetime.timedelta(days=14)
@@ -263,6 +267,20 @@ def warranty_register(
             )
             if warranty.verification == Warranty.Verification.PENDING:
                 transaction.on_commit(lambda: purchase_verification_enqueue(warranty))
+            notify(
+                tenant=tenant,
+                kind=NotificationKind.REGISTRATION_CONFIRMATION,
+                to=email,
+                subject_ref=warranty.id,
+                context={
+                    "customer_name": customer.name,
+                    "product_name": resolved.product.name,
+                    "serial_number": warranty.serial_number,
+                    "coverage": category.get_coverage_display(),
+                    "warranty_start": warranty.warranty_start.isoformat(),
+                    "warranty_end": warranty.warranty_end.isoformat(),
+                },
+            )
     except IntegrityError as exc:
         if "warranty_unique_live_serial" in str(exc) or "serial_number" in str(exc):
             raise _already_registered() from exc
@@ -423,7 +441,20 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
     WarrantyEvent.objects.create(
         tenant=tenant, warranty=warranty, actor=user, action="transfer_started", after={"to_email": email}
     )
-    # Sending the link is the notifications issue's: no notifications service exists on main yet.
+    link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-transfer?{urlencode({'token': transfer_token(transfer)})}"
+    notify(
+        tenant=tenant,
+        kind=NotificationKind.TRANSFER_OFFERED,
+        to=email,
+        subject_ref=transfer.id,
+        context={
+            "from_name": user.full_name or user.email,
+            "product_name": warranty.product.name,
+            "serial_number": warranty.serial_number,
+            "warranty_end": warranty.warranty_end.isoformat(),
+            "link": link,
+        },
+    )
     return transfer
 
 
@@ -500,4 +531,16 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
                 ),
             ]
         )
+        if transfer.from_user_id and transfer.from_user.email:
+            notify(
+                tenant=tenant,
+                kind=NotificationKind.TRANSFER_ACCEPTED,
+                to=transfer.from_user.email,
+                subject_ref=transfer.id,
+                context={
+                    "customer_name": transfer.from_user.full_name,
+                    "product_name": new.product.name,
+                    "serial_number": new.serial_number,
+                },
+            )
     return new

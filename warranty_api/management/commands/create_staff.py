@@ -30,6 +30,7 @@ class Command(BaseCommand):
         try:
             _user, report = staff_create(tenant=tenant, email=options["email"], role=options["role"], password=password)
         except ValidationError as exc:
-            raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
+            reason = "Email refused" if exc.code == "invalid" and "@" not in options["email"] else "Password refused"
+            raise CommandError(f"{reason}: " + " ".join(exc.messages)) from exc
         for line in report:
             self.stdout.write(line)

@@ -10,6 +10,7 @@ from warranty_api.services.tenancy import staff_create, tenant_config_apply
 from warranty_api.services.tenant_config import validate_tenant_config
 
 DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
+DEMO_CUSTOMER = ("customer@ridgeline.example", "Marmot-camp-42", "Casey Camper")
 DEMO_STAFF = (
     ("admin@ridgeline.example", "admin", "Kestrel-ridge-42"),
     ("agent@ridgeline.example", "agent", "Osprey-trail-42"),
@@ -34,4 +35,18 @@ class Command(BaseCommand):
             if user is None or not user.has_usable_password():
                 _user, lines = staff_create(tenant=tenant, email=email, role=role, password=password)
                 report.extend(lines)
+        report.extend(_demo_customer(tenant))
         self.stdout.write(f"Demo brand '{tenant.slug}': " + (f"{len(report)} change(s)" if report else "up to date"))
+
+
+def _demo_customer(tenant) -> list[str]:
+    """A verified customer login, made through the same services as a real sign-up."""
+    from warranty_api.services.accounts import account_register, account_verify_email, email_verification_token
+
+    email, password, name = DEMO_CUSTOMER
+    if User.objects.filter(tenant=tenant, email=email).exists():
+        return []
+    user = account_register(tenant=tenant, email=email, password=password, name=name, send_verification=False)
+    token = email_verification_token(tenant=tenant, user=user, target=email)
+    account_verify_email(tenant=tenant, token=token)
+    return [f"created demo customer {email}"]

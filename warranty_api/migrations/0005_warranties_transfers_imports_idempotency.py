@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warranty_api', '0002_tenant_collection'),
+        ('warranty_api', '0004_account_verification_and_staff_status'),
     ]
 
     operations = [

@@ -1,0 +1,51 @@
+"""Settings from the environment: production refuses a weak SECRET_KEY and passes check --deploy."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+STRONG_KEY = "k" * 10 + "Zq8#vT2!pL9@wX4$mN7%rB1^cF6&hJ3*sD5(gK0)yU"
+
+
+def _manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    full_env.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    result = _manage("check", DJANGO_SETTINGS_MODULE="site_aftersale.settings.production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_SETTINGS_MODULE="site_aftersale.settings.production", SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="warranty.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ("django.db.backends.sqlite3", "orm", "django.core.mail.backends.console.EmailBackend")),
+        (
+            {"DATABASE_URL": "postgres://u@db.internal:5432/aftersale", "REDIS_URL": "redis://cache:6379/0", "EMAIL_HOST": "smtp.example.com"},
+            ("django.db.backends.postgresql", "redis", "django.core.mail.backends.smtp.EmailBackend"),
+        ),
+    ],
+)
+def test_embedded_defaults_and_environment_overrides(env, expected):
+    script = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], 'redis' if 'redis' in s.Q_CLUSTER else 'orm', s.EMAIL_BACKEND)"
+    )
+    result = _manage("shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="site_aftersale.settings.dev", **env)
+    assert result.returncode == 0, result.stderr
+    assert tuple(result.stdout.split()) == expected

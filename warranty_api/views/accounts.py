@@ -1,0 +1,292 @@
+"""Account endpoints under /api/<tenant>/auth/ and the tenant's staff under /api/<tenant>/admin/staff."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+
+from ..exceptions import ValidationFailed
+from ..pagination import paginate
+from ..permissions import IsTenantAdmin, IsTenantMember
+from ..selectors.accounts import staff_list, warranty_count
+from ..serializers.accounts import (
+    AccountLoginInput,
+    AccountMeOutput,
+    AccountRegisterInput,
+    AccountSessionOutput,
+    AccountUpdateInput,
+    AccountUserOutput,
+    ChangePasswordInput,
+    EmailVerifyInput,
+    ForgotPasswordInput,
+    ResetPasswordInput,
+    StaffInviteInput,
+    StaffMemberOutput,
+    StaffUpdateInput,
+    StatusOutput,
+    TokenPairOutput,
+    TokenRefreshInput,
+    account_user_data,
+)
+from ..services import accounts as svc
+from ..services.tokens import token_revoke, tokens_issue, tokens_refresh
+from ..throttles import AUTH_THROTTLES, AuthIpThrottle
+from .base import TenantAPIView, ok
+
+ERRORS = {
+    400: OpenApiResponse(description="validation_error"),
+    401: OpenApiResponse(description="authentication_failed / token_expired"),
+    429: OpenApiResponse(description="rate_limited, with Retry-After"),
+}
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _session(user, tenant, role) -> dict:
+    return {**tokens_issue(user=user, tenant=tenant, role=role), "user": account_user_data(user=user, tenant=tenant, role=role)}
+
+
+class _PublicAuthView(TenantAPIView):
+    """Sign-in endpoints take no bearer token: a stale one in the header must not block signing in."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = AUTH_THROTTLES
+
+
+class RegisterView(_PublicAuthView):
+    throttle_action = "register"
+
+    @extend_schema(
+        operation_id="auth_register",
+        summary="Create a customer account",
+        description=(
+            "Creates a customer account of this brand and signs it in. The email is unverified: a link and a "
+            "6-digit code are emailed, and warranties registered publicly with this email become visible only "
+            "once it is verified.\n\n"
+            "An email that already has an account here answers **409 `email_already_registered`**. This does "
+            "tell the caller that the address has an account: a successful sign-up returns tokens, so the two "
+            "cases cannot be made to look alike without dropping sign-in at sign-up. The answer is rate limited "
+            "per IP and per email (`auth_ip`, `auth_account`), it reveals nothing but existence, and sign-in "
+            "and forgot-password never reveal it."
+        ),
+        request=AccountRegisterInput,
+        responses={201: AccountSessionOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(AccountRegisterInput, request)
+        user = svc.account_register(
+            tenant=self.tenant, email=data["email"], password=data["password"], name=data["name"],
+            phone=data.get("phone", ""), address=data.get("address"),
+        )
+        return ok(_session(user, self.tenant, "customer"), status=201)
+
+
+class LoginView(_PublicAuthView):
+    throttle_action = "login"
+
+    @extend_schema(
+        operation_id="auth_login",
+        summary="Sign in a customer or a staff member",
+        description=(
+            "Wrong email or password answer the same 401 `authentication_failed`. After 5 consecutive failures "
+            "for one email, sign-in for it waits 2^(n-5) seconds (at most 15 minutes), answered 429 with "
+            "Retry-After; a successful sign-in or a password reset clears the count."
+        ),
+        request=AccountLoginInput,
+        responses={200: AccountSessionOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(AccountLoginInput, request)
+        user, role = svc.account_authenticate(tenant=self.tenant, email=data["email"], password=data["password"])
+        return ok(_session(user, self.tenant, role))
+
+
+class RefreshView(_PublicAuthView):
+    throttle_action = "refresh"
+    throttle_classes = [AuthIpThrottle]
+
+    @extend_schema(
+        operation_id="auth_refresh",
+        summary="Trade a refresh token for a new access and refresh token",
+        description="The refresh token is rotated: the one sent is revoked and answers 401 if used again.",
+        request=TokenRefreshInput,
+        responses={200: TokenPairOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(TokenRefreshInput, request)
+        return ok(tokens_refresh(tenant=self.tenant, raw=data["refresh"]))
+
+
+class LogoutView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        summary="Revoke a refresh token of the signed-in account",
+        request=TokenRefreshInput,
+        responses={204: None, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(TokenRefreshInput, request)
+        token_revoke(tenant=self.tenant, user=request.user, raw=data["refresh"])
+        return ok(None, status=204)
+
+
+class VerifyEmailView(TenantAPIView):
+    permission_classes: list = []
+    throttle_classes = AUTH_THROTTLES
+    throttle_action = "verify_email"
+
+    @extend_schema(
+        operation_id="auth_verify_email",
+        summary="Verify an email address with the emailed link's token, or with the code while signed in",
+        description="Verifying attaches the warranties registered publicly with this email to the account.",
+        request=EmailVerifyInput,
+        responses={200: AccountUserOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(EmailVerifyInput, request)
+        user = svc.account_verify_email(
+            tenant=self.tenant, token=data.get("token"), code=data.get("code"), user=request.user
+        )
+        from ..selectors.accounts import user_role
+
+        role = user_role(user=user, tenant=self.tenant) or "customer"
+        return ok(account_user_data(user=user, tenant=self.tenant, role=role))
+
+
+class ResendVerificationView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+    throttle_classes = AUTH_THROTTLES
+    throttle_action = "resend_verification"
+
+    @extend_schema(
+        operation_id="auth_resend_verification",
+        summary="Email a new verification link and code",
+        request=None,
+        responses={202: StatusOutput, 409: OpenApiResponse(description="email_already_verified"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        svc.email_verification_resend(tenant=self.tenant, user=request.user)
+        return ok({"status": "verification_sent"}, status=202)
+
+
+class ForgotPasswordView(_PublicAuthView):
+    throttle_action = "forgot_password"
+
+    @extend_schema(
+        operation_id="auth_forgot_password",
+        summary="Email a password reset link",
+        description="Answers the same 202 whether or not the email has an account; the link lives one hour.",
+        request=ForgotPasswordInput,
+        responses={202: StatusOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(ForgotPasswordInput, request)
+        svc.password_reset_request(tenant=self.tenant, email=data["email"])
+        return ok({"status": "reset_requested"}, status=202)
+
+
+class ResetPasswordView(_PublicAuthView):
+    throttle_action = "reset_password"
+
+    @extend_schema(
+        operation_id="auth_reset_password",
+        summary="Set a new password with the reset link's uid and token",
+        description="The link works once; every refresh token of the account is revoked.",
+        request=ResetPasswordInput,
+        responses={200: StatusOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(ResetPasswordInput, request)
+        svc.password_reset_confirm(
+            tenant=self.tenant, uid=data["uid"], token=data["token"], new_password=data["new_password"]
+        )
+        return ok({"status": "password_reset"})
+
+
+class MeView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    def _me(self, user) -> dict:
+        data = account_user_data(user=user, tenant=self.tenant, role=self.role)
+        return {**data, "warranty_count": warranty_count(tenant=self.tenant, user=user)}
+
+    @extend_schema(operation_id="auth_me", summary="The signed-in account", responses={200: AccountMeOutput, **ERRORS})
+    def get(self, request, tenant: str):
+        return ok(self._me(request.user))
+
+    @extend_schema(
+        operation_id="auth_me_update",
+        summary="Update contact details",
+        description=(
+            "Takes name, phone, address and email; any other field is refused (400, `not_allowed`). A new email "
+            "is stored as `pending_email` and verified by email; until then the current email stays."
+        ),
+        request=AccountUpdateInput,
+        responses={200: AccountMeOutput, **ERRORS},
+    )
+    def patch(self, request, tenant: str):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed("Send a JSON object.")
+        user = svc.account_update(tenant=self.tenant, user=request.user, data=dict(request.data))
+        return ok(self._me(user))
+
+
+class ChangePasswordView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+    throttle_classes = AUTH_THROTTLES
+    throttle_action = "change_password"
+
+    @extend_schema(
+        operation_id="auth_change_password",
+        summary="Change the password",
+        description="Every refresh token issued before is revoked; the answer carries a new pair for this session.",
+        request=ChangePasswordInput,
+        responses={200: TokenPairOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(ChangePasswordInput, request)
+        user = svc.password_change(
+            user=request.user, current_password=data["current_password"], new_password=data["new_password"]
+        )
+        return ok(tokens_issue(user=user, tenant=self.tenant, role=self.role))
+
+
+class StaffListView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(operation_id="admin_staff_list", summary="The brand's staff", responses={200: StaffMemberOutput(many=True)})
+    def get(self, request, tenant: str):
+        return paginate(self, staff_list(tenant=self.tenant), StaffMemberOutput, ordering=("created_at", "id"))
+
+    @extend_schema(
+        operation_id="admin_staff_invite",
+        summary="Add a staff member; a new account is emailed a link to choose its password",
+        request=StaffInviteInput,
+        responses={201: StaffMemberOutput, 409: OpenApiResponse(description="already_staff"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = _valid(StaffInviteInput, request)
+        membership = svc.staff_invite(tenant=self.tenant, email=data["email"], role=data["role"])
+        return ok(StaffMemberOutput(membership).data, status=201)
+
+
+class StaffDetailView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="admin_staff_update",
+        summary="Change a staff member's role, or deactivate them at this brand",
+        request=StaffUpdateInput,
+        responses={200: StaffMemberOutput, 409: OpenApiResponse(description="last_admin"), **ERRORS},
+    )
+    def patch(self, request, tenant: str, user_id: str):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed("Send a JSON object.")
+        membership = svc.staff_update(tenant=self.tenant, public_id=user_id, data=dict(request.data))
+        return ok(StaffMemberOutput(membership).data)
