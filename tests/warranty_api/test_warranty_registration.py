@@ -425,3 +425,14 @@ def test_products_list_carries_the_terms(api, tenant):
     product = api.get("/api/northpeak/products").json()["data"][0]
     assert product["warranty"]["extended_months"] == 24
     assert Product.objects.filter(tenant=tenant).count() == 1 and KnownSerial.objects.filter(tenant=tenant).count() == 1
+
+
+def test_registration_sends_the_confirmation_email(api, tenant, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, body(), format="json")
+    assert response.status_code == 201
+    data = response.json()["data"]
+    [message] = [m for m in mail.outbox if m.to == ["customer@example.com"]]
+    assert "TP9 Elite SC" in message.subject and data["warranty_end"] in message.body

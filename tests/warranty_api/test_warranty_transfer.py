@@ -126,3 +126,27 @@ def test_transfer_post_is_idempotent(tenant, owner):
     assert WarrantyTransfer.objects.count() == 1
     reused = client.post(url, {"email": "b@example.com"}, format="json", HTTP_IDEMPOTENCY_KEY="t1")
     assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_the_emailed_link_carries_a_token_that_accepts(tenant, owner, newcomer, django_capture_on_commit_callbacks):
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    from django.core import mail
+
+    warranty = register(tenant, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(owner, tenant).post(
+            f"/api/northpeak/warranties/{warranty.id}/transfer", {"email": newcomer.email}, format="json"
+        )
+    assert response.status_code == 201
+    offer = [m for m in mail.outbox if m.to == [newcomer.email]]
+    assert len(offer) == 1 and "TP9 Elite SC" in offer[0].body
+    link = re.search(r"https?://\S+", offer[0].body).group(0)
+    token = parse_qs(urlparse(link).query)["token"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = client_for(newcomer, tenant).post(
+            "/api/northpeak/warranties/transfers/accept", {"token": token}, format="json"
+        )
+    assert accepted.status_code == 201
+    assert any(m.to == [owner.email] and "new owner" in m.body for m in mail.outbox)
