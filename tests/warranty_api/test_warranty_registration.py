@@ -171,11 +171,23 @@ def test_brief_example_registered_after_the_window_gets_the_standard_term(tenant
     assert (warranty.warranty_end, warranty.extended) == (D(2027, 1, 15), False)
 
 
-def test_registration_updates_the_customer_record(tenant):
-    Customer.objects.create(tenant=tenant, email="customer@example.com", name="Old Name", phone="1")
-    warranty_register(tenant=tenant, data=service_data(), today=D(2026, 2, 1))
+def test_registration_updates_the_customer_record(make_tenant):
+    tenant = make_tenant("northpeak", registration=_registration(required_fields=[]))
+    existing = Customer.objects.create(tenant=tenant, email="customer@example.com", name="Old Name", phone="1",
+                                       address={"city": "Old"})
+    warranty = warranty_register(tenant=tenant, data=service_data(), today=D(2026, 2, 1))
     customer = Customer.objects.get(tenant=tenant, email="customer@example.com")
+    assert warranty.customer_id == existing.id and Customer.objects.count() == 1
     assert (customer.name, customer.phone, customer.address["city"]) == ("John Smith", "+1-555-0123", "Miami")
+    data = service_data(serial_number="SN-CA-20250116")
+    data["customer"] = {"email": "customer@example.com", "name": "J. Smith"}
+    warranty_register(tenant=tenant, data=data, today=D(2026, 2, 1))
+    customer.refresh_from_db()
+    assert (customer.name, customer.phone, customer.address["city"]) == ("J. Smith", "+1-555-0123", "Miami")
+    fresh = warranty_register(tenant=tenant, data=service_data(
+        serial_number="SN-CA-20250117", customer={"email": "new@example.com", "name": "N", "address": {"city": "Z"}}),
+        today=D(2026, 2, 1))
+    assert Customer.objects.get(id=fresh.customer_id).address == {"city": "Z"}
 
 
 def test_owner_is_the_verified_account_only(tenant, make_customer):

@@ -159,6 +159,41 @@ def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, addre
     return customer
 
 
+def _customer_upsert_one_statement(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
+    """Create or update the tenant's record of this email in one INSERT ... ON CONFLICT (the hot path).
+
+    Empty phone or address keep what the record had. Works on PostgreSQL and SQLite (3.35+, RETURNING).
+    """
+    from django.db import connection
+
+    table = Customer._meta.db_table
+    now = timezone.now()
+    fields = {f.name: f for f in Customer._meta.concrete_fields}
+    values = [
+        fields["id"].get_default(),
+        tenant.id,
+        email,
+        name,
+        phone,
+        fields["address"].get_db_prep_value(address, connection),
+        fields["created_at"].get_db_prep_value(now, connection),
+        fields["updated_at"].get_db_prep_value(now, connection),
+    ]
+    sql = (
+        f"INSERT INTO {table} (id, tenant_id, email, name, phone, address, created_at, updated_at) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
+        + (", phone = excluded.phone" if phone else "")
+        + (", address = excluded.address" if address else "")
+        + " RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        customer_id = cursor.fetchone()[0]
+    # Only the id is needed by the registration; the record's other fields are not read back.
+    return Customer(id=customer_id, tenant=tenant, email=email, name=name, phone=phone, address=address)
+
+
 def _required(tenant: Tenant, data: dict) -> None:
     customer = data.get("customer") or {}
     present = {
@@ -198,10 +233,6 @@ def warranty_register(
             "before_manufacture",
             f"This unit was made on {resolved.known.manufactured_on.isoformat()}; check the purchase date.",
         )
-    if Warranty.objects.filter(tenant=tenant, serial_number=resolved.serial_number).exclude(
-        status=Warranty.Status.TRANSFERRED
-    ).exists():
-        raise _already_registered()
 
     info = data["customer"]
     email = info["email"].strip().lower()
@@ -227,37 +258,38 @@ def warranty_register(
                     )
                 media.attached_at = timezone.now()
                 media.save(update_fields=["attached_at", "updated_at"])
-            customer = _customer_upsert(
+            customer = _customer_upsert_one_statement(
                 tenant=tenant,
                 email=email,
                 name=info["name"].strip(),
                 phone=(info.get("phone") or "").strip(),
                 address=info.get("address") or {},
             )
-            # The partial unique constraint is the real guard; the savepoint keeps the outer transaction usable.
-            with transaction.atomic():
-                warranty = Warranty.objects.create(
-                    tenant=tenant,
-                    serial_number=resolved.serial_number,
-                    product=resolved.product,
-                    customer=customer,
-                    owner=owner,
-                    purchase_date=purchase_date,
-                    retailer=(data.get("retailer") or "").strip(),
-                    order_number=(data.get("order_number") or "").strip(),
-                    proof_of_purchase=media,
-                    warranty_start=term.start,
-                    warranty_end=term.end,
-                    extended=term.extended,
-                    coverage=category.coverage,
-                    transferable=category.transferable,
-                    status=Warranty.Status.PENDING_VERIFICATION if required else Warranty.Status.ACTIVE,
-                    verification=(
-                        Warranty.Verification.OFF
-                        if tenant.verification == VerificationMode.OFF
-                        else Warranty.Verification.PENDING
-                    ),
-                )
+            # No pre-check: the partial unique constraint `warranty_unique_live_serial` is the guard, also for
+            # two registrations at the same instant. Its IntegrityError leaves this atomic block (the
+            # registration's savepoint, or its transaction), rolling back the customer and media changes too.
+            warranty = Warranty.objects.create(
+                tenant=tenant,
+                serial_number=resolved.serial_number,
+                product=resolved.product,
+                customer=customer,
+                owner=owner,
+                purchase_date=purchase_date,
+                retailer=(data.get("retailer") or "").strip(),
+                order_number=(data.get("order_number") or "").strip(),
+                proof_of_purchase=media,
+                warranty_start=term.start,
+                warranty_end=term.end,
+                extended=term.extended,
+                coverage=category.coverage,
+                transferable=category.transferable,
+                status=Warranty.Status.PENDING_VERIFICATION if required else Warranty.Status.ACTIVE,
+                verification=(
+                    Warranty.Verification.OFF
+                    if tenant.verification == VerificationMode.OFF
+                    else Warranty.Verification.PENDING
+                ),
+            )
             WarrantyEvent.objects.create(
                 tenant=tenant,
                 warranty=warranty,
