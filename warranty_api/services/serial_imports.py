@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from psycopg import errors as psycopg_errors
 
 from ..models import KnownSerial, Product, SerialImportJob, Tenant, User, normalize_serial
 
@@ -123,6 +124,21 @@ def serials_import(
     return result
 
 
+_UPSERT_SQL = """
+    WITH upserted AS (
+        INSERT INTO {table} AS known (tenant_id, serial_number, product_id, manufactured_on)
+        SELECT %s, serial_number, product_id, manufactured_on FROM {source} AS stage
+        ON CONFLICT (tenant_id, serial_number) DO UPDATE
+            SET product_id = EXCLUDED.product_id, manufactured_on = EXCLUDED.manufactured_on
+            WHERE (known.product_id, known.manufactured_on) IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.manufactured_on)
+        RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+           (SELECT count(*) FROM serial_import_stage)
+    FROM upserted
+"""
+
+
 def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
     table = KnownSerial._meta.db_table
     # No surrounding transaction: the job's progress, written as rows stream, must be visible to readers.
@@ -146,25 +162,18 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
                 if progress and count % _PROGRESS_EVERY == 0:
                     progress(result)
             copy.write(buffer.getvalue())
-        # Later lines win when a file names a serial twice; unchanged rows are not rewritten (idempotent).
-        cursor.execute(
-            f"""
-            WITH upserted AS (
-                INSERT INTO {table} (tenant_id, serial_number, product_id, manufactured_on)
-                SELECT DISTINCT ON (serial_number) %s, serial_number, product_id, manufactured_on
-                FROM serial_import_stage ORDER BY serial_number, line DESC
-                ON CONFLICT (tenant_id, serial_number) DO UPDATE
-                    SET product_id = EXCLUDED.product_id, manufactured_on = EXCLUDED.manufactured_on
-                    WHERE ({table}.product_id, {table}.manufactured_on)
-                          IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.manufactured_on)
-                RETURNING (xmax = 0) AS inserted
+        # Most files name each serial once, so the upsert first runs without sorting the stage; a file that
+        # repeats a serial makes ON CONFLICT refuse to touch a row twice, and then the later line wins.
+        try:
+            with transaction.atomic():
+                cursor.execute(_UPSERT_SQL.format(table=table, source="serial_import_stage"), [tenant.id])
+        except DatabaseError as exc:
+            if not isinstance(exc.__cause__, psycopg_errors.CardinalityViolation):
+                raise
+            deduplicated = (
+                "(SELECT DISTINCT ON (serial_number) * FROM serial_import_stage ORDER BY serial_number, line DESC)"
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   (SELECT count(*) FROM serial_import_stage)
-            FROM upserted
-            """,  # noqa: S608 - the table name is our own model's, not input
-            [tenant.id],
-        )
+            cursor.execute(_UPSERT_SQL.format(table=table, source=deduplicated), [tenant.id])
         created, updated, staged = cursor.fetchone()
         cursor.execute("DROP TABLE serial_import_stage")
     result.rows_created, result.rows_updated = created, updated
