@@ -77,8 +77,9 @@ class Warranty(TimeStamped):
                 fields=["tenant", "serial_number"], name="warranty_serial_idx", opclasses=["int8_ops", "varchar_pattern_ops"]
             ),
             models.Index(fields=["tenant", "customer", "created_at"], name="warranty_customer_idx"),
-            models.Index(fields=["tenant", "status", "warranty_end"], name="warranty_status_idx"),
-            models.Index(fields=["tenant", "purchase_date"], name="warranty_purchase_idx"),
+            # `id` closes each index so a page sorted by (field, id) reads in index order and stops at the limit.
+            models.Index(fields=["tenant", "status", "warranty_end", "id"], name="warranty_status_idx"),
+            models.Index(fields=["tenant", "purchase_date", "id"], name="warranty_purchase_idx"),
         ]
 
     def effective_status(self, today: datetime.date | None = None) -> str:
