@@ -20,6 +20,7 @@ from ..models import (
     Media,
     NotificationKind,
     Product,
+    ReplacementTerms,
     Tenant,
     User,
     VerificationMode,
@@ -572,4 +573,51 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
                     "serial_number": new.serial_number,
                 },
             )
+    return new
+
+
+def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: User | None, note: str) -> Warranty:
+    """A replacement unit's own warranty; the replaced one becomes void, "replaced by <new id>".
+
+    Terms follow `tenant.replacement_terms`: `new_term` starts today with the category's standard months;
+    `remainder` starts today and ends when the old warranty would have. Call inside the caller's transaction.
+    """
+    old = (
+        Warranty.objects.select_for_update(of=("self",))
+        .select_related("product__category")
+        .get(tenant=tenant, id=warranty_id)
+    )
+    category = old.product.category
+    today = timezone.localdate()
+    if tenant.replacement_terms == ReplacementTerms.REMAINDER:
+        end = max(old.warranty_end, today)
+    else:
+        end = add_months(today, category.standard_months)
+    serial = normalize_serial(serial)
+    before = warranty_snapshot(old)
+    old.status = Warranty.Status.VOID
+    try:
+        with transaction.atomic():
+            new = Warranty.objects.create(
+                tenant=tenant, serial_number=serial, product=old.product, customer=old.customer, owner=old.owner,
+                purchase_date=old.purchase_date, retailer=old.retailer, order_number=old.order_number,
+                warranty_start=today, warranty_end=end, coverage=category.coverage,
+                transferable=category.transferable, status=Warranty.Status.ACTIVE, replaces=old,
+                notes=f"Replacement unit ({note})",
+            )
+    except IntegrityError:
+        raise Conflict(
+            "This serial is already registered; ship another unit or check the serial.",
+            code="serial_already_registered",
+        ) from None
+    old.void_reason = f"replaced by {new.id}"
+    old.save(update_fields=["status", "void_reason", "updated_at"])
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=old, actor=actor, action="replaced", before=before,
+        after=warranty_snapshot(old), note=note,
+    )
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
+        after=warranty_snapshot(new), note=note,
+    )
     return new
