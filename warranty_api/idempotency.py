@@ -21,6 +21,8 @@ from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 TTL = datetime.timedelta(hours=24)
+# A first request still "in flight" after this long died with its process; its key may be used again.
+ABANDONED_AFTER = datetime.timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
 
 
@@ -57,8 +59,11 @@ def _claim(tenant, caller: str, key: str, request_hash: str) -> IdempotencyRecor
             existing = IdempotencyRecord.objects.filter(tenant=tenant, caller=caller, key=key).first()
             if existing is None:
                 continue  # finished and removed between our insert and read
-            if existing.created_at < timezone.now() - TTL:
-                existing.delete()
+            now = timezone.now()
+            if existing.created_at < now - TTL or (
+                existing.status_code is None and existing.created_at < now - ABANDONED_AFTER
+            ):
+                IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
                 continue
             return existing
     raise Conflict("This Idempotency-Key is being used by another request; retry shortly.", code="idempotency_key_in_use")
@@ -112,6 +117,7 @@ def idempotent(method):
             _store(tenant, caller, key, response.status_code, response.data)
         return response
 
+    wrapper.idempotent = True
     return wrapper
 
 

@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.throttling import SimpleRateThrottle
 
 from ..exceptions import ValidationFailed
-from ..idempotency import idempotent
 from ..models import Role, SerialImportJob
 from ..pagination import paginate
 from ..permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
@@ -64,7 +63,6 @@ class PublicWarrantyRegisterView(TenantAPIView):
         parameters=[_IDEMPOTENCY_HEADER],
         responses={201: WarrantyOutput},
     )
-    @idempotent
     def post(self, request, tenant: str):
         body = WarrantyRegisterInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -106,7 +104,6 @@ class WarrantyTransferView(TenantAPIView):
         parameters=[_IDEMPOTENCY_HEADER],
         responses={201: WarrantyTransferOutput},
     )
-    @idempotent
     def post(self, request, tenant: str, warranty_id: str):
         body = WarrantyTransferInput(data=request.data)
         body.is_valid(raise_exception=True)
@@ -205,7 +202,6 @@ class SerialImportView(TenantAPIView):
         parameters=[_IDEMPOTENCY_HEADER],
         responses={201: SerialImportJobOutput},
     )
-    @idempotent
     def post(self, request, tenant: str):
         upload = request.FILES.get("file")
         if upload is None:
