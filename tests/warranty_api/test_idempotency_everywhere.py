@@ -60,3 +60,21 @@ def test_login_never_replays_tokens(tenant, make_customer):
     from warranty_api.models import IdempotencyRecord
 
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_key_left_in_flight_by_a_dead_process_is_freed(tenant, make_staff):
+    import datetime
+
+    from django.utils import timezone
+
+    from warranty_api.models import IdempotencyRecord
+
+    staff = make_staff(tenant, Role.ADMIN)
+    client = client_for(staff, tenant)
+    body = {"email": "late.agent@northpeak.example", "role": "agent"}
+    IdempotencyRecord.objects.create(tenant=tenant, caller=f"user:{staff.public_id}", key="k1", request_hash="x")
+    busy = client.post("/api/northpeak/admin/staff", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert busy.status_code in (409, 422)  # the key is taken by the unfinished request
+    IdempotencyRecord.objects.filter(key="k1").update(created_at=timezone.now() - datetime.timedelta(minutes=3))
+    freed = client.post("/api/northpeak/admin/staff", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert freed.status_code == 201, freed.content
