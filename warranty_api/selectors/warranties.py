@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..exceptions import NotFound, ValidationFailed
 from ..models import Customer, Tenant, User, Warranty, normalize_serial
+from .params import query_date
 
 _BASE_RELATED = ("product__category",)
 ADMIN_SORTS = {
@@ -33,14 +34,6 @@ def customer_warranty_get(*, tenant: Tenant, user: User, warranty_id: str) -> Wa
     return warranty
 
 
-def _date(params, name: str) -> datetime.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed.field(name, "invalid", f"{name} must be a date YYYY-MM-DD.") from None
 
 
 def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[QuerySet[Warranty], tuple]:
@@ -83,7 +76,7 @@ def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None =
         ("purchased_from", "purchase_date__gte"),
         ("purchased_to", "purchase_date__lte"),
     ):
-        value = _date(params, name)
+        value = query_date(params, name)
         if value is not None:
             if lookup.startswith("created_at"):
                 # A range on the timestamp itself (not its date) keeps the created_at index usable.
