@@ -33,3 +33,16 @@ def purchase_verify(warranty_id: str) -> str:
 
 def purchase_verifications_sweep() -> int:
     return verification.purchase_verifications_sweep()
+
+
+def serial_import_run(job_id: str) -> str | None:
+    from .services.serial_imports import serial_import_job_run
+
+    job = serial_import_job_run(job_id)
+    return job.status if job else None
+
+
+def idempotency_purge() -> int:
+    from .idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()

@@ -3,11 +3,19 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, claims, media, system, verification
+from .views import accounts, catalog, claims, media, system, verification, warranties
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
     path("products", catalog.ProductListView.as_view(), name="product-list"),
+    path("warranties", warranties.CustomerWarrantyListView.as_view(), name="warranty-list"),
+    path("warranties/transfers/accept", warranties.WarrantyTransferAcceptView.as_view(), name="warranty-transfer-accept"),
+    path("warranties/<str:warranty_id>", warranties.CustomerWarrantyDetailView.as_view(), name="warranty-detail"),
+    path("warranties/<str:warranty_id>/transfer", warranties.WarrantyTransferView.as_view(), name="warranty-transfer"),
+    path("admin/warranties", warranties.AdminWarrantyListView.as_view(), name="admin-warranty-list"),
+    path("admin/warranties/<str:warranty_id>", warranties.AdminWarrantyDetailView.as_view(), name="admin-warranty-detail"),
+    path("admin/serials/import", warranties.SerialImportView.as_view(), name="serial-import"),
+    path("admin/serials/import/<str:job_id>", warranties.SerialImportDetailView.as_view(), name="serial-import-detail"),
     path("auth/register", accounts.RegisterView.as_view(), name="auth-register"),
     path("auth/login", accounts.LoginView.as_view(), name="auth-login"),
     path("auth/refresh", accounts.RefreshView.as_view(), name="auth-refresh"),
@@ -51,6 +59,7 @@ tenant_patterns = [
 
 public_patterns: list = [
     path("upload", media.PublicMediaUploadView.as_view(), name="public-media-upload"),
+    path("warranties", warranties.PublicWarrantyRegisterView.as_view(), name="public-warranty-register"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,8 @@ from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
 from .customers import Customer
+from .idempotency import IdempotencyRecord
+from .imports import SerialImportJob
 from .integrations import PurchaseVerification, ShopifyConnection
 from .media import Media
 from .notifications import Notification, NotificationKind, NotificationTemplate
@@ -19,7 +21,7 @@ from .tenancy import (
     Tenant,
     VerificationMode,
 )
-from .warranties import Warranty, WarrantyEvent
+from .warranties import Warranty, WarrantyEvent, WarrantyTransfer
 
 __all__ = [
     "REGISTRATION_FIELDS",
@@ -32,6 +34,7 @@ __all__ = [
     "Coverage",
     "Customer",
     "Fulfillment",
+    "IdempotencyRecord",
     "KnownSerial",
     "Media",
     "Membership",
@@ -44,6 +47,7 @@ __all__ = [
     "ReplacementTerms",
     "RmaCounter",
     "Role",
+    "SerialImportJob",
     "ShopifyConnection",
     "StaffRole",
     "Tenant",
@@ -52,6 +56,7 @@ __all__ = [
     "Visibility",
     "Warranty",
     "WarrantyEvent",
+    "WarrantyTransfer",
     "new_public_id",
     "normalize_serial",
 ]

@@ -71,9 +71,15 @@ class Warranty(TimeStamped):
         indexes = [
             models.Index(fields=["tenant", "created_at", "id"], name="warranty_tenant_created_idx"),
             models.Index(fields=["tenant", "owner", "created_at"], name="warranty_owner_idx"),
-            models.Index(fields=["tenant", "serial_number"], name="warranty_serial_idx"),
-            models.Index(fields=["tenant", "status", "warranty_end"], name="warranty_status_idx"),
-            models.Index(fields=["tenant", "purchase_date"], name="warranty_purchase_idx"),
+            # varchar_pattern_ops lets the admin's serial prefix search (LIKE 'X%') use the index under any
+            # collation; it still serves equality.
+            models.Index(
+                fields=["tenant", "serial_number"], name="warranty_serial_idx", opclasses=["int8_ops", "varchar_pattern_ops"]
+            ),
+            models.Index(fields=["tenant", "customer", "created_at"], name="warranty_customer_idx"),
+            # `id` closes each index so a page sorted by (field, id) reads in index order and stops at the limit.
+            models.Index(fields=["tenant", "status", "warranty_end", "id"], name="warranty_status_idx"),
+            models.Index(fields=["tenant", "purchase_date", "id"], name="warranty_purchase_idx"),
         ]
 
     def effective_status(self, today: datetime.date | None = None) -> str:
@@ -100,3 +106,28 @@ class WarrantyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.warranty_id}"
+
+
+class WarrantyTransfer(TimeStamped):
+    """An owner's offer to hand a warranty to another email; accepted through a signed link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = PublicIdField(prefix="wtr_", primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    warranty = models.ForeignKey(Warranty, on_delete=models.CASCADE, related_name="transfers")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    to_email = models.EmailField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    new_warranty = models.ForeignKey(Warranty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warranty"], condition=Q(status="pending"), name="warrantytransfer_one_pending"
+            )
+        ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..exceptions import NotFound, ValidationFailed
 from ..models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Media, Tenant, User, Visibility, normalize_serial
+from .params import query_bool, query_choices, query_date
 
 ADMIN_SORTS = {
     "created_at": ("created_at", "id"),
@@ -16,9 +17,7 @@ ADMIN_SORTS = {
     "updated_at": ("updated_at", "id"),
     "-updated_at": ("-updated_at", "-id"),
 }
-_TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
-# Filters take dates and ages a person could mean; beyond these the date arithmetic itself overflows.
-_FIRST_DAY, _LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+# Beyond this the date arithmetic itself overflows; nobody means a claim filed a century ago.
 _MAX_AGE_DAYS = 36_500
 
 
@@ -66,39 +65,10 @@ def claim_timeline(claim: Claim) -> list[ClaimEvent | ClaimMessage]:
     return sorted(items, key=lambda item: (item.created_at, isinstance(item, ClaimMessage)))
 
 
-def _choice(params, name: str, allowed) -> list[str] | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    values = [v.strip() for v in raw.split(",") if v.strip()]
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValidationFailed.field(name, "invalid_choice", f"Unknown {name} {bad[0]!r}; choose from: {', '.join(allowed)}.")
-    return values
 
 
-def _date(params, name: str) -> datetime.date | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        day = datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed.field(name, "invalid", f"{name} must be a date, YYYY-MM-DD.") from None
-    if not _FIRST_DAY <= day <= _LAST_DAY:
-        raise ValidationFailed.field(name, "out_of_range", f"{name} must be a date from {_FIRST_DAY} to {_LAST_DAY}.")
-    return day
 
 
-def _bool(params, name: str) -> bool | None:
-    raw = (params.get(name) or "").lower()
-    if not raw:
-        return None
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ValidationFailed.field(name, "invalid", f"{name} must be true or false.")
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -111,9 +81,9 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
     The counts honour every filter except `status`, so each tab shows what clicking it would list.
     """
     qs = Claim.objects.filter(tenant=tenant)
-    if values := _choice(params, "issue_type", tenant.issue_type_codes):
+    if values := query_choices(params, "issue_type", tenant.issue_type_codes):
         qs = qs.filter(issue_type__in=values)
-    if values := _choice(params, "resolution", tenant.resolutions):
+    if values := query_choices(params, "resolution", tenant.resolutions):
         qs = qs.filter(resolution__in=values)
     if product := params.get("product"):
         qs = qs.filter(warranty__product_id=product)
@@ -126,9 +96,9 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
             qs = qs.filter(assignee=user)
         else:
             qs = qs.filter(assignee__public_id=assignee)
-    if after := _date(params, "created_after"):
+    if after := query_date(params, "created_after"):
         qs = qs.filter(created_at__gte=_start_of(after))
-    if before := _date(params, "created_before"):
+    if before := query_date(params, "created_before"):
         qs = qs.filter(created_at__lt=_start_of(before + datetime.timedelta(days=1)))
     if raw_age := params.get("older_than_days"):
         if not (raw_age.isascii() and raw_age.isdigit()):
@@ -137,14 +107,14 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
             raise ValidationFailed.field("older_than_days", "out_of_range",
                                          f"older_than_days must be at most {_MAX_AGE_DAYS}.")
         qs = qs.filter(created_at__lt=timezone.now() - datetime.timedelta(days=int(raw_age)))
-    has_photos = _bool(params, "has_photos")
+    has_photos = query_bool(params, "has_photos")
     if has_photos is not None:
         qs = qs.filter(photo_count__gt=0) if has_photos else qs.filter(photo_count=0)
     if q := (params.get("q") or "").strip():
         qs = qs.filter(_search(q))
     counts = dict.fromkeys(Claim.Status.values, 0)
     counts.update(dict(qs.order_by().values_list("status").annotate(n=Count("*"))))
-    if statuses := _choice(params, "status", Claim.Status.values):
+    if statuses := query_choices(params, "status", Claim.Status.values):
         qs = qs.filter(status__in=statuses)
     sort = params.get("sort") or "created_at"
     if sort not in ADMIN_SORTS:
@@ -164,9 +134,9 @@ def _search(q: str) -> Q:
 
 def fulfillment_list(*, tenant: Tenant, params) -> QuerySet[Fulfillment]:
     qs = Fulfillment.objects.filter(tenant=tenant).select_related("claim", "replacement_warranty")
-    if values := _choice(params, "status", Fulfillment.Status.values):
+    if values := query_choices(params, "status", Fulfillment.Status.values):
         qs = qs.filter(status__in=values)
-    if values := _choice(params, "kind", Fulfillment.Kind.values):
+    if values := query_choices(params, "kind", Fulfillment.Kind.values):
         qs = qs.filter(kind__in=values)
     if claim := params.get("claim"):
         qs = qs.filter(claim_id=claim)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ..exceptions import ApiError, AuthenticationFailedError, Conflict, ValidationFailed
-from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User, Warranty
+from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
 from ..selectors.accounts import account_by_public_id, account_for_email, normalize_email, user_role
 from ..throttles import _digest
 from .notifications import notify
@@ -238,13 +238,10 @@ def _link_customer(*, tenant: Tenant, user: User) -> Customer:
 
 
 def _attach_warranties(*, tenant: Tenant, user: User) -> int:
-    """Publicly registered warranties of a verified email become the account's.
+    """Publicly registered warranties of a verified email become the account's."""
+    from .warranties import warranties_claim_for_account
 
-    Stand-in until the warranties service's `warranties_claim_for_account` is merged; switch to it then.
-    """
-    return Warranty.objects.filter(tenant=tenant, customer__email__iexact=user.email, owner__isnull=True).update(
-        owner=user
-    )
+    return warranties_claim_for_account(tenant=tenant, user=user)
 
 
 # --- sign-in ------------------------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ effects after commit, so two staff acting at once cannot both move a claim from 
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -25,16 +23,15 @@ from ..models import (
     Media,
     Membership,
     NotificationKind,
-    ReplacementTerms,
     RmaCounter,
     Tenant,
     User,
     Visibility,
     Warranty,
-    WarrantyEvent,
     normalize_serial,
 )
 from .notifications import PLACEHOLDERS, notify
+from .warranties import warranty_replace
 
 MAX_PHOTOS = 10
 _UNSET = object()
@@ -66,13 +63,6 @@ _FOLLOW_UP = {
     "repair": Fulfillment.Kind.REPAIR,
     "refund": Fulfillment.Kind.REFUND,
 }
-
-
-def add_months(start: datetime.date, months: int) -> datetime.date:
-    """Calendar months, clamped to the end of a shorter month (TENANT_CONFIG.md)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 # --- notifications -------------------------------------------------------------------------------------
@@ -538,41 +528,11 @@ def fulfillment_update(
 
 
 def replacement_warranty_create(*, fulfillment: Fulfillment, serial: str, actor: User | None = None) -> Warranty:
-    """The replacement unit's own warranty; the replaced warranty becomes void, "replaced by <new id>".
-
-    Terms follow `tenant.replacement_terms`: `new_term` starts today with the category's standard months;
-    `remainder` starts today and ends when the old warranty would have. (Aligned with the registration
-    service at merge: this writes the Warranty with the ORM because that service is on another branch.)
-    """
-    old = Warranty.objects.select_for_update(of=("self",)).select_related("product__category", "tenant").get(
-        id=fulfillment.claim.warranty_id
-    )
-    tenant, category = old.tenant, old.product.category
-    today = timezone.localdate()
-    if tenant.replacement_terms == ReplacementTerms.REMAINDER:
-        end = max(old.warranty_end, today)
-    else:
-        end = add_months(today, category.standard_months)
-    if Warranty.objects.filter(tenant=tenant, serial_number=serial).exclude(status=Warranty.Status.TRANSFERRED).exists():
-        raise Conflict("This serial is already registered; ship another unit or check the serial.",
-                       code="serial_already_registered")
-    old_snapshot = {"status": old.status, "void_reason": old.void_reason}
-    old.status = Warranty.Status.VOID
-    new = Warranty.objects.create(
-        tenant=tenant, serial_number=serial, product=old.product, customer=old.customer, owner=old.owner,
-        purchase_date=old.purchase_date, retailer=old.retailer, order_number=old.order_number,
-        warranty_start=today, warranty_end=end, coverage=category.coverage, transferable=category.transferable,
-        status=Warranty.Status.ACTIVE, replaces=old, notes=f"Replacement unit for claim {fulfillment.claim_id}",
-    )
-    old.void_reason = f"replaced by {new.id}"
-    old.save(update_fields=["status", "void_reason", "updated_at"])
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=old, actor=actor, action="replaced", before=old_snapshot,
-        after={"status": old.status, "void_reason": old.void_reason}, note=f"Claim {fulfillment.claim_id}",
-    )
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
-        after={"replaces": old.id, "warranty_start": today.isoformat(), "warranty_end": end.isoformat()},
+    """The replacement unit's own warranty (see `services.warranties.warranty_replace`)."""
+    return warranty_replace(
+        tenant=fulfillment.tenant,
+        warranty_id=fulfillment.claim.warranty_id,
+        serial=serial,
+        actor=actor,
         note=f"Claim {fulfillment.claim_id}",
     )
-    return new

@@ -54,6 +54,7 @@ class _PublicAuthView(TenantAPIView):
 
 
 class RegisterView(_PublicAuthView):
+    idempotency = False  # the answer holds fresh tokens
     throttle_action = "register"
 
     @extend_schema(
@@ -82,6 +83,7 @@ class RegisterView(_PublicAuthView):
 
 
 class LoginView(_PublicAuthView):
+    idempotency = False  # the answer holds fresh tokens
     throttle_action = "login"
 
     @extend_schema(
@@ -102,6 +104,7 @@ class LoginView(_PublicAuthView):
 
 
 class RefreshView(_PublicAuthView):
+    idempotency = False  # the answer holds fresh tokens
     throttle_action = "refresh"
     throttle_classes = [AuthIpThrottle]
 
@@ -234,6 +237,7 @@ class MeView(TenantAPIView):
 
 
 class ChangePasswordView(TenantAPIView):
+    idempotency = False  # the answer holds fresh tokens
     permission_classes = [IsTenantMember]
     throttle_classes = AUTH_THROTTLES
     throttle_action = "change_password"

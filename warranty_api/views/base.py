@@ -4,10 +4,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..exceptions import TenantNotFound, ValidationFailed
+from ..idempotency import idempotent
 
 
 class TenantAPIView(APIView):
-    """A view under /api/<tenant>/ or /api/p/<tenant>/; `self.tenant` was resolved by TenantMiddleware."""
+    """A view under /api/<tenant>/ or /api/p/<tenant>/; `self.tenant` was resolved by TenantMiddleware.
+
+    Every `post` honours the Idempotency-Key header (API.md "Writes") without the view doing anything.
+    A view whose answer carries fresh credentials (tokens) sets `idempotency = False`: replaying a stored
+    copy of them would keep secrets in the database for a day.
+    """
+
+    idempotency = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        post = cls.__dict__.get("post")
+        if post is not None and cls.idempotency and not getattr(post, "idempotent", False):
+            cls.post = idempotent(post)
 
     @property
     def tenant(self):

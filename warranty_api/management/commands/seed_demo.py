@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 _user, lines = staff_create(tenant=tenant, email=email, role=role, password=password)
                 report.extend(lines)
         report.extend(_demo_customer(tenant))
+        report.extend(_demo_warranties(tenant))
         self.stdout.write(f"Demo brand '{tenant.slug}': " + (f"{len(report)} change(s)" if report else "up to date"))
 
 
@@ -50,3 +51,40 @@ def _demo_customer(tenant) -> list[str]:
     token = email_verification_token(tenant=tenant, user=user, target=email)
     account_verify_email(tenant=tenant, token=token)
     return [f"created demo customer {email}"]
+
+
+# (serial, days since purchase, email, name): two for the demo customer, one for someone else, one long expired.
+DEMO_WARRANTIES = (
+    ("RL-TN00-339563", 12, DEMO_CUSTOMER[0], DEMO_CUSTOMER[2]),
+    ("RL-BP03-100201", 200, DEMO_CUSTOMER[0], DEMO_CUSTOMER[2]),
+    ("RL-ST06-100301", 3, "jordan@example.com", "Jordan Hiker"),
+    ("RL-LT09-100401", 1200, "sam@example.com", "Sam Trail"),
+)
+
+
+def _demo_warranties(tenant) -> list[str]:
+    """A few registrations through the real service, so the portal and admin lists are not empty."""
+    import datetime
+
+    from django.utils import timezone
+
+    from warranty_api.models import Warranty
+    from warranty_api.services.warranties import warranty_register
+
+    report = []
+    today = timezone.localdate()
+    for serial, age, email, name in DEMO_WARRANTIES:
+        if Warranty.objects.filter(tenant=tenant, serial_number=serial).exists():
+            continue
+        purchase = today - datetime.timedelta(days=age)
+        data = {
+            "serial_number": serial,
+            "purchase_date": purchase,
+            "retailer": "Ridgeline Flagship Store",
+            "customer": {"email": email, "name": name, "phone": "+1-555-0100",
+                         "address": {"street": "1 Summit Rd", "city": "Boulder", "state": "CO", "zip": "80302"}},
+        }
+        # Registered the day after purchase, as a customer scanning the box would.
+        warranty_register(tenant=tenant, data=data, today=purchase + datetime.timedelta(days=1))
+        report.append(f"registered demo warranty {serial}")
+    return report

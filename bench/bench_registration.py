@@ -1,0 +1,97 @@
+"""Registration: POST /api/p/<tenant>/warranties req/s and p99 vs a bare JSON-parse-and-INSERT view, same server.
+
+Both run on one gunicorn (gthread, keep-alive) against PostgreSQL (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from another process on 127.0.0.1
+(bench/_loadgen.py: processes x threads, keep-alive). Bounded: BENCH_REG_SECONDS (default 10) per side and
+BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so each
+registration also pays for queueing its confirmation email, as in a deployment without Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from bench._common import ROOT, run_child
+
+
+def run():
+    yield from run_child("bench_registration")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _load(port: int, path: str, seconds: float, max_requests: int, offset: int) -> dict:
+    procs, threads = int(os.environ.get("BENCH_REG_PROCS", 2)), int(os.environ.get("BENCH_REG_THREADS", 4))
+    out = subprocess.run(
+        [sys.executable, "-m", "bench._loadgen", str(port), path, "x", str(seconds), str(max_requests),
+         str(procs), str(threads), str(offset)],
+        cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    from bench._common import setup_django
+
+    tenant = setup_django()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE warranty_api_warrantyevent, warranty_api_warrantytransfer, warranty_api_warranty, "
+                       "warranty_api_customer, warranty_api_notification, django_q_ormq CASCADE")
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
+        cursor.execute("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, serial_number varchar(100), "
+                       "email varchar(254), purchase_date date, body jsonb)")
+    connection.close()
+
+    seconds = float(os.environ.get("BENCH_REG_SECONDS", 10))
+    max_requests = int(os.environ.get("BENCH_REG_MAX", 50_000))
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", "2", "--threads", "4",
+         "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the bench server did not start")
+        register = f"/api/p/{tenant.slug}/warranties"
+        # Warm both paths (connections, imports), then measure each for the same time.
+        _load(port, "/bench/floor", 2, 300, 90_000_000)
+        _load(port, register, 2, 300, 80_000_000)
+        floor = _load(port, "/bench/floor", seconds, max_requests, 0)
+        product = _load(port, register, seconds, max_requests, 0)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    def line(name: str, r: dict) -> str:
+        rps = r["requests"] / r["seconds"]
+        return (f"{name:<13} {rps:8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
+                f"({r['requests']} requests, statuses {r['statuses']})")
+
+    print(line("floor", floor))
+    print(line("registration", product))
+    ratio = (product["requests"] / product["seconds"]) / (floor["requests"] / floor["seconds"])
+    print(f"ratio registration/floor: {ratio:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Inputs and outputs of the warranty endpoints."""
+
+from rest_framework import serializers
+
+from ..models import SerialImportJob, Warranty, WarrantyEvent
+
+
+class AddressInput(serializers.Serializer):
+    street = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    street2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    zip = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class RegistrationCustomerInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = AddressInput(required=False)
+
+
+class WarrantyRegisterInput(serializers.Serializer):
+    serial_number = serializers.CharField(max_length=100, trim_whitespace=True)
+    purchase_date = serializers.DateField(input_formats=["iso-8601"])
+    retailer = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    order_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    proof_of_purchase = serializers.RegexField(r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True)
+    customer = RegistrationCustomerInput()
+
+
+class WarrantyProductOutput(serializers.Serializer):
+    id = serializers.CharField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField(source="category.name")
+    category_slug = serializers.CharField(source="category.slug")
+
+
+class WarrantyOutput(serializers.ModelSerializer):
+    product = WarrantyProductOutput()
+    status = serializers.SerializerMethodField()
+    proof_of_purchase = serializers.CharField(source="proof_of_purchase_id", allow_null=True)
+    registered_at = serializers.DateTimeField(source="created_at")
+    replaces = serializers.CharField(source="replaces_id", allow_null=True)
+
+    class Meta:
+        model = Warranty
+        fields = [
+            "id", "serial_number", "product", "warranty_start", "warranty_end", "coverage", "status",
+            "transferable", "extended", "verification", "purchase_date", "retailer", "order_number",
+            "proof_of_purchase", "replaces", "registered_at",
+        ]
+
+    def get_status(self, warranty: Warranty) -> str:
+        return warranty.effective_status()
+
+
+class WarrantyCustomerOutput(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.JSONField()
+
+
+class WarrantyAdminOutput(WarrantyOutput):
+    customer = WarrantyCustomerOutput()
+    owner_id = serializers.SerializerMethodField()
+    stored_status = serializers.CharField(source="status")
+
+    class Meta(WarrantyOutput.Meta):
+        fields = [
+            *WarrantyOutput.Meta.fields, "stored_status", "customer", "owner_id", "void_reason", "notes",
+            "verification_detail", "updated_at",
+        ]
+
+    def get_owner_id(self, warranty: Warranty) -> str | None:
+        return warranty.owner.public_id if warranty.owner_id else None
+
+
+class WarrantyEventOutput(serializers.ModelSerializer):
+    actor_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WarrantyEvent
+        fields = ["action", "actor_id", "before", "after", "note", "created_at"]
+
+    def get_actor_id(self, event: WarrantyEvent) -> str | None:
+        return event.actor.public_id if event.actor_id else None
+
+
+class WarrantyAdminDetailOutput(WarrantyAdminOutput):
+    events = WarrantyEventOutput(many=True)
+
+    class Meta(WarrantyAdminOutput.Meta):
+        fields = [*WarrantyAdminOutput.Meta.fields, "events"]
+
+
+class WarrantyAdminPatchInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["void", "active"], required=False)
+    void_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    purchase_date = serializers.DateField(input_formats=["iso-8601"], required=False)
+    warranty_end = serializers.DateField(input_formats=["iso-8601"], required=False)
+    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="Why; kept in the audit trail.")
+
+
+class WarrantyTransferInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class WarrantyTransferOutput(serializers.Serializer):
+    id = serializers.CharField()
+    warranty_id = serializers.CharField()
+    email = serializers.EmailField(source="to_email")
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class WarrantyTransferAcceptInput(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
+
+
+class SerialImportJobOutput(serializers.ModelSerializer):
+    percent = serializers.IntegerField()
+
+    class Meta:
+        model = SerialImportJob
+        fields = [
+            "id", "status", "original_name", "size", "percent", "rows_total", "rows_created", "rows_updated",
+            "rows_unchanged", "rows_failed", "errors", "failure", "created_at", "started_at", "finished_at",
+        ]

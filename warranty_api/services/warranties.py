@@ -1,0 +1,623 @@
+"""Warranty writes: registration, the term, serial resolution, admin corrections, transfers of ownership."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..exceptions import ApiError, Conflict, NotFound, PermissionDeniedError, Unprocessable, ValidationFailed
+from ..models import (
+    Category,
+    Customer,
+    KnownSerial,
+    Media,
+    NotificationKind,
+    Product,
+    ReplacementTerms,
+    Tenant,
+    User,
+    VerificationMode,
+    Warranty,
+    WarrantyEvent,
+    WarrantyTransfer,
+    normalize_serial,
+)
+from .notifications import notify
+from .serials import matches_whole
+from .verification import purchase_verification_enqueue
+
+TRANSFER_MAX_AGE = datetime.timedelta(days=14)
+_TRANSFER_SALT = "warranty_api.transfer"
+
+
+# --- pure rules -----------------------------------------------------------------------------------------
+
+
+def add_months(start: datetime.date, months: int) -> datetime.date:
+    """Calendar months, clamped to the end of a shorter month: 2024-02-29 + 12 months is 2025-02-28."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Term:
+    start: datetime.date
+    end: datetime.date
+    extended: bool
+
+
+def warranty_term(
+    *,
+    purchase_date: datetime.date,
+    registered_on: datetime.date,
+    standard_months: int,
+    extended_months: int | None,
+    extension_window_days: int | None,
+) -> Term:
+    """The warranty a registration earns (TENANT_CONFIG.md): extended when registered within the window.
+
+    The window is inclusive: with 30 days, a purchase on the 1st registered on the 31st still earns it.
+    `None` as the window means the extension is earned whenever the registration arrives.
+    """
+    earned = bool(extended_months) and (
+        extension_window_days is None or (registered_on - purchase_date).days <= extension_window_days
+    )
+    months = extended_months if earned else standard_months
+    return Term(start=purchase_date, end=add_months(purchase_date, months), extended=earned)
+
+
+def category_term(category: Category, tenant: Tenant, purchase_date: datetime.date, registered_on: datetime.date) -> Term:
+    return warranty_term(
+        purchase_date=purchase_date,
+        registered_on=registered_on,
+        standard_months=category.standard_months,
+        extended_months=category.extended_months,
+        extension_window_days=tenant.extension_window_days,
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedSerial:
+    serial_number: str
+    product: Product
+    known: KnownSerial | None
+
+
+def serial_resolve(tenant: Tenant, serial: str) -> ResolvedSerial:
+    """Which product a serial is: the known list first, else the one product whose pattern matches whole.
+
+    Raises 422 `serial_invalid_format`, `serial_unknown` or `serial_ambiguous` (API.md).
+    """
+    number = normalize_serial(serial)
+    if tenant.serial_formats and not any(matches_whole(p, number) for p in tenant.serial_formats):
+        raise Unprocessable(
+            "This serial number does not have the format of this brand's serials.", code="serial_invalid_format"
+        )
+    known = (
+        KnownSerial.objects.filter(tenant=tenant, serial_number=number)
+        .select_related("product__category")
+        .first()
+    )
+    if known is not None:
+        return ResolvedSerial(number, known.product, known)
+    if tenant.require_known_serial:
+        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+    candidates = [
+        p
+        for p in Product.objects.filter(tenant=tenant, is_active=True).exclude(serial_pattern="").select_related("category")
+        if matches_whole(p.serial_pattern, number)
+    ]
+    if not candidates:
+        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+    if len(candidates) > 1:
+        raise Unprocessable(
+            "This serial number fits more than one product; contact the brand's support.", code="serial_ambiguous"
+        )
+    return ResolvedSerial(number, candidates[0], None)
+
+
+def warranty_snapshot(warranty: Warranty) -> dict:
+    """The fields the audit trail compares, as JSON."""
+    return {
+        "status": warranty.status,
+        "purchase_date": warranty.purchase_date.isoformat(),
+        "warranty_start": warranty.warranty_start.isoformat(),
+        "warranty_end": warranty.warranty_end.isoformat(),
+        "extended": warranty.extended,
+        "void_reason": warranty.void_reason,
+        "notes": warranty.notes,
+        "owner": warranty.owner.public_id if warranty.owner_id else None,
+    }
+
+
+# --- registration ---------------------------------------------------------------------------------------
+
+
+def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
+    customer, created = Customer.objects.get_or_create(
+        tenant=tenant, email=email, defaults={"name": name, "phone": phone, "address": address}
+    )
+    if not created:
+        changed = []
+        for field, value in (("name", name), ("phone", phone), ("address", address)):
+            if value and getattr(customer, field) != value:
+                setattr(customer, field, value)
+                changed.append(field)
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+    return customer
+
+
+def _customer_upsert_one_statement(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
+    """Create or update the tenant's record of this email in one INSERT ... ON CONFLICT (the hot path).
+
+    Empty phone or address keep what the record had. Works on PostgreSQL and SQLite (3.35+, RETURNING).
+    """
+    from django.db import connection
+
+    table = Customer._meta.db_table
+    now = timezone.now()
+    fields = {f.name: f for f in Customer._meta.concrete_fields}
+    values = [
+        fields["id"].get_default(),
+        tenant.id,
+        email,
+        name,
+        phone,
+        fields["address"].get_db_prep_value(address, connection),
+        fields["created_at"].get_db_prep_value(now, connection),
+        fields["updated_at"].get_db_prep_value(now, connection),
+    ]
+    sql = (
+        f"INSERT INTO {table} (id, tenant_id, email, name, phone, address, created_at, updated_at) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
+        + (", phone = excluded.phone" if phone else "")
+        + (", address = excluded.address" if address else "")
+        + " RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        customer_id = cursor.fetchone()[0]
+    # Only the id is needed by the registration; the record's other fields are not read back.
+    return Customer(id=customer_id, tenant=tenant, email=email, name=name, phone=phone, address=address)
+
+
+def _required(tenant: Tenant, data: dict) -> None:
+    customer = data.get("customer") or {}
+    present = {
+        "phone": bool(customer.get("phone")),
+        "address": bool(customer.get("address")),
+        "proof_of_purchase": bool(data.get("proof_of_purchase")),
+        "retailer": bool(data.get("retailer")),
+    }
+    path = {"phone": "customer.phone", "address": "customer.address"}
+    fields = {
+        path.get(name, name): [{"code": "required", "message": "This brand needs this field to register a product."}]
+        for name in tenant.required_fields
+        if not present.get(name, True)
+    }
+    if fields:
+        raise ValidationFailed(fields=fields)
+
+
+def warranty_register(
+    *, tenant: Tenant, data: dict, account: User | None = None, today: datetime.date | None = None
+) -> Warranty:
+    """Register one serial for one customer; `data` is the validated body of POST /api/p/<tenant>/warranties.
+
+    `account` is the signed-in customer (owner at once); otherwise the warranty is owned by the tenant's
+    account with that email only when its email is verified, so a registration never hands a stranger's
+    warranties to whoever typed the email.
+    """
+    today = today or timezone.localdate()
+    _required(tenant, data)
+    resolved = serial_resolve(tenant, data["serial_number"])
+    purchase_date: datetime.date = data["purchase_date"]
+    if purchase_date > today:
+        raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+    if resolved.known and resolved.known.manufactured_on and purchase_date < resolved.known.manufactured_on:
+        raise ValidationFailed.field(
+            "purchase_date",
+            "before_manufacture",
+            f"This unit was made on {resolved.known.manufactured_on.isoformat()}; check the purchase date.",
+        )
+
+    info = data["customer"]
+    email = info["email"].strip().lower()
+    owner = account
+    if owner is None:
+        owner = User.objects.filter(tenant=tenant, email=email, email_verified_at__isnull=False, is_active=True).first()
+    category = resolved.product.category
+    term = category_term(category, tenant, purchase_date, today)
+    required = tenant.verification == VerificationMode.REQUIRED
+
+    try:
+        with transaction.atomic():
+            media = None
+            if data.get("proof_of_purchase"):
+                media = (
+                    Media.objects.select_for_update()
+                    .filter(tenant=tenant, id=data["proof_of_purchase"], attached_at__isnull=True)
+                    .first()
+                )
+                if media is None:
+                    raise ValidationFailed.field(
+                        "proof_of_purchase", "not_found", "There is no unused upload with this id; upload the receipt again."
+                    )
+                media.attached_at = timezone.now()
+                media.save(update_fields=["attached_at", "updated_at"])
+            customer = _customer_upsert_one_statement(
+                tenant=tenant,
+                email=email,
+                name=info["name"].strip(),
+                phone=(info.get("phone") or "").strip(),
+                address=info.get("address") or {},
+            )
+            # No pre-check: the partial unique constraint `warranty_unique_live_serial` is the guard, also for
+            # two registrations at the same instant. Its IntegrityError leaves this atomic block (the
+            # registration's savepoint, or its transaction), rolling back the customer and media changes too.
+            warranty = Warranty.objects.create(
+                tenant=tenant,
+                serial_number=resolved.serial_number,
+                product=resolved.product,
+                customer=customer,
+                owner=owner,
+                purchase_date=purchase_date,
+                retailer=(data.get("retailer") or "").strip(),
+                order_number=(data.get("order_number") or "").strip(),
+                proof_of_purchase=media,
+                warranty_start=term.start,
+                warranty_end=term.end,
+                extended=term.extended,
+                coverage=category.coverage,
+                transferable=category.transferable,
+                status=Warranty.Status.PENDING_VERIFICATION if required else Warranty.Status.ACTIVE,
+                verification=(
+                    Warranty.Verification.OFF
+                    if tenant.verification == VerificationMode.OFF
+                    else Warranty.Verification.PENDING
+                ),
+            )
+            WarrantyEvent.objects.create(
+                tenant=tenant,
+                warranty=warranty,
+                actor=account,
+                action="registered",
+                after=warranty_snapshot(warranty),
+            )
+            if warranty.verification == Warranty.Verification.PENDING:
+                # Inside the transaction: the durable check row commits with the warranty (or not at all).
+                purchase_verification_enqueue(warranty)
+            notify(
+                tenant=tenant,
+                kind=NotificationKind.REGISTRATION_CONFIRMATION,
+                to=email,
+                subject_ref=warranty.id,
+                context={
+                    "customer_name": customer.name,
+                    "product_name": resolved.product.name,
+                    "serial_number": warranty.serial_number,
+                    "coverage": category.get_coverage_display(),
+                    "warranty_start": warranty.warranty_start.isoformat(),
+                    "warranty_end": warranty.warranty_end.isoformat(),
+                },
+            )
+    except IntegrityError as exc:
+        if "warranty_unique_live_serial" in str(exc) or "serial_number" in str(exc):
+            raise _already_registered() from exc
+        raise
+    warranty.product = resolved.product
+    return warranty
+
+
+def _already_registered() -> ApiError:
+    return Conflict(
+        "This serial number is already registered. If it is yours, contact the brand's support.",
+        code="serial_already_registered",
+    )
+
+
+def warranties_claim_for_account(*, tenant: Tenant, user: User) -> int:
+    """Give a newly verified account the warranties registered with its email that have no owner yet."""
+    if not user.email or user.tenant_id != tenant.id:
+        return 0
+    with transaction.atomic():
+        ids = list(
+            Warranty.objects.filter(tenant=tenant, owner__isnull=True, customer__email=user.email.strip().lower())
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return 0
+        Warranty.objects.filter(id__in=ids).update(owner=user, updated_at=timezone.now())
+        WarrantyEvent.objects.bulk_create(
+            [
+                WarrantyEvent(
+                    tenant=tenant, warranty_id=wid, actor=user, action="owner_attached", after={"owner": user.public_id}
+                )
+                for wid in ids
+            ]
+        )
+    return len(ids)
+
+
+# --- admin corrections ----------------------------------------------------------------------------------
+
+ADMIN_PATCH_FIELDS = ("status", "void_reason", "purchase_date", "warranty_end", "notes", "note")
+
+
+@transaction.atomic
+def warranty_admin_update(
+    *, tenant: Tenant, warranty_id: str, actor: User, changes: dict, today: datetime.date | None = None
+) -> Warranty:
+    """Void with a reason, reinstate, correct the purchase date (term recomputed), extend the end, notes.
+
+    Every call that changes something writes one WarrantyEvent with the fields before and after.
+    """
+    today = today or timezone.localdate()
+    warranty = (
+        Warranty.objects.select_for_update()
+        .filter(tenant=tenant, id=warranty_id)
+        .first()
+    )
+    if warranty is None:
+        raise NotFound()
+    if warranty.status == Warranty.Status.TRANSFERRED:
+        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+    before = warranty_snapshot(warranty)
+    actions = []
+
+    status = changes.get("status")
+    if status == Warranty.Status.VOID:
+        reason = (changes.get("void_reason") or "").strip()
+        if not reason:
+            raise ValidationFailed.field("void_reason", "required", "Say why the warranty is void.")
+        if warranty.status == Warranty.Status.VOID:
+            raise Conflict("This warranty is already void.", code="invalid_transition")
+        warranty.status = Warranty.Status.VOID
+        warranty.void_reason = reason
+        actions.append("voided")
+    elif status == Warranty.Status.ACTIVE:
+        if warranty.status == Warranty.Status.ACTIVE:
+            raise Conflict("This warranty is already active.", code="invalid_transition")
+        warranty.status = Warranty.Status.ACTIVE
+        warranty.void_reason = ""
+        actions.append("reinstated")
+    elif status is not None:
+        raise ValidationFailed.field("status", "invalid_choice", "Staff may set status to void or active only.")
+    elif "void_reason" in changes:
+        raise ValidationFailed.field("void_reason", "not_allowed", "A void reason goes with status void.")
+
+    if "purchase_date" in changes:
+        purchase_date = changes["purchase_date"]
+        if purchase_date > today:
+            raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+        known = KnownSerial.objects.filter(tenant=tenant, serial_number=warranty.serial_number).first()
+        if known and known.manufactured_on and purchase_date < known.manufactured_on:
+            raise ValidationFailed.field(
+                "purchase_date", "before_manufacture", f"This unit was made on {known.manufactured_on.isoformat()}."
+            )
+        category = warranty.product.category
+        term = category_term(category, tenant, purchase_date, timezone.localdate(warranty.created_at))
+        warranty.purchase_date = purchase_date
+        warranty.warranty_start, warranty.warranty_end, warranty.extended = term.start, term.end, term.extended
+        actions.append("purchase_date_corrected")
+
+    if "warranty_end" in changes:
+        end = changes["warranty_end"]
+        if end <= warranty.warranty_end:
+            raise ValidationFailed.field(
+                "warranty_end", "not_later", "An extension must end after the current end date."
+            )
+        warranty.warranty_end = end
+        actions.append("extended")
+
+    if "notes" in changes:
+        warranty.notes = changes["notes"] or ""
+        actions.append("notes_changed")
+
+    after = warranty_snapshot(warranty)
+    if after == before and not changes.get("note"):
+        return warranty
+    warranty.save()
+    changed = {k for k in after if after[k] != before[k]}
+    WarrantyEvent.objects.create(
+        tenant=tenant,
+        warranty=warranty,
+        actor=actor,
+        action=",".join(actions) or "noted",
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+        note=(changes.get("note") or "").strip(),
+    )
+    return warranty
+
+
+# --- transfers ------------------------------------------------------------------------------------------
+
+
+def transfer_token(transfer: WarrantyTransfer) -> str:
+    return signing.TimestampSigner(salt=_TRANSFER_SALT).sign(transfer.id)
+
+
+@transaction.atomic
+def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, email: str) -> WarrantyTransfer:
+    """The owner offers the warranty to another email; the link to accept goes to that email."""
+    warranty = Warranty.objects.select_for_update().filter(tenant=tenant, id=warranty_id, owner=user).first()
+    if warranty is None:
+        raise NotFound()
+    if not warranty.transferable:
+        raise Unprocessable("Warranties of this product cannot be transferred.", code="warranty_not_transferable")
+    effective = warranty.effective_status()
+    if effective == "expired":
+        raise Unprocessable("This warranty has expired.", code="warranty_expired")
+    if effective != Warranty.Status.ACTIVE:
+        raise Conflict("Only an active warranty can be transferred.", code="invalid_transition")
+    email = email.strip().lower()
+    if email == (user.email or "").lower():
+        raise ValidationFailed.field("email", "same_owner", "This is your own email; name the new owner's.")
+    if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
+        raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
+    transfer = WarrantyTransfer.objects.create(tenant=tenant, warranty=warranty, from_user=user, to_email=email)
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=warranty, actor=user, action="transfer_started", after={"to_email": email}
+    )
+    link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-transfer?{urlencode({'token': transfer_token(transfer)})}"
+    notify(
+        tenant=tenant,
+        kind=NotificationKind.TRANSFER_OFFERED,
+        to=email,
+        subject_ref=transfer.id,
+        context={
+            "from_name": user.full_name or user.email,
+            "product_name": warranty.product.name,
+            "serial_number": warranty.serial_number,
+            "warranty_end": warranty.warranty_end.isoformat(),
+            "link": link,
+        },
+    )
+    return transfer
+
+
+def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warranty:
+    """The invited customer takes the warranty over: the old row becomes `transferred`, a new row is theirs."""
+    try:
+        transfer_id = signing.TimestampSigner(salt=_TRANSFER_SALT).unsign(token, max_age=TRANSFER_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationFailed.field("token", "expired", "This transfer link has expired; ask for a new one.") from None
+    except signing.BadSignature:
+        raise ValidationFailed.field("token", "invalid", "This transfer link is not valid.") from None
+    with transaction.atomic():
+        transfer = (
+            WarrantyTransfer.objects.select_for_update()
+            .filter(tenant=tenant, id=transfer_id)
+            .select_related("warranty")
+            .first()
+        )
+        if transfer is None or (user.email or "").lower() != transfer.to_email:
+            raise NotFound()
+        if not user.email_verified:
+            raise PermissionDeniedError("Verify your email before accepting a transfer.", code="email_not_verified")
+        if transfer.status != WarrantyTransfer.Status.PENDING:
+            raise Conflict("This transfer was already accepted or cancelled.", code="invalid_transition")
+        old = Warranty.objects.select_for_update().get(pk=transfer.warranty_id)
+        if old.status != Warranty.Status.ACTIVE:
+            raise Conflict("This warranty can no longer be transferred.", code="invalid_transition")
+        old_before = warranty_snapshot(old)
+        old.status = Warranty.Status.TRANSFERRED
+        old.save(update_fields=["status", "updated_at"])
+        customer = _customer_upsert(
+            tenant=tenant, email=transfer.to_email, name=user.full_name, phone=user.phone, address=user.address
+        )
+        new = Warranty.objects.create(
+            tenant=tenant,
+            serial_number=old.serial_number,
+            product_id=old.product_id,
+            customer=customer,
+            owner=user,
+            purchase_date=old.purchase_date,
+            retailer=old.retailer,
+            order_number=old.order_number,
+            proof_of_purchase_id=old.proof_of_purchase_id,
+            warranty_start=old.warranty_start,
+            warranty_end=old.warranty_end,
+            extended=old.extended,
+            coverage=old.coverage,
+            transferable=old.transferable,
+            status=Warranty.Status.ACTIVE,
+            verification=old.verification,
+            verification_detail=old.verification_detail,
+            replaces=old,
+        )
+        transfer.status = WarrantyTransfer.Status.ACCEPTED
+        transfer.accepted_at = timezone.now()
+        transfer.new_warranty = new
+        transfer.save()
+        WarrantyEvent.objects.bulk_create(
+            [
+                WarrantyEvent(
+                    tenant=tenant,
+                    warranty=old,
+                    actor=user,
+                    action="transferred",
+                    before={"status": old_before["status"]},
+                    after={"status": old.status, "successor": new.id},
+                ),
+                WarrantyEvent(
+                    tenant=tenant,
+                    warranty=new,
+                    actor=user,
+                    action="received_by_transfer",
+                    after={**warranty_snapshot(new), "replaces": old.id},
+                ),
+            ]
+        )
+        if transfer.from_user_id and transfer.from_user.email:
+            notify(
+                tenant=tenant,
+                kind=NotificationKind.TRANSFER_ACCEPTED,
+                to=transfer.from_user.email,
+                subject_ref=transfer.id,
+                context={
+                    "customer_name": transfer.from_user.full_name,
+                    "product_name": new.product.name,
+                    "serial_number": new.serial_number,
+                },
+            )
+    return new
+
+
+def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: User | None, note: str) -> Warranty:
+    """A replacement unit's own warranty; the replaced one becomes void, "replaced by <new id>".
+
+    Terms follow `tenant.replacement_terms`: `new_term` starts today with the category's standard months;
+    `remainder` starts today and ends when the old warranty would have. Call inside the caller's transaction.
+    """
+    old = (
+        Warranty.objects.select_for_update(of=("self",))
+        .select_related("product__category")
+        .get(tenant=tenant, id=warranty_id)
+    )
+    category = old.product.category
+    today = timezone.localdate()
+    if tenant.replacement_terms == ReplacementTerms.REMAINDER:
+        end = max(old.warranty_end, today)
+    else:
+        end = add_months(today, category.standard_months)
+    serial = normalize_serial(serial)
+    before = warranty_snapshot(old)
+    old.status = Warranty.Status.VOID
+    try:
+        with transaction.atomic():
+            new = Warranty.objects.create(
+                tenant=tenant, serial_number=serial, product=old.product, customer=old.customer, owner=old.owner,
+                purchase_date=old.purchase_date, retailer=old.retailer, order_number=old.order_number,
+                warranty_start=today, warranty_end=end, coverage=category.coverage,
+                transferable=category.transferable, status=Warranty.Status.ACTIVE, replaces=old,
+                notes=f"Replacement unit ({note})",
+            )
+    except IntegrityError:
+        raise Conflict(
+            "This serial is already registered; ship another unit or check the serial.",
+            code="serial_already_registered",
+        ) from None
+    old.void_reason = f"replaced by {new.id}"
+    old.save(update_fields=["status", "void_reason", "updated_at"])
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=old, actor=actor, action="replaced", before=before,
+        after=warranty_snapshot(old), note=note,
+    )
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
+        after=warranty_snapshot(new), note=note,
+    )
+    return new

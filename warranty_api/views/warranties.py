@@ -1,0 +1,224 @@
+"""Warranty endpoints: public registration, the customer's own warranties, transfers, admin review, imports."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..exceptions import ValidationFailed
+from ..models import Role, SerialImportJob
+from ..pagination import paginate
+from ..permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
+from ..selectors.warranties import (
+    admin_warranty_get,
+    admin_warranty_list,
+    customer_warranty_get,
+    customer_warranty_list,
+)
+from ..serializers.warranties import (
+    SerialImportJobOutput,
+    WarrantyAdminDetailOutput,
+    WarrantyAdminOutput,
+    WarrantyAdminPatchInput,
+    WarrantyOutput,
+    WarrantyRegisterInput,
+    WarrantyTransferAcceptInput,
+    WarrantyTransferInput,
+    WarrantyTransferOutput,
+)
+from ..services.serial_imports import serial_import_job_create
+from ..services.warranties import (
+    ADMIN_PATCH_FIELDS,
+    warranty_admin_update,
+    warranty_register,
+    warranty_transfer_accept,
+    warranty_transfer_start,
+)
+from .base import TenantAPIView, ok
+
+_IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
+    description="Retry safely: the same key and body within 24 hours answers the first response again.",
+)
+
+
+class PublicIpThrottle(SimpleRateThrottle):
+    """Per client address and tenant, for the unauthenticated endpoints."""
+
+    scope = "public_ip"
+
+    def get_cache_key(self, request, view):
+        tenant = getattr(request, "tenant", None)
+        return f"throttle:public:{tenant.id if tenant else '-'}:{self.get_ident(request)}"
+
+
+class PublicWarrantyRegisterView(TenantAPIView):
+    permission_classes: list = []
+    throttle_classes = [PublicIpThrottle]
+
+    @extend_schema(
+        operation_id="warranty_register",
+        summary="Register a product for warranty (public; a customer token attaches it to that account)",
+        request=WarrantyRegisterInput,
+        parameters=[_IDEMPOTENCY_HEADER],
+        responses={201: WarrantyOutput},
+    )
+    def post(self, request, tenant: str):
+        body = WarrantyRegisterInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        account = request.user if self.role == Role.CUSTOMER else None
+        warranty = warranty_register(tenant=self.tenant, data=body.validated_data, account=account)
+        return ok(WarrantyOutput(warranty).data, status=201)
+
+
+class CustomerWarrantyListView(TenantAPIView):
+    permission_classes = [IsTenantCustomer]
+
+    @extend_schema(
+        operation_id="warranty_list_mine",
+        summary="The signed-in customer's warranties",
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str), OpenApiParameter("include_total", bool)],
+        responses={200: WarrantyOutput(many=True)},
+    )
+    def get(self, request, tenant: str):
+        qs = customer_warranty_list(tenant=self.tenant, user=request.user)
+        return paginate(self, qs, WarrantyOutput, ordering=("-created_at", "-id"))
+
+
+class CustomerWarrantyDetailView(TenantAPIView):
+    permission_classes = [IsTenantCustomer]
+
+    @extend_schema(operation_id="warranty_get_mine", summary="One of the signed-in customer's warranties",
+                   responses={200: WarrantyOutput})
+    def get(self, request, tenant: str, warranty_id: str):
+        return ok(WarrantyOutput(customer_warranty_get(tenant=self.tenant, user=request.user, warranty_id=warranty_id)).data)
+
+
+class WarrantyTransferView(TenantAPIView):
+    permission_classes = [IsTenantCustomer]
+
+    @extend_schema(
+        operation_id="warranty_transfer_start",
+        summary="Offer the warranty to a new owner; they accept through the emailed link",
+        request=WarrantyTransferInput,
+        parameters=[_IDEMPOTENCY_HEADER],
+        responses={201: WarrantyTransferOutput},
+    )
+    def post(self, request, tenant: str, warranty_id: str):
+        body = WarrantyTransferInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        transfer = warranty_transfer_start(
+            tenant=self.tenant, warranty_id=warranty_id, user=request.user, email=body.validated_data["email"]
+        )
+        return ok(WarrantyTransferOutput(transfer).data, status=201)
+
+
+class WarrantyTransferAcceptView(TenantAPIView):
+    permission_classes = [IsTenantCustomer]
+
+    @extend_schema(
+        operation_id="warranty_transfer_accept",
+        summary="Accept a transferred warranty (signed in as the invited, verified email)",
+        request=WarrantyTransferAcceptInput,
+        responses={201: WarrantyOutput},
+    )
+    def post(self, request, tenant: str):
+        body = WarrantyTransferAcceptInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        warranty = warranty_transfer_accept(tenant=self.tenant, user=request.user, token=body.validated_data["token"])
+        return ok(WarrantyOutput(warranty).data, status=201)
+
+
+_ADMIN_LIST_PARAMS = [
+    OpenApiParameter("status", str, enum=["active", "expired", "void", "transferred", "pending_verification"]),
+    OpenApiParameter("product", str, description="A product id (prd_...)"),
+    OpenApiParameter("category", str, description="A category slug"),
+    OpenApiParameter("q", str, description="Serial number prefix, or a customer's exact email"),
+    OpenApiParameter("verification", str),
+    OpenApiParameter("registered_from", str, description="YYYY-MM-DD"),
+    OpenApiParameter("registered_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("purchased_from", str, description="YYYY-MM-DD"),
+    OpenApiParameter("purchased_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter(
+        "sort", str,
+        enum=["created_at", "-created_at", "purchase_date", "-purchase_date", "warranty_end", "-warranty_end"],
+    ),
+    OpenApiParameter("limit", int),
+    OpenApiParameter("cursor", str),
+    OpenApiParameter("include_total", bool),
+]
+
+
+class AdminWarrantyListView(TenantAPIView):
+    permission_classes = [IsTenantAgent]
+
+    @extend_schema(operation_id="admin_warranty_list", summary="All the brand's warranties, filtered",
+                   parameters=_ADMIN_LIST_PARAMS, responses={200: WarrantyAdminOutput(many=True)})
+    def get(self, request, tenant: str):
+        qs, ordering = admin_warranty_list(tenant=self.tenant, params=request.query_params)
+        return paginate(self, qs, WarrantyAdminOutput, ordering=ordering)
+
+
+class AdminWarrantyDetailView(TenantAPIView):
+    permission_classes = [IsTenantAgent]
+
+    @extend_schema(operation_id="admin_warranty_get", summary="One warranty with its audit trail",
+                   responses={200: WarrantyAdminDetailOutput})
+    def get(self, request, tenant: str, warranty_id: str):
+        warranty = admin_warranty_get(tenant=self.tenant, warranty_id=warranty_id, with_events=True)
+        return ok(WarrantyAdminDetailOutput(warranty).data)
+
+    @extend_schema(
+        operation_id="admin_warranty_update",
+        summary="Void with a reason, reinstate, correct the purchase date, extend the end, notes",
+        request=WarrantyAdminPatchInput,
+        responses={200: WarrantyAdminDetailOutput},
+    )
+    def patch(self, request, tenant: str, warranty_id: str):
+        data = request.data if isinstance(request.data, dict) else {}
+        refused = {
+            name: [{"code": "not_allowed", "message": "This field cannot be changed here."}]
+            for name in data
+            if name not in ADMIN_PATCH_FIELDS
+        }
+        if refused:
+            raise ValidationFailed(fields=refused)
+        body = WarrantyAdminPatchInput(data=data, partial=True)
+        body.is_valid(raise_exception=True)
+        warranty_admin_update(
+            tenant=self.tenant, warranty_id=warranty_id, actor=request.user, changes=body.validated_data
+        )
+        warranty = admin_warranty_get(tenant=self.tenant, warranty_id=warranty_id, with_events=True)
+        return ok(WarrantyAdminDetailOutput(warranty).data)
+
+
+class SerialImportView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="serial_import_start",
+        summary="Upload a CSV of known serials (serial_number,sku[,manufactured_on]); it imports in the background",
+        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        parameters=[_IDEMPOTENCY_HEADER],
+        responses={201: SerialImportJobOutput},
+    )
+    def post(self, request, tenant: str):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationFailed.field("file", "required", "Send the CSV as the multipart field `file`.")
+        job = serial_import_job_create(tenant=self.tenant, user=request.user, upload=upload)
+        return ok(SerialImportJobOutput(job).data, status=201)
+
+
+class SerialImportDetailView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(operation_id="serial_import_get", summary="Progress and result of a serial import",
+                   responses={200: SerialImportJobOutput})
+    def get(self, request, tenant: str, job_id: str):
+        job = SerialImportJob.objects.filter(tenant=self.tenant, id=job_id).first()
+        if job is None:
+            from ..exceptions import NotFound
+
+            raise NotFound()
+        return ok(SerialImportJobOutput(job).data)
