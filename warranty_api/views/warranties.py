@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.throttling import SimpleRateThrottle
 
 from ..exceptions import ValidationFailed
@@ -194,6 +195,7 @@ class AdminWarrantyDetailView(TenantAPIView):
 
 class SerialImportView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    parser_classes = [MultiPartParser]  # an upload; every other body of the API is JSON only
 
     @extend_schema(
         operation_id="serial_import_start",
