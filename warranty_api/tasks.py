@@ -33,3 +33,17 @@ def purchase_verify(warranty_id: str) -> str:
 
 def purchase_verifications_sweep() -> int:
     return verification.purchase_verifications_sweep()
+
+
+def warranty_expiry_reminders() -> int:
+    """Daily: one reminder per warranty about to expire (see `services.reminders.expiry_reminders_queue`)."""
+    from .services import reminders
+
+    return reminders.expiry_reminders_queue()
+
+
+def claim_info_requested_reminders() -> int:
+    """Daily: remind customers whose claim waits for their answer (see `services.reminders`)."""
+    from .services import reminders
+
+    return reminders.info_request_reminders_send()
