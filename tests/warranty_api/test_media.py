@@ -17,8 +17,8 @@ from PIL import ExifTags, Image
 from rest_framework.settings import api_settings
 
 from warranty_api import tasks
-from warranty_api.management.commands.schedules_sync import SCHEDULES
 from warranty_api.exceptions import Conflict
+from warranty_api.management.commands.schedules_sync import SCHEDULES
 from warranty_api.models import Customer, Media, Warranty
 from warranty_api.selectors.media import media_unattached_of
 from warranty_api.services.media import media_attach, media_upload
