@@ -46,3 +46,17 @@ def idempotency_purge() -> int:
     from .idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+def warranty_expiry_reminders() -> int:
+    """Daily: one reminder per warranty about to expire (see `services.reminders.expiry_reminders_queue`)."""
+    from .services import reminders
+
+    return reminders.expiry_reminders_queue()
+
+
+def claim_info_requested_reminders() -> int:
+    """Daily: remind customers whose claim waits for their answer (see `services.reminders`)."""
+    from .services import reminders
+
+    return reminders.info_request_reminders_send()

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, claims, media, system, verification, warranties
+from .views import accounts, catalog, claims, media, notifications, system, verification, warranties
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -54,6 +54,27 @@ tenant_patterns = [
         "admin/warranties/<str:warranty_id>/verification/retry",
         verification.WarrantyVerificationRetryView.as_view(),
         name="admin-warranty-verification-retry",
+    ),
+    path(
+        "admin/notification-templates",
+        notifications.NotificationTemplateListView.as_view(),
+        name="admin-notification-templates",
+    ),
+    path(
+        "admin/notification-templates/<str:kind>",
+        notifications.NotificationTemplateDetailView.as_view(),
+        name="admin-notification-template",
+    ),
+    path(
+        "admin/notification-templates/<str:kind>/preview",
+        notifications.NotificationTemplatePreviewView.as_view(),
+        name="admin-notification-template-preview",
+    ),
+    path("admin/outbox", notifications.OutboxListView.as_view(), name="admin-outbox"),
+    path(
+        "admin/outbox/notifications/<str:notification_id>/retry",
+        notifications.OutboxNotificationRetryView.as_view(),
+        name="admin-outbox-notification-retry",
     ),
 ]
 

@@ -220,6 +220,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # How long a worker holds an outbox row it is sending before the sweep may give it to another worker.
 AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+# Scheduled reminders: a warranty ending within this many days gets one reminder; a claim waiting this many
+# days in info_requested gets one reminder per waiting period. Jobs read rows in batches of this size.
+AFTERSALE_EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 30)
+AFTERSALE_INFO_REQUEST_REMINDER_DAYS = env_int("INFO_REQUEST_REMINDER_DAYS", 14)
+AFTERSALE_REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 500)
 
 # Accounts: reset links live an hour; failed sign-ins for one account wait 2^(n-5) s after 5, at most 15 minutes.
 PASSWORD_RESET_TIMEOUT = 3600

@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 
 from warranty_api import tasks
 from warranty_api.exceptions import Conflict
+from warranty_api.management.commands.schedules_sync import SCHEDULES
 from warranty_api.models import Customer, Media, Warranty
 from warranty_api.selectors.media import media_unattached_of
 from warranty_api.services.media import media_attach, media_upload
@@ -511,5 +512,5 @@ def test_schedules_sync_creates_the_hourly_purge_once_and_repairs_it(db):
     call_command("schedules_sync")
     assert Schedule.objects.get(name="media_purge_unattached").schedule_type == Schedule.HOURLY
     assert not Schedule.objects.filter(name="retired").exists()
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.count() == len(SCHEDULES)
 

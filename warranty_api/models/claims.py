@@ -107,6 +107,7 @@ class ClaimEvent(AppendOnly):
         ASSIGNED = "assigned", "Assignee changed"
         NOTES_UPDATED = "notes_updated", "Internal notes updated"
         FULFILLMENT_UPDATED = "fulfillment_updated", "Fulfillment updated"
+        REMINDER_SENT = "reminder_sent", "Reminder sent to the customer"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")

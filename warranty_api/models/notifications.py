@@ -12,6 +12,7 @@ class NotificationKind(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Password reset"
     CLAIM_RECEIVED = "claim_received", "Claim received"
     CLAIM_INFO_REQUESTED = "claim_info_requested", "More information requested"
+    CLAIM_INFO_REMINDER = "claim_info_reminder", "Reminder: information still needed"
     CLAIM_APPROVED = "claim_approved", "Claim approved"
     CLAIM_DENIED = "claim_denied", "Claim denied"
     CLAIM_RESOLVED = "claim_resolved", "Claim resolved"
@@ -35,6 +36,9 @@ class Notification(TimeStamped):
     context = models.JSONField(default=dict, blank=True)
     # What the message is about, for staff screens and de-duplication ("clm_...", "wty_...").
     subject_ref = models.CharField(max_length=40, blank=True, db_index=True)
+    # Set by jobs that must queue a message once only (a reminder); unique per tenant, so two runs of the job
+    # at the same moment cannot both queue it.
+    dedupe_key = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=6)
@@ -46,7 +50,16 @@ class Notification(TimeStamped):
     rendered_subject = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            # The staff outbox: a tenant's failed and retrying messages, newest first.
+            models.Index(fields=["tenant", "status", "created_at"], name="notification_tenant_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="notification_unique_dedupe"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_email} ({self.status})"

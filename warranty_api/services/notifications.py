@@ -49,6 +49,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.PASSWORD_RESET: ("link",),
     NotificationKind.CLAIM_RECEIVED: ("claim_id", "product_name", "serial_number"),
     NotificationKind.CLAIM_INFO_REQUESTED: ("claim_id", "message"),
+    NotificationKind.CLAIM_INFO_REMINDER: ("claim_id", "product_name", "serial_number", "message", "requested_on"),
     NotificationKind.CLAIM_APPROVED: ("claim_id", "product_name", "resolution", "message"),
     NotificationKind.CLAIM_DENIED: ("claim_id", "product_name", "reason"),
     NotificationKind.CLAIM_RESOLVED: ("claim_id", "resolution", "message"),
@@ -66,8 +67,14 @@ class RenderedMessage:
     html: str
 
 
-def notify(*, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "") -> Notification:
-    """Queue one message. Call inside the transaction of the change it reports; it is sent after commit."""
+def notify(
+    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = ""
+) -> Notification:
+    """Queue one message. Call inside the transaction of the change it reports; it is sent after commit.
+
+    With `dedupe_key`, a second message with the same key for the tenant raises IntegrityError: call it in a
+    savepoint and treat that as "already queued".
+    """
     if kind not in PLACEHOLDERS:
         raise ValueError(f"Unknown notification kind {kind!r}")
     allowed = set(PLACEHOLDERS[kind]) | {"customer_name"}
@@ -80,6 +87,7 @@ def notify(*, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: st
         to_email=to,
         context={k: "" if v is None else str(v) for k, v in context.items()},
         subject_ref=subject_ref,
+        dedupe_key=dedupe_key,
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(notification.id))
@@ -143,8 +151,11 @@ def notification_render(*, tenant: Tenant, kind: str, context: dict, template: N
     if not values.get("customer_name"):
         values["customer_name"] = "customer"
     subject = " ".join(_substitute(subject_t, values, escape=False).split())
-    text = _substitute(text_t, values, escape=False)
+    text = _substitute(text_t, values, escape=False).rstrip() + "\n"
     body_html = _substitute(html_t, values, escape=True) if html_t else _text_to_html(text)
+    # The plain-text part carries the brand and support address too (the HTML part has them in its layout);
+    # it is outside the editable template so no tenant edit can drop it.
+    text += f"\n-- \n{values['brand_name']} - {values['support_email']}\n"
     layout = (TEMPLATE_DIR / "layout.html").read_text(encoding="utf-8")
     escaped = {k: html.escape(v) for k, v in values.items()}
     page = _substitute(layout, {**escaped, "body": body_html}, escape=False)
@@ -202,10 +213,240 @@ def notifications_sweep() -> int:
 
 
 def notification_retry(*, notification: Notification) -> Notification:
-    """Staff asked to try a failed message again."""
+    """Staff asked to try a message again now: a failed one gets a fresh set of attempts, a waiting one skips
+    the rest of its back-off. A sent message is left alone (the send task skips it)."""
+    now = timezone.now()
     Notification.objects.filter(id=notification.id, status=Notification.Status.FAILED).update(
-        status=Notification.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+        status=Notification.Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
     )
+    Notification.objects.filter(id=notification.id, status=Notification.Status.QUEUED).update(next_attempt_at=now)
     transaction.on_commit(lambda: _enqueue(notification.id))
     notification.refresh_from_db()
     return notification
+
+
+# ---------------------------------------------------------------------------------------------- templates
+
+# Example values per kind, for the preview and for checking that every default template renders whole.
+_SAMPLE_CLAIM = "clm_Sample0000000000000"
+SAMPLES: dict[str, dict[str, str]] = {
+    NotificationKind.REGISTRATION_CONFIRMATION: {
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+        "coverage": "Full replacement",
+        "warranty_start": "2026-01-15",
+        "warranty_end": "2028-01-15",
+    },
+    NotificationKind.EMAIL_VERIFICATION: {
+        "email": "customer@example.com",
+        "link": "https://example.com/verify-email?token=sample",
+        "code": "482913",
+    },
+    NotificationKind.PASSWORD_RESET: {"link": "https://example.com/reset-password?token=sample"},
+    NotificationKind.CLAIM_RECEIVED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+    },
+    NotificationKind.CLAIM_INFO_REQUESTED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "message": "Please send a photo of the serial number plate.",
+    },
+    NotificationKind.CLAIM_INFO_REMINDER: {
+        "claim_id": _SAMPLE_CLAIM,
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+        "message": "Please send a photo of the serial number plate.",
+        "requested_on": "2026-02-01",
+    },
+    NotificationKind.CLAIM_APPROVED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "product_name": "TP9 Elite SC",
+        "resolution": "repair",
+        "message": "Ship it to our service center with the label we sent.",
+    },
+    NotificationKind.CLAIM_DENIED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "product_name": "TP9 Elite SC",
+        "reason": "The damage comes from a fall, which the warranty does not cover.",
+    },
+    NotificationKind.CLAIM_RESOLVED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "resolution": "repair",
+        "message": "Your repaired unit is on its way.",
+    },
+    NotificationKind.CLAIM_UPDATED: {
+        "claim_id": _SAMPLE_CLAIM,
+        "status": "Under review",
+        "message": "A technician is looking at your photos.",
+    },
+    NotificationKind.TRANSFER_OFFERED: {
+        "from_name": "John Smith",
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+        "warranty_end": "2028-01-15",
+        "link": "https://example.com/transfers/accept?token=sample",
+    },
+    NotificationKind.TRANSFER_ACCEPTED: {"product_name": "TP9 Elite SC", "serial_number": "SN-CA-20250115"},
+    NotificationKind.EXPIRY_REMINDER: {
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+        "warranty_end": "2028-01-15",
+    },
+}
+SAMPLE_CUSTOMER_NAME = "John Smith"
+
+# Room for a long message, small enough that a template cannot be used to store anything else.
+TEMPLATE_MAX_LENGTHS = {"subject": 300, "text_body": 20_000, "html_body": 50_000}
+_ANY_PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_TAG_RE = re.compile(r"\{%|%\}|\{#|#\}")
+
+
+def placeholders_allowed(kind: str) -> tuple[str, ...]:
+    """Every placeholder a template of `kind` may use: the brand's, then the kind's own."""
+    return BRAND_PLACEHOLDERS + tuple(name for name in PLACEHOLDERS[kind] if name not in BRAND_PLACEHOLDERS)
+
+
+def default_template(kind: str) -> tuple[str, str]:
+    """The product's own subject and text body of `kind` (templates/notifications/<kind>.txt)."""
+    return _default_template(kind)
+
+
+def _template_errors(kind: str, fields: dict[str, str | None]) -> dict[str, list[dict[str, str]]]:
+    """Field errors of a template's parts: lengths, template tags, and placeholders the kind does not have."""
+    allowed = placeholders_allowed(kind)
+    allowed_list = ", ".join("{{ " + name + " }}" for name in allowed)
+    errors: dict[str, list[dict[str, str]]] = {}
+
+    def add(name: str, code: str, message: str) -> None:
+        errors.setdefault(name, []).append({"code": code, "message": message})
+
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name != "html_body" and not value.strip():
+            add(name, "required", "This field may not be blank.")
+            continue
+        if len(value) > TEMPLATE_MAX_LENGTHS[name]:
+            add(name, "max_length", f"At most {TEMPLATE_MAX_LENGTHS[name]} characters.")
+            continue
+        if _TAG_RE.search(value):
+            add(name, "template_syntax", "Template tags ({% ... %}, {# ... #}) are not allowed; use {{ placeholder }} only.")
+        unknown = []
+        for match in _ANY_PLACEHOLDER_RE.finditer(value):
+            inner = match.group(1).strip()
+            if inner not in allowed and inner not in unknown:
+                unknown.append(inner)
+        if unknown:
+            shown = ", ".join("{{ " + u + " }}" for u in unknown)
+            add(name, "unknown_placeholder", f"Unknown placeholder {shown}. Allowed: {allowed_list}.")
+        leftover = _ANY_PLACEHOLDER_RE.sub("", value)
+        if "{{" in leftover or "}}" in leftover:
+            add(name, "unclosed_placeholder", "A placeholder is not closed; write it as {{ name }}.")
+    return errors
+
+
+def _check_kind(kind: str) -> None:
+    from ..exceptions import NotFound
+
+    if kind not in PLACEHOLDERS:
+        raise NotFound("There is no notification of this kind.")
+
+
+def notification_template_save(
+    *, tenant: Tenant, kind: str, subject: str, text_body: str, html_body: str = ""
+) -> NotificationTemplate:
+    """Set the tenant's own wording of one kind of message, replacing any earlier one."""
+    from django.db import IntegrityError
+
+    from ..exceptions import ValidationFailed
+
+    _check_kind(kind)
+    errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body or ""})
+    if errors:
+        raise ValidationFailed(fields=errors)
+    values = {"subject": subject.strip(), "text_body": text_body, "html_body": html_body or ""}
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                template, _ = NotificationTemplate.objects.update_or_create(tenant=tenant, kind=kind, defaults=values)
+            return template
+        except IntegrityError:  # two admins saving the first override at once: the second updates the first's
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def notification_template_reset(*, tenant: Tenant, kind: str) -> None:
+    """Drop the tenant's wording of `kind`; its messages use the default again. Resetting twice is fine."""
+    _check_kind(kind)
+    with transaction.atomic():
+        NotificationTemplate.objects.filter(tenant=tenant, kind=kind).delete()
+
+
+def notification_preview(
+    *,
+    tenant: Tenant,
+    kind: str,
+    subject: str | None = None,
+    text_body: str | None = None,
+    html_body: str | None = None,
+    context: dict | None = None,
+) -> RenderedMessage:
+    """Render `kind` with sample values, using the given parts over the tenant's current ones; saves nothing."""
+    from ..exceptions import ValidationFailed
+
+    _check_kind(kind)
+    errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body})
+    context = context or {}
+    if not isinstance(context, dict):
+        errors.setdefault("context", []).append({"code": "invalid", "message": "Send an object of placeholder values."})
+        context = {}
+    own = ("customer_name", *PLACEHOLDERS[kind])
+    for key, value in context.items():
+        if key not in own:
+            errors.setdefault(f"context.{key}", []).append(
+                {"code": "unknown_placeholder", "message": f"Not a value of this message. Allowed: {', '.join(own)}."}
+            )
+        elif not isinstance(value, str | int | float) or isinstance(value, bool) or len(str(value)) > 2000:
+            errors.setdefault(f"context.{key}", []).append(
+                {"code": "invalid", "message": "A text of at most 2000 characters."}
+            )
+    if errors:
+        raise ValidationFailed(fields=errors)
+    current = NotificationTemplate.objects.filter(tenant=tenant, kind=kind).first()
+    if current is not None:
+        base_subject, base_text, base_html = current.subject, current.text_body, current.html_body
+    else:
+        (base_subject, base_text), base_html = _default_template(kind), ""
+    if text_body is not None and html_body is None:
+        base_html = ""  # a new text body with the stored HTML would preview two different messages
+    draft = NotificationTemplate(
+        tenant=tenant,
+        kind=kind,
+        subject=subject if subject is not None else base_subject,
+        text_body=text_body if text_body is not None else base_text,
+        html_body=html_body if html_body is not None else base_html,
+    )
+    values = {"customer_name": SAMPLE_CUSTOMER_NAME, **SAMPLES[kind], **{k: str(v) for k, v in context.items()}}
+    return notification_render(tenant=tenant, kind=kind, context=values, template=draft)
+
+
+# ---------------------------------------------------------------------------------------------- the staff outbox
+
+
+def outbox_notification_retry(*, tenant: Tenant, notification_id: str) -> Notification:
+    """Staff send a failed or backing-off message again now; a sent or in-flight one is a conflict."""
+    from ..exceptions import Conflict, NotFound
+
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(tenant=tenant, pk=notification_id).first()
+        if notification is None:
+            raise NotFound()
+        if notification.status == Notification.Status.SENT:
+            raise Conflict("This message was already sent.", code="notification_already_sent")
+        if notification.status == Notification.Status.SENDING and (
+            notification.lease_until is None or notification.lease_until > timezone.now()
+        ):
+            raise Conflict("This message is being sent now; look again in a moment.", code="notification_in_progress")
+        return notification_retry(notification=notification)

@@ -18,8 +18,18 @@ class ScheduleSpec:
 
 
 # Every schedule of the product, by a unique name. Add yours here; `make run` and deployments run the command.
+# The sweeps re-enqueue outbox rows whose task the broker lost, so they run every minute.
 SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec("notifications_sweep", "warranty_api.tasks.notifications_sweep", Schedule.MINUTES, minutes=1),
+    ScheduleSpec(
+        "purchase_verifications_sweep", "warranty_api.tasks.purchase_verifications_sweep", Schedule.MINUTES, minutes=1
+    ),
     ScheduleSpec("media_purge_unattached", "warranty_api.tasks.media_purge_unattached", Schedule.HOURLY),
+    ScheduleSpec("idempotency_purge", "warranty_api.tasks.idempotency_purge", Schedule.HOURLY),
+    ScheduleSpec("warranty_expiry_reminders", "warranty_api.tasks.warranty_expiry_reminders", Schedule.DAILY),
+    ScheduleSpec(
+        "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
+    ),
 )
 
 _OURS = "warranty_api.tasks."
