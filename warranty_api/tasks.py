@@ -33,3 +33,15 @@ def purchase_verify(warranty_id: str) -> str:
 
 def purchase_verifications_sweep() -> int:
     return verification.purchase_verifications_sweep()
+
+
+def webhook_deliver(delivery_pk: int) -> str:
+    from .services import webhooks
+
+    return webhooks.webhook_deliver(delivery_pk)
+
+
+def webhook_deliveries_sweep() -> int:
+    from .services import webhooks
+
+    return webhooks.webhook_deliveries_sweep()

@@ -20,6 +20,7 @@ from .tenancy import (
     VerificationMode,
 )
 from .warranties import Warranty, WarrantyEvent
+from .webhooks import InboundEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "REGISTRATION_FIELDS",
@@ -32,6 +33,7 @@ __all__ = [
     "Coverage",
     "Customer",
     "Fulfillment",
+    "InboundEvent",
     "KnownSerial",
     "Media",
     "Membership",
@@ -52,6 +54,8 @@ __all__ = [
     "Visibility",
     "Warranty",
     "WarrantyEvent",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "new_public_id",
     "normalize_serial",
 ]

@@ -20,6 +20,8 @@ class ScheduleSpec:
 # Every schedule of the product, by a unique name. Add yours here; `make run` and deployments run the command.
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("media_purge_unattached", "warranty_api.tasks.media_purge_unattached", Schedule.HOURLY),
+    # Webhook retries and deliveries lost with a worker; every minute, since back-off starts at 30 s.
+    ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, 1),
 )
 
 _OURS = "warranty_api.tasks."
