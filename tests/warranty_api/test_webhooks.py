@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.conftest import client_for
 from tests.warranty_api.claims_helpers import make_claim, make_warranty
 from warranty_api import tasks
+from warranty_api.exceptions import Unprocessable
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -254,7 +255,7 @@ def test_app_webhooks_follow_a_claim_in_order_and_only_what_they_subscribe_to(te
 def test_nothing_is_sent_for_a_change_that_rolled_back(tenant, customer, admin, receiver, run):
     _, receiver.secret = webhook_endpoint_create(tenant=tenant, url=receiver.url, events=["*"])
     claim = make_claim(tenant, customer)
-    with pytest.raises(Exception):
+    with pytest.raises(Unprocessable):
         run(claim_transition, claim_id=claim.id, tenant=tenant, actor=admin, to_status="approved",
             resolution="not-a-resolution")
     assert not WebhookDelivery.objects.exists() and receiver.requests == []
