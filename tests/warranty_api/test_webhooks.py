@@ -412,3 +412,13 @@ def test_old_inbound_event_ids_are_forgotten_by_the_sweep(tenant, run):
     InboundEvent.objects.create(tenant=tenant, event_id="new", event_type="return.received")
     run(tasks.webhook_deliveries_sweep)
     assert list(InboundEvent.objects.values_list("event_id", flat=True)) == ["new"]
+
+
+def test_the_sweep_is_scheduled_every_minute(db):
+    from django.core.management import call_command
+    from django_q.models import Schedule
+
+    call_command("schedules_sync")
+    schedule = Schedule.objects.get(name="webhook_deliveries_sweep")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, 1)
