@@ -502,6 +502,12 @@ def fulfillment_update(
 
     Staff call it through the admin API; the inventory system through its signed events (actor None)."""
     with transaction.atomic():
+        claim_id = Fulfillment.objects.filter(tenant=tenant, id=fulfillment_id).values_list("claim_id", flat=True).first()
+        if claim_id is None:
+            raise NotFound()
+        # The claim's lock first (the order claim_transition takes): webhook deliveries of one claim are ordered
+        # by id, and writing them under this lock makes id order the order in which the changes commit.
+        Claim.objects.select_for_update().filter(tenant=tenant, pk=claim_id).first()
         fulfillment = (
             Fulfillment.objects.select_for_update(of=("self",))
             .select_related("claim__warranty__product__category", "claim__warranty__customer", "claim__submitted_by", "tenant")
