@@ -60,3 +60,15 @@ def claim_info_requested_reminders() -> int:
     from .services import reminders
 
     return reminders.info_request_reminders_send()
+
+
+def webhook_deliver(delivery_pk: int) -> str:
+    from .services import webhooks
+
+    return webhooks.webhook_deliver(delivery_pk)
+
+
+def webhook_deliveries_sweep() -> int:
+    from .services import webhooks
+
+    return webhooks.webhook_deliveries_sweep()

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import accounts, catalog, claims, media, notifications, system, verification, warranties
+from .views import accounts, catalog, claims, media, notifications, system, verification, warranties, webhooks
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -76,6 +76,20 @@ tenant_patterns = [
         notifications.OutboxNotificationRetryView.as_view(),
         name="admin-outbox-notification-retry",
     ),
+    path("admin/integrations/inventory", webhooks.InventoryIntegrationView.as_view(), name="admin-inventory"),
+    path("admin/webhooks", webhooks.WebhookEndpointListView.as_view(), name="admin-webhook-list"),
+    path("admin/webhooks/<str:endpoint_id>", webhooks.WebhookEndpointDetailView.as_view(), name="admin-webhook-detail"),
+    path(
+        "admin/webhooks/<str:endpoint_id>/deliveries",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="admin-webhook-deliveries",
+    ),
+    path(
+        "admin/webhooks/<str:endpoint_id>/deliveries/<str:delivery_id>/retry",
+        webhooks.WebhookDeliveryRetryView.as_view(),
+        name="admin-webhook-delivery-retry",
+    ),
+    path("integrations/inventory/events", webhooks.InventoryEventView.as_view(), name="inventory-events"),
 ]
 
 public_patterns: list = [

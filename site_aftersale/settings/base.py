@@ -262,3 +262,11 @@ AFTERSALE_SHOPIFY_DATE_WINDOW_DAYS = env_int("SHOPIFY_DATE_WINDOW_DAYS", 30)  # 
 AFTERSALE_SHOPIFY_MAX_ATTEMPTS = env_int("SHOPIFY_MAX_ATTEMPTS", 8)
 # Hosts a connection's api_base_url may name over plain http (the tests' fake Admin API). Empty in production.
 AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS: list[str] = []
+
+# Webhooks (apps and the inventory system). Hosts a webhook URL may name over plain http, and that skip the
+# public-address check (the tests' receiver on 127.0.0.1). Empty in every real deployment.
+AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS: list[str] = []
+AFTERSALE_WEBHOOK_TIMEOUT = float(env_str("WEBHOOK_TIMEOUT", "10"))  # seconds, connect and each read
+AFTERSALE_WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)  # 30 s doubling, capped at 1 h: ~4.5 h
+# Inbound inventory events: a signature's timestamp may be this far from now, either way.
+AFTERSALE_WEBHOOK_REPLAY_WINDOW_SECONDS = 300

@@ -512,5 +512,6 @@ def test_schedules_sync_creates_the_hourly_purge_once_and_repairs_it(db):
     call_command("schedules_sync")
     assert Schedule.objects.get(name="media_purge_unattached").schedule_type == Schedule.HOURLY
     assert not Schedule.objects.filter(name="retired").exists()
-    assert Schedule.objects.count() == len(SCHEDULES)
+
+    assert Schedule.objects.count() == len(SCHEDULES)  # every listed schedule, and nothing else
 

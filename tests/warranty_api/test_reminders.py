@@ -134,6 +134,7 @@ def test_schedules_sync_registers_every_job_once(db):
         "purchase_verifications_sweep",
         "media_purge_unattached",
         "idempotency_purge",
+        "webhook_deliveries_sweep",
         "warranty_expiry_reminders",
         "claim_info_requested_reminders",
     }

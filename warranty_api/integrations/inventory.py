@@ -1,8 +1,10 @@
 """The inventory integration: where an approved claim's return, replacement, repair or refund is carried out.
 
 One small interface, `InventoryBackend`. The built-in `LocalInventoryBackend` keeps the work as Fulfillment
-rows that staff update through the admin API; an external backend (a webhook to the brand's system) will
-implement the same two methods. The backend is chosen per tenant by settings:
+rows that staff update through the admin API; `WebhookInventoryBackend` sends each request to the brand's
+inventory system as a signed webhook (services/webhooks.py), and the system reports progress back through
+`POST /api/<tenant>/integrations/inventory/events`. The backend is chosen per tenant: "webhook" while the
+tenant's inventory integration is enabled (admin API), otherwise by settings:
 `INVENTORY_BACKENDS = {"<tenant slug>": "<name>"}`, falling back to `INVENTORY_BACKEND` (default "local").
 """
 
@@ -38,13 +40,56 @@ class LocalInventoryBackend:
         return None
 
 
-BACKENDS: dict[str, type] = {"local": LocalInventoryBackend}
+class WebhookInventoryBackend:
+    """The brand's own inventory system, reached by signed webhooks.
+
+    `request_fulfillment` only writes a delivery row (no network), so the claims service calls it inside the
+    transaction that approves the claim: the request is durable the moment the approval commits, and is sent
+    after it, in order with the claim's other requests.
+    """
+
+    name = "webhook"
+    in_transaction = True
+
+    def request_fulfillment(self, fulfillment: Fulfillment) -> str:
+        from ..services.webhooks import fulfillment_request_payload, inventory_event_send
+
+        delivery = inventory_event_send(
+            tenant=fulfillment.tenant,
+            event_type="fulfillment.requested",
+            payload=fulfillment_request_payload(fulfillment),
+            ordering_key=fulfillment.claim_id,
+        )
+        return f"webhook:{delivery.event_id}"
+
+    def cancel(self, fulfillment: Fulfillment) -> None:
+        from ..services.webhooks import fulfillment_request_payload, inventory_event_send
+
+        inventory_event_send(
+            tenant=fulfillment.tenant,
+            event_type="fulfillment.cancelled",
+            payload=fulfillment_request_payload(fulfillment),
+            ordering_key=fulfillment.claim_id,
+        )
+
+
+BACKENDS: dict[str, type] = {"local": LocalInventoryBackend, "webhook": WebhookInventoryBackend}
 
 
 def inventory_backend_for(tenant: Tenant) -> InventoryBackend:
+    from ..models import WebhookEndpoint
+
+    if WebhookEndpoint.objects.filter(tenant_id=tenant.pk, purpose=WebhookEndpoint.Purpose.INVENTORY, enabled=True).exists():
+        return WebhookInventoryBackend()
     per_tenant = getattr(settings, "INVENTORY_BACKENDS", {}) or {}
     name = per_tenant.get(tenant.slug) or getattr(settings, "INVENTORY_BACKEND", "local")
     try:
         return BACKENDS[name]()
     except KeyError:
         raise LookupError(f"Unknown inventory backend {name!r} for tenant {tenant.slug}") from None
+
+
+def inventory_backend_of(fulfillment: Fulfillment) -> InventoryBackend:
+    """The backend that took `fulfillment`: a cancellation goes where the request went."""
+    cls = BACKENDS.get(fulfillment.backend)
+    return cls() if cls is not None else inventory_backend_for(fulfillment.tenant)

@@ -22,6 +22,7 @@ from .tenancy import (
     VerificationMode,
 )
 from .warranties import Warranty, WarrantyEvent, WarrantyTransfer
+from .webhooks import InboundEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "REGISTRATION_FIELDS",
@@ -35,6 +36,7 @@ __all__ = [
     "Customer",
     "Fulfillment",
     "IdempotencyRecord",
+    "InboundEvent",
     "KnownSerial",
     "Media",
     "Membership",
@@ -57,6 +59,8 @@ __all__ = [
     "Warranty",
     "WarrantyEvent",
     "WarrantyTransfer",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "new_public_id",
     "normalize_serial",
 ]

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
-from ..integrations.inventory import inventory_backend_for
+from ..integrations.inventory import inventory_backend_for, inventory_backend_of
 from ..models import (
     Claim,
     ClaimEvent,
@@ -32,6 +32,7 @@ from ..models import (
 )
 from .notifications import PLACEHOLDERS, notify
 from .warranties import warranty_replace
+from .webhooks import claim_payload, fulfillment_payload, webhook_event_emit
 
 MAX_PHOTOS = 10
 _UNSET = object()
@@ -206,6 +207,8 @@ def claim_submit(
             visibility=Visibility.CUSTOMER,
         )
         claim_notify(claim, "submitted")
+        webhook_event_emit(tenant=tenant, event_type="claim.created", payload={"claim": claim_payload(claim)},
+                           ordering_key=claim.id)
     return claim
 
 
@@ -301,6 +304,12 @@ def claim_transition(
         )
         if message_to_customer.strip():
             ClaimMessage.objects.create(tenant=tenant, claim=claim, author=actor, body=message_to_customer.strip())
+        webhook_event_emit(
+            tenant=tenant,
+            event_type="claim.status_changed",
+            payload={"claim": claim_payload(claim), "from_status": from_status, "to_status": to_status},
+            ordering_key=claim.id,
+        )
         if to_status == Claim.Status.APPROVED:
             _fulfillments_create(claim)
         if notify_customer or to_status == Claim.Status.RESOLVED:
@@ -446,7 +455,13 @@ def _fulfillments_create(claim: Claim) -> list[Fulfillment]:
     if follow_up:
         created.append(Fulfillment.objects.create(tenant=claim.tenant, claim=claim, kind=follow_up, backend=backend.name))
     for fulfillment in created:
-        transaction.on_commit(lambda fid=fulfillment.id: _enqueue_request(fid))
+        if getattr(backend, "in_transaction", False):
+            # The backend only writes rows of its own (a webhook delivery): do it now, so the request
+            # commits with the approval and cannot be lost between the commit and a task.
+            fulfillment.external_ref = backend.request_fulfillment(fulfillment)
+            fulfillment.save(update_fields=["external_ref", "updated_at"])
+        else:
+            transaction.on_commit(lambda fid=fulfillment.id: _enqueue_request(fid))
     return created
 
 
@@ -470,11 +485,19 @@ def fulfillment_request(fulfillment_id: str) -> str:
 
 
 def fulfillment_update(
-    *, tenant: Tenant, fulfillment_id: str, actor: User, status: str | None = None,
+    *, tenant: Tenant, fulfillment_id: str, actor: User | None, status: str | None = None,
     replacement_serial: str | None = None, note: str = "",
 ) -> Fulfillment:
-    """Staff record progress: shipped, received, repaired, refunded, completed or cancelled."""
+    """Record progress: shipped, received, repaired, refunded, completed or cancelled.
+
+    Staff call it through the admin API; the inventory system through its signed events (actor None)."""
     with transaction.atomic():
+        claim_id = Fulfillment.objects.filter(tenant=tenant, id=fulfillment_id).values_list("claim_id", flat=True).first()
+        if claim_id is None:
+            raise NotFound()
+        # The claim's lock first (the order claim_transition takes): webhook deliveries of one claim are ordered
+        # by id, and writing them under this lock makes id order the order in which the changes commit.
+        Claim.objects.select_for_update().filter(tenant=tenant, pk=claim_id).first()
         fulfillment = (
             Fulfillment.objects.select_for_update(of=("self",))
             .select_related("claim__warranty__product__category", "claim__warranty__customer", "claim__submitted_by", "tenant")
@@ -511,14 +534,19 @@ def fulfillment_update(
             if status in (Fulfillment.Status.COMPLETED, Fulfillment.Status.CANCELLED):
                 fulfillment.completed_at = timezone.now()
                 fields.append("completed_at")
-            if status == Fulfillment.Status.CANCELLED:
-                inventory_backend_for(tenant).cancel(fulfillment)
+            if status == Fulfillment.Status.CANCELLED and fulfillment.external_ref:
+                inventory_backend_of(fulfillment).cancel(fulfillment)
             ClaimEvent.objects.create(
                 tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,
                 note=f"{fulfillment.get_kind_display()}: {fulfillment.get_status_display().lower()}",
                 visibility=Visibility.CUSTOMER,
             )
         fulfillment.save(update_fields=fields)
+        if "status" in fields:
+            webhook_event_emit(
+                tenant=tenant, event_type="fulfillment.updated",
+                payload={"fulfillment": fulfillment_payload(fulfillment)}, ordering_key=fulfillment.claim_id,
+            )
         if note.strip():
             ClaimEvent.objects.create(
                 tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,

@@ -77,8 +77,12 @@ class Outbox:
         )
         return exhausted
 
-    def due(self, limit: int = 500) -> list:
-        """Ids to enqueue now. Rows whose worker died on their last allowed attempt are marked failed first."""
+    def due(self, limit: int = 500, where=None) -> list:
+        """Ids to enqueue now. Rows whose worker died on their last allowed attempt are marked failed first.
+
+        `where` narrows the rows further (a Q or a boolean expression), e.g. to leave out rows that must wait
+        for an earlier one, so those cannot fill the batch and starve the rows that may go.
+        """
         now = timezone.now()
         self.model.objects.filter(
             self._status(self.working), lease_until__lt=now, attempts__gte=F("max_attempts")
@@ -89,8 +93,10 @@ class Outbox:
         )
         waiting_due = self._status(self.waiting) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         lost = self._status(self.working) & Q(lease_until__lt=now)
+        rows = self.model.objects.filter((waiting_due | lost) & Q(attempts__lt=F("max_attempts")))
+        if where is not None:
+            rows = rows.filter(where)
         return list(
-            self.model.objects.filter((waiting_due | lost) & Q(attempts__lt=F("max_attempts")))
-            .order_by("next_attempt_at")
+            rows.order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )

@@ -32,6 +32,7 @@ from ..models import (
 from .notifications import notify
 from .serials import matches_whole
 from .verification import purchase_verification_enqueue
+from .webhooks import warranty_payload, webhook_event_emit
 
 TRANSFER_MAX_AGE = datetime.timedelta(days=14)
 _TRANSFER_SALT = "warranty_api.transfer"
@@ -122,6 +123,14 @@ def serial_resolve(tenant: Tenant, serial: str) -> ResolvedSerial:
             "This serial number fits more than one product; contact the brand's support.", code="serial_ambiguous"
         )
     return ResolvedSerial(number, candidates[0], None)
+
+
+def _announce(warranty: Warranty, event_type: str) -> None:
+    """Tell the brand's own systems (outbound webhooks), in the transaction of the change."""
+    webhook_event_emit(
+        tenant=warranty.tenant, event_type=event_type, payload={"warranty": warranty_payload(warranty)},
+        ordering_key=warranty.id,
+    )
 
 
 def warranty_snapshot(warranty: Warranty) -> dict:
@@ -311,6 +320,7 @@ def warranty_register(
                     "warranty_end": warranty.warranty_end.isoformat(),
                 },
             )
+            _announce(warranty, "warranty.registered")
     except IntegrityError as exc:
         if "warranty_unique_live_serial" in str(exc) or "serial_number" in str(exc):
             raise _already_registered() from exc
@@ -439,6 +449,7 @@ def warranty_admin_update(
         after={k: after[k] for k in changed},
         note=(changes.get("note") or "").strip(),
     )
+    _announce(warranty, "warranty.updated")
     return warranty
 
 
@@ -573,6 +584,8 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
                     "serial_number": new.serial_number,
                 },
             )
+        _announce(old, "warranty.updated")
+        _announce(new, "warranty.registered")
     return new
 
 
@@ -620,4 +633,6 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
         tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
         after=warranty_snapshot(new), note=note,
     )
+    _announce(old, "warranty.updated")
+    _announce(new, "warranty.registered")
     return new

@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from ..exceptions import ValidationFailed
 from ..permissions import IsTenantAdmin, IsTenantAgent
 from ..selectors.notifications import (
     OUTBOX_KINDS,
@@ -25,22 +24,7 @@ from ..serializers.notifications import (
     outbox_item_data,
 )
 from ..services import notifications as services
-from .base import TenantAPIView, ok
-
-
-def _valid(request, serializer_class) -> dict:
-    """The body checked by `serializer_class`; fields it does not name are refused, never ignored."""
-    data = request.data
-    if not isinstance(data, dict):
-        raise ValidationFailed.field("non_field_errors", "invalid", "Send a JSON object.")
-    unknown = sorted(set(data) - set(serializer_class().fields))
-    if unknown:
-        raise ValidationFailed(
-            fields={name: [{"code": "not_allowed", "message": "This field cannot be set here."}] for name in unknown}
-        )
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from .base import TenantAPIView, ok, validated
 
 
 class NotificationTemplateListView(TenantAPIView):
@@ -79,7 +63,7 @@ class NotificationTemplateDetailView(TenantAPIView):
         responses={200: NotificationTemplateOutput},
     )
     def put(self, request, tenant: str, kind: str):
-        values = _valid(request, NotificationTemplateInput)
+        values = validated(NotificationTemplateInput, request.data, only_declared=True)
         services.notification_template_save(tenant=self.tenant, kind=kind, **values)
         return ok(notification_template_data(notification_template_get(tenant=self.tenant, kind=kind)))
 
@@ -105,7 +89,7 @@ class NotificationTemplatePreviewView(TenantAPIView):
         responses={200: NotificationPreviewOutput},
     )
     def post(self, request, tenant: str, kind: str):
-        values = _valid(request, NotificationPreviewInput)
+        values = validated(NotificationPreviewInput, request.data, only_declared=True)
         message = services.notification_preview(tenant=self.tenant, kind=kind, **values)
         return ok({"subject": message.subject, "text": message.text, "html": message.html})
 

@@ -30,6 +30,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
         "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
     ),
+    # Webhook retries and deliveries lost with a worker; every minute, since back-off starts at 30 s.
+    ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, 1),
 )
 
 _OURS = "warranty_api.tasks."
