@@ -60,7 +60,7 @@ def main() -> None:
     port = _free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers mid-run.
-    log = tempfile.TemporaryFile(mode="w+")
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the server; closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", "2", "--threads", "4",
          "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
@@ -85,6 +85,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
     def line(name: str, r: dict) -> str:
         rps = r["requests"] / r["seconds"]

@@ -129,7 +129,8 @@ def test_copy_path_reports_like_the_batched_path(tenant, make_tenant):
         )
     assert outcomes[True][5] == outcomes[False][5]
     assert outcomes[True] == outcomes[False]
-    total, created, updated, unchanged, failed, errors, rows = outcomes[True]
+    total, created, _updated, unchanged, failed, errors, rows = outcomes[True]
+    assert (created, unchanged) == (3, 1)  # SN-CA-00000011 twice: created once, its first line unchanged
     assert [e["line"] for e in errors] == [4, 5, 6, 7, 9, 10, 11, 13]
     assert (total, failed) == (12, 8)
     assert [serial for serial, _ in rows] == ["SN-CA-00000011", "SN-CA-00000012", "SN-CA-00000019"]
