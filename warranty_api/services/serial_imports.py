@@ -232,33 +232,13 @@ def _split_quoted_lines(cursor) -> None:
             copy.write_row((line, next(csv.reader([raw]), [])))
 
 
-# Whitespace trimmed as str.strip() does; the header is skipped on line 1 only, as on the batched path. The
-# first two steps are MATERIALIZED so each line is split and trimmed once, not once per use of a field. The
+# Whitespace trimmed as str.strip() does; the header is skipped on line 1 only, as on the batched path. Each
+# inner step is a subquery kept apart by OFFSET 0, so a line is split and trimmed once, not once per use of
+# a field (inlined, the planner recomputed them; MATERIALIZED CTEs cost more, writing tuplestores). The
 # formats are one anchored alternation; PostgreSQL's regular expressions read the tenant's simple patterns
 # (classes, counts, alternation) as Python's do.
 _VALIDATE_SQL = r"""
     CREATE TEMP TABLE serial_import_rows AS
-    WITH split AS MATERIALIZED (
-        SELECT r.line, coalesce(q.fields, string_to_array(r.raw, ',')) AS f
-        FROM serial_import_raw r LEFT JOIN serial_import_quoted q ON q.line = r.line
-        WHERE r.raw IS NOT NULL
-    ), cols AS MATERIALIZED (
-        SELECT line, cardinality(f) AS n,
-               upper(btrim(f[1], E' \t\n\r\f\v')) AS serial, btrim(f[2], E' \t\n\r\f\v') AS sku, btrim(f[3], E' \t\n\r\f\v') AS made
-        FROM split
-        WHERE NOT (cardinality(f) = 0 OR (cardinality(f) = 1 AND btrim(f[1], E' \t\n\r\f\v') = ''))
-          AND NOT (line = 1 AND lower(btrim(f[1], E' \t\n\r\f\v')) = 'serial_number')
-    ), checked AS (
-        SELECT c.*, p.id AS product_id,
-               CASE WHEN c.made IS NULL OR c.made = '' THEN true
-                    WHEN c.made !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN false
-                    WHEN substr(c.made, 1, 4)::int < 1 OR substr(c.made, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
-                    ELSE substr(c.made, 9, 2)::int BETWEEN 1 AND extract(day FROM make_date(
-                        substr(c.made, 1, 4)::int, substr(c.made, 6, 2)::int, 1) + interval '1 month - 1 day')::int
-               END AS made_ok,
-               %(formats)s::text IS NULL OR c.serial ~* %(formats)s::text AS format_ok
-        FROM cols c LEFT JOIN warranty_api_product p ON p.tenant_id = %(tenant)s AND p.sku = c.sku
-    )
     SELECT line, serial AS serial_number, product_id,
            CASE WHEN made_ok AND made <> '' THEN made::date END AS manufactured_on,
            CASE WHEN n < 2 OR n > 3 THEN 'expected 2 or 3 columns: serial_number,sku[,manufactured_on]'
@@ -268,7 +248,29 @@ _VALIDATE_SQL = r"""
                 WHEN product_id IS NULL THEN 'sku ''' || sku || ''' is not a product of this brand'
                 WHEN NOT made_ok THEN 'manufactured_on ''' || made || ''' is not a date YYYY-MM-DD'
            END AS error
-    FROM checked
+    FROM (
+        SELECT c.*, p.id AS product_id,
+               CASE WHEN c.made IS NULL OR c.made = '' THEN true
+                    WHEN c.made !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN false
+                    WHEN substr(c.made, 1, 4)::int < 1 OR substr(c.made, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
+                    ELSE substr(c.made, 9, 2)::int BETWEEN 1 AND extract(day FROM make_date(
+                        substr(c.made, 1, 4)::int, substr(c.made, 6, 2)::int, 1) + interval '1 month - 1 day')::int
+               END AS made_ok,
+               %(formats)s::text IS NULL OR c.serial ~* %(formats)s::text AS format_ok
+        FROM (
+            SELECT line, cardinality(f) AS n,
+                   upper(btrim(f[1], E' \t\n\r\f\v')) AS serial, btrim(f[2], E' \t\n\r\f\v') AS sku,
+                   btrim(f[3], E' \t\n\r\f\v') AS made
+            FROM (
+                SELECT r.line, coalesce(q.fields, string_to_array(r.raw, ',')) AS f
+                FROM serial_import_raw r LEFT JOIN serial_import_quoted q ON q.line = r.line
+                WHERE r.raw IS NOT NULL OFFSET 0
+            ) AS split
+            WHERE NOT (cardinality(f) = 0 OR (cardinality(f) = 1 AND btrim(f[1], E' \t\n\r\f\v') = ''))
+              AND NOT (line = 1 AND lower(btrim(f[1], E' \t\n\r\f\v')) = 'serial_number')
+            OFFSET 0
+        ) AS c LEFT JOIN warranty_api_product p ON p.tenant_id = %(tenant)s AND p.sku = c.sku
+    ) AS checked
 """
 
 
