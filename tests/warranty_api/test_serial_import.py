@@ -96,7 +96,7 @@ def test_import_endpoint_runs_the_job(tenant, make_staff, django_capture_on_comm
     assert missing.status_code == 400
 
 
-# The COPY path parses and validates in SQL; the batched path in Python. Both must tell the same story.
+# The COPY path and the batched path must tell the same story about an awkward file.
 TRICKY = (
     "\ufeffSerial_Number,sku,manufactured_on\r\n"
     "SN-CA-00000011,TP9-ELITE-SC,2025-02-28\r\n"

@@ -6,9 +6,9 @@ INSERT ... ON CONFLICT; elsewhere they go in batches. Re-importing a file change
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime
+import io
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +25,8 @@ from ..models import KnownSerial, Product, SerialImportJob, Tenant, User, normal
 HEADER = ("serial_number", "sku", "manufactured_on")
 _BATCH = 2000
 _PROGRESS_EVERY = 50_000
+_NULL = "\\N"
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass
@@ -132,146 +134,50 @@ _UPSERT_SQL = """
         RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-           (SELECT count(*) FROM serial_import_rows WHERE error IS NULL)
+           (SELECT count(*) FROM serial_import_stage)
     FROM upserted
 """
 
 
 def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
-    """PostgreSQL: COPY the file's raw lines into a temporary table; parse, validate and upsert in set SQL.
-
-    Python only moves bytes (and splits the rare line holding a quote with the csv module, so quoting means
-    what it means on the other path); every per-row step runs in the database. Line numbers are physical
-    lines of the file, as on the batched path. No surrounding transaction: the job's progress, written as
-    the file streams, must be visible to readers; the final INSERT is one statement, so the upsert itself is
-    all or nothing.
-    """
+    table = KnownSerial._meta.db_table
+    # No surrounding transaction: the job's progress, written as rows stream, must be visible to readers.
+    # The final INSERT is one statement, so the upsert itself is all or nothing.
+    rows = _rows(stream, tenant, result)
     with connection.cursor() as cursor:
-        for name in _TEMP_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        # The identity numbers the lines in file order: COPY inserts them in the order it reads them.
-        cursor.execute("CREATE TEMP TABLE serial_import_raw (line bigint GENERATED ALWAYS AS IDENTITY, raw text)")
-        _copy_raw_lines(cursor.cursor, stream, result, progress)
-        _split_quoted_lines(cursor)
-        formats = "^(?:" + "|".join(f"(?:{p})" for p in tenant.serial_formats) + ")$" if tenant.serial_formats else None
-        cursor.execute(_VALIDATE_SQL, {"tenant": tenant.id, "formats": formats})
-        cursor.execute("SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL) FROM serial_import_rows")
-        result.rows_total, result.rows_failed = cursor.fetchone()
+        cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
         cursor.execute(
-            "SELECT line, error FROM serial_import_rows WHERE error IS NOT NULL ORDER BY line LIMIT %s",
-            [SerialImportJob.MAX_ERRORS],
+            "CREATE TEMP TABLE serial_import_stage (line integer, serial_number varchar(100), "
+            "product_id varchar(32), manufactured_on date)"
         )
-        result.errors = [{"line": line, "message": message} for line, message in cursor.fetchall()]
-        good = "(SELECT line, serial_number, product_id, manufactured_on FROM serial_import_rows WHERE error IS NULL)"
-        table = KnownSerial._meta.db_table
-        # Most files name each serial once, so the upsert first runs without sorting; a file that repeats a
-        # serial makes ON CONFLICT refuse to touch a row twice, and then the later line wins.
+        raw = cursor.cursor  # psycopg 3 cursor underneath Django's wrapper
+        with raw.copy("COPY serial_import_stage (line, serial_number, product_id, manufactured_on) FROM STDIN") as copy:
+            buffer = io.StringIO()
+            for count, (line, serial, product_id, made) in enumerate(rows, start=1):
+                made_text = made.isoformat() if made else _NULL
+                buffer.write(f"{line}\t{serial.translate(_COPY_ESCAPE)}\t{product_id}\t{made_text}\n")
+                if count % _BATCH == 0:
+                    copy.write(buffer.getvalue())
+                    buffer = io.StringIO()
+                if progress and count % _PROGRESS_EVERY == 0:
+                    progress(result)
+            copy.write(buffer.getvalue())
+        # Most files name each serial once, so the upsert first runs without sorting the stage; a file that
+        # repeats a serial makes ON CONFLICT refuse to touch a row twice, and then the later line wins.
         try:
             with transaction.atomic():
-                cursor.execute(_UPSERT_SQL.format(table=table, source=good), [tenant.id])
+                cursor.execute(_UPSERT_SQL.format(table=table, source="serial_import_stage"), [tenant.id])
         except DatabaseError as exc:
             if not isinstance(exc.__cause__, psycopg_errors.CardinalityViolation):
                 raise
-            deduplicated = f"(SELECT DISTINCT ON (serial_number) * FROM {good} AS g ORDER BY serial_number, line DESC)"  # noqa: S608
+            deduplicated = (
+                "(SELECT DISTINCT ON (serial_number) * FROM serial_import_stage ORDER BY serial_number, line DESC)"
+            )
             cursor.execute(_UPSERT_SQL.format(table=table, source=deduplicated), [tenant.id])
         created, updated, staged = cursor.fetchone()
-        for name in _TEMP_TABLES:
-            cursor.execute(f"DROP TABLE {name}")
+        cursor.execute("DROP TABLE serial_import_stage")
     result.rows_created, result.rows_updated = created, updated
     result.rows_unchanged = staged - created - updated
-
-
-_TEMP_TABLES = ("serial_import_raw", "serial_import_quoted", "serial_import_rows")
-_CHUNK = 1 << 20
-# One column per physical line: CSV mode with a delimiter and quote the text cannot contain (they are
-# replaced below), so COPY keeps each line verbatim and an empty line arrives as NULL.
-_RAW_COPY_SQL = "COPY serial_import_raw (raw) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
-
-
-def _copy_raw_lines(raw_cursor, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    carry = ""
-    first = True
-    reported = 0
-    with raw_cursor.copy(_RAW_COPY_SQL) as copy:
-        while True:
-            chunk = stream.read(_CHUNK)
-            final = not chunk
-            if first and chunk:
-                chunk = chunk.removeprefix(b"\xef\xbb\xbf")
-                first = False
-            result.bytes_read += len(chunk)
-            text = carry + decoder.decode(chunk, final=final)
-            carry = ""
-            if text.endswith("\r") and not final:
-                text, carry = text[:-1], "\r"  # its \n may start the next chunk
-            # Lines end at \n, as on the batched path; a CR is dropped (the strip of each field would drop it),
-            # and characters PostgreSQL text cannot hold, or that COPY would read as structure, become U+FFFD.
-            text = (
-                text.replace("\r", "").replace("\x00", "\ufffd").replace("\x01", "\ufffd").replace("\x02", "\ufffd")
-            )
-            if text:
-                copy.write(text)
-                result.rows_total += text.count("\n")  # a running estimate for the progress bar
-            if progress and result.rows_total - reported >= _PROGRESS_EVERY:
-                reported = result.rows_total
-                progress(result)
-            if final:
-                break
-
-
-def _split_quoted_lines(cursor) -> None:
-    """Lines with a double quote are split by the csv module (they are rare); the rest split on commas in SQL."""
-    cursor.execute("CREATE TEMP TABLE serial_import_quoted (line bigint PRIMARY KEY, fields text[])")
-    cursor.execute("SELECT line, raw FROM serial_import_raw WHERE strpos(raw, '\"') > 0")
-    quoted = cursor.fetchall()
-    if not quoted:
-        return
-    with cursor.cursor.copy("COPY serial_import_quoted (line, fields) FROM STDIN") as copy:
-        for line, raw in quoted:
-            copy.write_row((line, next(csv.reader([raw]), [])))
-
-
-# Whitespace trimmed as str.strip() does; the header is skipped on line 1 only, as on the batched path. Each
-# inner step is a subquery kept apart by OFFSET 0, so a line is split and trimmed once, not once per use of
-# a field (inlined, the planner recomputed them; MATERIALIZED CTEs cost more, writing tuplestores). The
-# formats are one anchored alternation; PostgreSQL's regular expressions read the tenant's simple patterns
-# (classes, counts, alternation) as Python's do.
-_VALIDATE_SQL = r"""
-    CREATE TEMP TABLE serial_import_rows AS
-    SELECT line, serial AS serial_number, product_id,
-           CASE WHEN made_ok AND made <> '' THEN made::date END AS manufactured_on,
-           CASE WHEN n < 2 OR n > 3 THEN 'expected 2 or 3 columns: serial_number,sku[,manufactured_on]'
-                WHEN serial = '' THEN 'serial_number is empty'
-                WHEN length(serial) > 100 THEN 'serial_number is longer than 100 characters'
-                WHEN NOT format_ok THEN 'serial_number ''' || serial || ''' does not match the brand''s serial formats'
-                WHEN product_id IS NULL THEN 'sku ''' || sku || ''' is not a product of this brand'
-                WHEN NOT made_ok THEN 'manufactured_on ''' || made || ''' is not a date YYYY-MM-DD'
-           END AS error
-    FROM (
-        SELECT c.*, p.id AS product_id,
-               CASE WHEN c.made IS NULL OR c.made = '' THEN true
-                    WHEN c.made !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN false
-                    WHEN substr(c.made, 1, 4)::int < 1 OR substr(c.made, 6, 2)::int NOT BETWEEN 1 AND 12 THEN false
-                    ELSE substr(c.made, 9, 2)::int BETWEEN 1 AND extract(day FROM make_date(
-                        substr(c.made, 1, 4)::int, substr(c.made, 6, 2)::int, 1) + interval '1 month - 1 day')::int
-               END AS made_ok,
-               %(formats)s::text IS NULL OR c.serial ~* %(formats)s::text AS format_ok
-        FROM (
-            SELECT line, cardinality(f) AS n,
-                   upper(btrim(f[1], E' \t\n\r\f\v')) AS serial, btrim(f[2], E' \t\n\r\f\v') AS sku,
-                   btrim(f[3], E' \t\n\r\f\v') AS made
-            FROM (
-                SELECT r.line, coalesce(q.fields, string_to_array(r.raw, ',')) AS f
-                FROM serial_import_raw r LEFT JOIN serial_import_quoted q ON q.line = r.line
-                WHERE r.raw IS NOT NULL OFFSET 0
-            ) AS split
-            WHERE NOT (cardinality(f) = 0 OR (cardinality(f) = 1 AND btrim(f[1], E' \t\n\r\f\v') = ''))
-              AND NOT (line = 1 AND lower(btrim(f[1], E' \t\n\r\f\v')) = 'serial_number')
-            OFFSET 0
-        ) AS c LEFT JOIN warranty_api_product p ON p.tenant_id = %(tenant)s AND p.sku = c.sku
-    ) AS checked
-"""
 
 
 def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
