@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -58,10 +59,12 @@ def main() -> None:
     max_requests = int(os.environ.get("BENCH_REG_MAX", 50_000))
     port = _free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers mid-run.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the server; closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", "2", "--threads", "4",
          "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     try:
         for _ in range(100):
@@ -71,7 +74,8 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("the bench server did not start")
+            log.seek(0)
+            raise RuntimeError(f"the bench server did not start: {log.read()[-2000:]}")
         register = f"/api/p/{tenant.slug}/warranties"
         # Warm both paths (connections, imports), then measure each for the same time.
         _load(port, "/bench/floor", 2, 300, 90_000_000)
@@ -81,6 +85,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
     def line(name: str, r: dict) -> str:
         rps = r["requests"] / r["seconds"]

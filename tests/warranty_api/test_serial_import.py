@@ -94,3 +94,44 @@ def test_import_endpoint_runs_the_job(tenant, make_staff, django_capture_on_comm
 
     missing = client.post("/api/northpeak/admin/serials/import", {}, format="multipart")
     assert missing.status_code == 400
+
+
+# The COPY path and the batched path must tell the same story about an awkward file.
+TRICKY = (
+    "\ufeffSerial_Number,sku,manufactured_on\r\n"
+    "SN-CA-00000011,TP9-ELITE-SC,2025-02-28\r\n"
+    "\"SN-CA-00000012\",\"TP9-ELITE-SC\",\"2025-03-01\"\r\n"
+    "\"SN-CA-00000013, x\",TP9-ELITE-SC,\r\n"
+    "SN-CA-00000014,TP9-ELITE-SC,2025-02-30\n"
+    "SN-CA-00000015,TP9-ELITE-SC,0000-01-01\n"
+    "SN-CA-00000016,TP9-ELITE-SC,2024-02-29,extra\n"
+    "   \n"
+    ",TP9-ELITE-SC\n"
+    "\tsn-ca-00000017\t, TP9-ELITE-SC ,2025-13-01\n"
+    "SN-CA-00000018,tp9-elite-sc\n"
+    "SN-CA-00000011,TP9-ELITE-SC,2025-04-04\n"
+    + "X" * 101 + ",TP9-ELITE-SC\n"
+    + "SN-CA-00000019,TP9-ELITE-SC,2024-02-29"
+)
+
+
+def test_copy_path_reports_like_the_batched_path(tenant, make_tenant):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the COPY path streams with psycopg 3")
+    outcomes = {}
+    for use_copy in (False, True):
+        KnownSerial.objects.filter(tenant=tenant).delete()
+        result = serials_import(tenant=tenant, stream=io.BytesIO(TRICKY.encode()), use_copy=use_copy)
+        rows = sorted(KnownSerial.objects.filter(tenant=tenant).values_list("serial_number", "manufactured_on"))
+        outcomes[use_copy] = (
+            result.rows_total, result.rows_created, result.rows_updated, result.rows_unchanged, result.rows_failed,
+            result.errors, rows,
+        )
+    assert outcomes[True][5] == outcomes[False][5]
+    assert outcomes[True] == outcomes[False]
+    total, created, _updated, unchanged, failed, errors, rows = outcomes[True]
+    assert (created, unchanged) == (3, 1)  # SN-CA-00000011 twice: created once, its first line unchanged
+    assert [e["line"] for e in errors] == [4, 5, 6, 7, 9, 10, 11, 13]
+    assert (total, failed) == (12, 8)
+    assert [serial for serial, _ in rows] == ["SN-CA-00000011", "SN-CA-00000012", "SN-CA-00000019"]
+    assert rows[0][1].isoformat() == "2025-04-04"  # the later line of a repeated serial wins

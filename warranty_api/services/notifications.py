@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..models import Notification, NotificationKind, NotificationTemplate, Tenant
 from .outbox import Outbox
+from .queueing import task_enqueue_after_commit
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
 
@@ -90,7 +91,9 @@ def notify(
         dedupe_key=dedupe_key,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _enqueue(notification.id))
+    task_enqueue_after_commit(
+        "warranty_api.tasks.notification_send", notification.id, task_name=f"notification {notification.id}"
+    )
     return notification
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import Category, KnownSerial, Membership, Product, Tenant, User
 from .portal import portal_provision, staff_groups_sync
@@ -88,6 +89,10 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
     report.extend(_sync_serials(tenant, spec.serials, products))
     report.extend(_sync_staff(tenant, spec.staff))
     report.extend(portal_provision(tenant))
+    if report:
+        # The tenant row's updated_at versions the per-process catalog cache (selectors.catalog): any change
+        # here, catalog included, moves it, so the next request reads the catalog again.
+        Tenant.objects.filter(pk=tenant.pk).update(updated_at=timezone.now())
     return report
 
 
