@@ -57,15 +57,34 @@ def ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def recreate_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def setup_django():
-    """In the child: create the database if needed, migrate, and answer the bench tenant."""
+    """In the child: create the database if needed, migrate, and answer the bench tenant.
+
+    A bench database left by another version of the schema (migrations renumbered) is made again.
+    """
     ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db import DatabaseError, connections
 
-    call_command("migrate", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0)
+    except DatabaseError:
+        connections.close_all()
+        recreate_database(os.environ["DATABASE_URL"])
+        call_command("migrate", verbosity=0)
     from warranty_api.models import Tenant
     from warranty_api.services.tenancy import tenant_config_apply
     from warranty_api.services.tenant_config import validate_tenant_config
