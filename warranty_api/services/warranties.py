@@ -577,25 +577,14 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         customer = _customer_upsert(
             tenant=tenant, email=transfer.to_email, name=user.full_name, phone=user.phone, address=user.address
         )
-        new = Warranty.objects.create(
-            tenant=tenant,
-            serial_number=old.serial_number,
-            product_id=old.product_id,
-            customer=customer,
-            owner=user,
-            purchase_date=old.purchase_date,
-            retailer=old.retailer,
-            order_number=old.order_number,
+        new = _successor_create(
+            old,
+            customer_id=customer.id,
+            owner_id=user.id,
             proof_of_purchase_id=old.proof_of_purchase_id,
-            warranty_start=old.warranty_start,
-            warranty_end=old.warranty_end,
             extended=old.extended,
-            coverage=old.coverage,
-            transferable=old.transferable,
-            status=Warranty.Status.ACTIVE,
             verification=old.verification,
             verification_detail=old.verification_detail,
-            replaces=old,
         )
         transfer.status = WarrantyTransfer.Status.ACCEPTED
         transfer.accepted_at = timezone.now()
@@ -637,6 +626,27 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
     return new
 
 
+def _successor_create(old: Warranty, **changes) -> Warranty:
+    """A new active warranty continuing `old` (a transfer's or a replacement's), with `changes` applied."""
+    fields = {
+        "tenant_id": old.tenant_id,
+        "serial_number": old.serial_number,
+        "product_id": old.product_id,
+        "customer_id": old.customer_id,
+        "owner_id": old.owner_id,
+        "purchase_date": old.purchase_date,
+        "retailer": old.retailer,
+        "order_number": old.order_number,
+        "warranty_start": old.warranty_start,
+        "warranty_end": old.warranty_end,
+        "coverage": old.coverage,
+        "transferable": old.transferable,
+        "status": Warranty.Status.ACTIVE,
+        "replaces": old,
+    }
+    return Warranty.objects.create(**{**fields, **changes})
+
+
 def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: User | None, note: str) -> Warranty:
     """A replacement unit's own warranty; the replaced one becomes void, "replaced by <new id>".
 
@@ -659,11 +669,13 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
     old.status = Warranty.Status.VOID
     try:
         with transaction.atomic():
-            new = Warranty.objects.create(
-                tenant=tenant, serial_number=serial, product=old.product, customer=old.customer, owner=old.owner,
-                purchase_date=old.purchase_date, retailer=old.retailer, order_number=old.order_number,
-                warranty_start=today, warranty_end=end, coverage=category.coverage,
-                transferable=category.transferable, status=Warranty.Status.ACTIVE, replaces=old,
+            new = _successor_create(
+                old,
+                serial_number=serial,
+                warranty_start=today,
+                warranty_end=end,
+                coverage=category.coverage,
+                transferable=category.transferable,
                 notes=f"Replacement unit ({note})",
             )
     except IntegrityError:
