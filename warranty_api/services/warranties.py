@@ -17,7 +17,6 @@ from ..models import (
     Category,
     Customer,
     KnownSerial,
-    Media,
     NotificationKind,
     Product,
     ReplacementTerms,
@@ -30,6 +29,8 @@ from ..models import (
     normalize_serial,
 )
 from ..selectors.catalog import tenant_catalog
+from ..selectors.media import media_unattached_of
+from .media import media_attach
 from .notifications import notify
 from .serials import matches_whole
 from .verification import purchase_verification_enqueue
@@ -301,17 +302,12 @@ def warranty_register(
         with transaction.atomic():
             media = None
             if data.get("proof_of_purchase"):
-                media = (
-                    Media.objects.select_for_update()
-                    .filter(tenant=tenant, id=data["proof_of_purchase"], attached_at__isnull=True)
-                    .first()
-                )
+                media = media_unattached_of(tenant=tenant, ids=[data["proof_of_purchase"]]).first()
                 if media is None:
                     raise ValidationFailed.field(
                         "proof_of_purchase", "not_found", "There is no unused upload with this id; upload the receipt again."
                     )
-                media.attached_at = timezone.now()
-                media.save(update_fields=["attached_at", "updated_at"])
+                media_attach(media=media)
             customer = _customer_upsert_one_statement(
                 tenant=tenant,
                 email=email,
