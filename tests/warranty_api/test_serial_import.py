@@ -135,3 +135,72 @@ def test_copy_path_reports_like_the_batched_path(tenant, make_tenant):
     assert (total, failed) == (12, 8)
     assert [serial for serial, _ in rows] == ["SN-CA-00000011", "SN-CA-00000012", "SN-CA-00000019"]
     assert rows[0][1].isoformat() == "2025-04-04"  # the later line of a repeated serial wins
+
+
+def test_import_job_reports_progress_while_the_rows_stream(tenant, make_staff, django_capture_on_commit_callbacks):
+    # Long enough that the job writes its progress mid-file, while PostgreSQL's COPY holds the connection.
+    from warranty_api.services import serial_imports
+
+    rows = serial_imports._PROGRESS_EVERY + 10
+    lines = "".join(f"SN-CA-{i:08d},TP9-ELITE-SC,2025-01-01\n" for i in range(rows))
+    admin = make_staff(tenant, Role.ADMIN)
+    client = client_for(admin, tenant)
+    upload = SimpleUploadedFile("big.csv", lines.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/northpeak/admin/serials/import", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    job = client.get(f"/api/northpeak/admin/serials/import/{response.json()['data']['id']}").json()["data"]
+    assert job["status"] == "done", job
+    assert (job["rows_total"], job["rows_created"], job["rows_failed"]) == (rows, rows, 0)
+
+
+def test_a_known_serial_cannot_name_another_tenants_product(tenant, other_tenant):
+    # PostgreSQL checks each written batch in one statement-level trigger instead of per-row foreign keys.
+    if connection.vendor != "postgresql":
+        pytest.skip("the reference check is a PostgreSQL trigger (migration 0011)")
+    from django.db import IntegrityError, transaction
+
+    own = tenant.products.get(sku="TP9-ELITE-SC")
+    foreign = other_tenant.products.get(sku="TP9-ELITE-SC")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KnownSerial.objects.create(tenant=tenant, serial_number="SN-CA-77777777", product=foreign)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KnownSerial.objects.create(tenant=tenant, serial_number="SN-CA-77777777", product_id="prd_missing")
+    stored = KnownSerial.objects.create(tenant=tenant, serial_number="SN-CA-77777777", product=own)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KnownSerial.objects.filter(pk=stored.pk).update(product=foreign)
+    assert KnownSerial.objects.get(pk=stored.pk).product_id == own.id
+
+
+def test_an_import_stopped_midway_leaves_nothing_behind(tenant):
+    # Ctrl-C at the terminal arrives as an exception in the middle of the stream, after rows went out.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the COPY path is one transaction")
+    from warranty_api.services import serial_imports
+
+    before = KnownSerial.objects.filter(tenant=tenant).count()
+    data = "".join(f"SN-CA-{i:08d},TP9-ELITE-SC\n" for i in range(serial_imports._PROGRESS_EVERY + 10)).encode()
+
+    class Interrupted(Exception):
+        pass
+
+    def stop(result):
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        serials_import(tenant=tenant, stream=io.BytesIO(data), use_copy=True, progress=stop)
+    assert KnownSerial.objects.filter(tenant=tenant).count() == before
+    again = serials_import(tenant=tenant, stream=io.BytesIO(data), use_copy=True)
+    assert again.rows_created == serial_imports._PROGRESS_EVERY + 10
+
+
+@pytest.mark.parametrize("use_copy", PATHS)
+def test_a_stored_serial_named_twice_takes_the_later_line(tenant, use_copy):
+    if use_copy and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the COPY path streams with psycopg 3")
+    serials_import(tenant=tenant, stream=io.BytesIO(b"SN-CA-00000031,TP9-ELITE-SC,2025-01-01\n"), use_copy=use_copy)
+    data = b"SN-CA-00000031,TP9-ELITE-SC,2025-02-02\nSN-CA-00000032,TP9-ELITE-SC\nSN-CA-00000031,TP9-ELITE-SC,2025-03-03\n"
+    result = serials_import(tenant=tenant, stream=io.BytesIO(data), use_copy=use_copy)
+    assert (result.rows_created, result.rows_updated, result.rows_unchanged, result.rows_failed) == (1, 1, 1, 0)
+    stored = KnownSerial.objects.get(tenant=tenant, serial_number="SN-CA-00000031")
+    assert stored.manufactured_on.isoformat() == "2025-03-03"

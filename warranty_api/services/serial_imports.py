@@ -10,15 +10,15 @@ import csv
 import datetime
 import io
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.core.files.base import File
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
-from psycopg import errors as psycopg_errors
 
 from ..models import KnownSerial, Product, SerialImportJob, Tenant, User, normalize_serial
 
@@ -48,20 +48,20 @@ class ImportResult:
 Progress = Callable[[ImportResult], None]
 
 
-class _CountingLines:
-    """Decoded lines of a binary file, counting the bytes consumed so progress can be a percentage."""
+class _CountingReader(io.RawIOBase):
+    """The upload's bytes, counted as they are read, so progress can be a percentage."""
 
     def __init__(self, stream: BinaryIO, result: ImportResult):
         self.stream, self.result = stream, result
 
-    def __iter__(self) -> Iterator[str]:
-        first = True
-        for raw in self.stream:
-            self.result.bytes_read += len(raw)
-            if first:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-                first = False
-            yield raw.decode("utf-8", errors="replace")
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        self.result.bytes_read += len(data)
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _rows(stream: BinaryIO, tenant: Tenant, result: ImportResult) -> Iterator[tuple[int, str, str, datetime.date | None]]:
@@ -73,39 +73,54 @@ def _rows(stream: BinaryIO, tenant: Tenant, result: ImportResult) -> Iterator[tu
 
 
 def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportResult):
-    reader = csv.reader(_CountingLines(stream, result))
+    # This loop runs once per line of files with millions of lines: checks are inlined on purpose.
+    text = io.TextIOWrapper(
+        io.BufferedReader(_CountingReader(stream, result), buffer_size=1 << 20),
+        encoding="utf-8-sig", errors="replace", newline="",
+    )
+    reader = csv.reader(text)
+    # One alternation matches exactly when one of the formats matches the whole serial.
+    matches = re.compile("|".join(f"(?:{f.pattern})" for f in formats), re.IGNORECASE).fullmatch if formats else None
+    from_iso, normalize = datetime.date.fromisoformat, normalize_serial
     for row in reader:
-        line = reader.line_num
-        if line == 1 and row and row[0].strip().lower() == HEADER[0]:
+        if reader.line_num == 1 and row and row[0].strip().lower() == HEADER[0]:
             continue
-        if not row or (len(row) == 1 and not row[0].strip()):
+        width = len(row)
+        if width == 3:
+            raw_serial, sku, made_text = row
+        elif width == 2:
+            (raw_serial, sku), made_text = row, ""
+        else:
+            if width == 0 or (width == 1 and not row[0].strip()):
+                continue
+            result.rows_total += 1
+            result.error(reader.line_num, "expected 2 or 3 columns: serial_number,sku[,manufactured_on]")
             continue
         result.rows_total += 1
-        if len(row) < 2 or len(row) > 3:
-            result.error(line, "expected 2 or 3 columns: serial_number,sku[,manufactured_on]")
-            continue
-        serial = normalize_serial(row[0])
+        serial = normalize(raw_serial)
         if not serial:
-            result.error(line, "serial_number is empty")
+            result.error(reader.line_num, "serial_number is empty")
             continue
         if len(serial) > 100:
-            result.error(line, "serial_number is longer than 100 characters")
+            result.error(reader.line_num, "serial_number is longer than 100 characters")
             continue
-        if formats and not any(f.fullmatch(serial) for f in formats):
-            result.error(line, f"serial_number {serial!r} does not match the brand's serial formats")
+        if matches is not None and matches(serial) is None:
+            result.error(reader.line_num, f"serial_number {serial!r} does not match the brand's serial formats")
             continue
-        product_id = products.get(row[1].strip())
+        product_id = products.get(sku) or products.get(sku.strip())
         if product_id is None:
-            result.error(line, f"sku {row[1].strip()!r} is not a product of this brand")
+            result.error(reader.line_num, f"sku {sku.strip()!r} is not a product of this brand")
             continue
         made = None
-        if len(row) == 3 and row[2].strip():
-            try:
-                made = datetime.date.fromisoformat(row[2].strip())
-            except ValueError:
-                result.error(line, f"manufactured_on {row[2].strip()!r} is not a date YYYY-MM-DD")
-                continue
-        yield line, serial, product_id, made
+        if made_text:
+            made_text = made_text.strip()
+            if made_text:
+                try:
+                    made = from_iso(made_text)
+                except ValueError:
+                    result.error(reader.line_num, f"manufactured_on {made_text!r} is not a date YYYY-MM-DD")
+                    continue
+        yield reader.line_num, serial, product_id, made
 
 
 def serials_import(
@@ -125,59 +140,107 @@ def serials_import(
 
 
 _UPSERT_SQL = """
-    WITH upserted AS (
-        INSERT INTO {table} AS known (tenant_id, serial_number, product_id, manufactured_on)
-        SELECT %s, serial_number, product_id, manufactured_on FROM {source} AS stage
-        ON CONFLICT (tenant_id, serial_number) DO UPDATE
-            SET product_id = EXCLUDED.product_id, manufactured_on = EXCLUDED.manufactured_on
-            WHERE (known.product_id, known.manufactured_on) IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.manufactured_on)
-        RETURNING (xmax = 0) AS inserted
-    )
-    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-           (SELECT count(*) FROM serial_import_stage)
-    FROM upserted
+    INSERT INTO {table} AS known (tenant_id, serial_number, product_id, manufactured_on)
+    SELECT %s, serial_number, product_id, manufactured_on FROM {source} AS stage
+    ON CONFLICT (tenant_id, serial_number) DO UPDATE
+        SET product_id = EXCLUDED.product_id, manufactured_on = EXCLUDED.manufactured_on
+        WHERE (known.product_id, known.manufactured_on) IS DISTINCT FROM (EXCLUDED.product_id, EXCLUDED.manufactured_on)
+    RETURNING (xmax = 0) AS inserted, serial_number
+"""
+# A file that names a serial twice: its last line wins, and rewriting a row this import stored itself is
+# not an update of the tenant's data (the batched path counts the same way).
+_LATEST_PER_SERIAL = (
+    "(SELECT DISTINCT ON (serial_number) * FROM serial_import_stage ORDER BY serial_number, line DESC)"
+)
+_COUNT_SQL = """
+    WITH upserted AS ({upsert})
+    SELECT count(*) FILTER (WHERE upserted.inserted),
+           count(*) FILTER (WHERE NOT upserted.inserted AND fresh.serial_number IS NULL)
+    FROM upserted LEFT JOIN (
+        SELECT DISTINCT serial_number FROM serial_import_stage WHERE first_seen_here
+    ) AS fresh USING (serial_number)
+"""
+_COUNT_SIMPLE_SQL = """
+    WITH upserted AS ({upsert})
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
 """
 
 
 def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
+    """Stream new serials straight into the table while the file is still being read; revisit the rest.
+
+    Python validates on one core while PostgreSQL stores on the other. Only a serial that may already be
+    stored (the tenant had it before, or the file named it already) takes the slower way: it waits in a
+    spooled file, then goes through a temporary table and one INSERT ... ON CONFLICT, where the file's
+    last line for a serial wins. Which serials may already be stored is known from a set of hashes of the
+    tenant's serials, read first: a hash collision only sends a new serial the slower way, never loses one.
+    The whole import is one transaction: it lands entirely or not at all.
+    """
     table = KnownSerial._meta.db_table
-    # No surrounding transaction: the job's progress, written as rows stream, must be visible to readers.
-    # The final INSERT is one statement, so the upsert itself is all or nothing.
     rows = _rows(stream, tenant, result)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
-        cursor.execute(
-            "CREATE TEMP TABLE serial_import_stage (line integer, serial_number varchar(100), "
-            "product_id varchar(32), manufactured_on date)"
-        )
+    stored = _stored_serial_hashes(tenant)
+    named_here: set[int] = set()
+    revisit = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115 (closed below)
+    direct = 0
+    repeats = False
+    with revisit, transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg 3 cursor underneath Django's wrapper
-        with raw.copy("COPY serial_import_stage (line, serial_number, product_id, manufactured_on) FROM STDIN") as copy:
-            buffer = io.StringIO()
+        copy_sql = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on) FROM STDIN"
+        with raw.copy(copy_sql) as copy:
+            buffer = []
             for count, (line, serial, product_id, made) in enumerate(rows, start=1):
-                made_text = made.isoformat() if made else _NULL
-                buffer.write(f"{line}\t{serial.translate(_COPY_ESCAPE)}\t{product_id}\t{made_text}\n")
-                if count % _BATCH == 0:
-                    copy.write(buffer.getvalue())
-                    buffer = io.StringIO()
                 if progress and count % _PROGRESS_EVERY == 0:
                     progress(result)
-            copy.write(buffer.getvalue())
-        # Most files name each serial once, so the upsert first runs without sorting the stage; a file that
-        # repeats a serial makes ON CONFLICT refuse to touch a row twice, and then the later line wins.
-        try:
-            with transaction.atomic():
-                cursor.execute(_UPSERT_SQL.format(table=table, source="serial_import_stage"), [tenant.id])
-        except DatabaseError as exc:
-            if not isinstance(exc.__cause__, psycopg_errors.CardinalityViolation):
-                raise
-            deduplicated = (
-                "(SELECT DISTINCT ON (serial_number) * FROM serial_import_stage ORDER BY serial_number, line DESC)"
+                values = f"{serial.translate(_COPY_ESCAPE)}\t{product_id}\t{made.isoformat() if made else _NULL}"
+                key = hash(serial)
+                if key in stored or key in named_here:
+                    repeats = repeats or key in named_here
+                    # first_seen_here: the row was stored by this import's COPY, so updating it is no "update".
+                    revisit.write(f"{line}\t{values}\t{'f' if key in stored else 't'}\n")
+                    named_here.add(key)
+                    continue
+                named_here.add(key)
+                direct += 1
+                buffer.append(f"{tenant.id}\t{values}\n")
+                if len(buffer) == _BATCH:
+                    copy.write("".join(buffer))
+                    buffer = []
+            copy.write("".join(buffer))
+        created = updated = 0
+        if revisit.tell():
+            revisit.seek(0)
+            cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
+            cursor.execute(
+                "CREATE TEMP TABLE serial_import_stage (line integer, serial_number varchar(100), "
+                "product_id varchar(32), manufactured_on date, first_seen_here boolean) ON COMMIT DROP"
             )
-            cursor.execute(_UPSERT_SQL.format(table=table, source=deduplicated), [tenant.id])
-        created, updated, staged = cursor.fetchone()
-        cursor.execute("DROP TABLE serial_import_stage")
-    result.rows_created, result.rows_updated = created, updated
-    result.rows_unchanged = staged - created - updated
+            stage_sql = "COPY serial_import_stage (line, serial_number, product_id, manufactured_on, first_seen_here) FROM STDIN"
+            with raw.copy(stage_sql) as copy:
+                while chunk := revisit.read(1024 * 1024):
+                    copy.write(chunk)
+            if repeats:
+                upsert = _UPSERT_SQL.format(table=table, source=_LATEST_PER_SERIAL)
+                cursor.execute(_COUNT_SQL.format(upsert=upsert), [tenant.id])
+            else:  # no serial twice in the file: no sorting needed
+                upsert = _UPSERT_SQL.format(table=table, source="serial_import_stage")
+                cursor.execute(_COUNT_SIMPLE_SQL.format(upsert=upsert), [tenant.id])
+            created, updated = cursor.fetchone()
+    valid = result.rows_total - result.rows_failed
+    result.rows_created = direct + created
+    result.rows_updated = updated
+    result.rows_unchanged = valid - result.rows_created - result.rows_updated
+
+
+def _stored_serial_hashes(tenant: Tenant) -> set[int]:
+    """Hashes of the serials the tenant has now, read with COPY (cheap even for millions)."""
+    hashes: set[int] = set()
+    table = KnownSerial._meta.db_table
+    with connection.cursor() as cursor:
+        query = f"COPY (SELECT serial_number FROM {table} WHERE tenant_id = %s) TO STDOUT"  # noqa: S608 (model's table)
+        with cursor.cursor.copy(query, [tenant.id]) as copy:
+            for (serial,) in copy.rows():
+                hashes.add(hash(serial))
+    return hashes
 
 
 def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
@@ -249,6 +312,9 @@ def serial_import_job_run(job_id: str) -> SerialImportJob | None:
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at", "updated_at"])
 
+    # On PostgreSQL the import is one transaction whose connection is busy streaming COPY: progress goes
+    # through a connection of its own, committed at once, so whoever polls the job sees it move.
+    side = connections.create_connection(DEFAULT_DB_ALIAS) if connection.vendor == "postgresql" else connection
     last = [0.0]
 
     def report(result: ImportResult) -> None:
@@ -256,7 +322,11 @@ def serial_import_job_run(job_id: str) -> SerialImportJob | None:
         if now - last[0] < 1.0:
             return
         last[0] = now
-        SerialImportJob.objects.filter(id=job.id).update(rows_total=result.rows_total, bytes_read=result.bytes_read)
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {SerialImportJob._meta.db_table} SET rows_total = %s, bytes_read = %s WHERE id = %s",  # noqa: S608
+                [result.rows_total, result.bytes_read, job.id],
+            )
 
     try:
         with job.file.open("rb") as stream:
@@ -266,6 +336,9 @@ def serial_import_job_run(job_id: str) -> SerialImportJob | None:
             status=SerialImportJob.Status.FAILED, failure=f"{exc.__class__.__name__}: {exc}"[:2000], finished_at=timezone.now()
         )
         raise
+    finally:
+        if side is not connection:
+            side.close()
     SerialImportJob.objects.filter(id=job.id).update(
         status=SerialImportJob.Status.DONE,
         rows_total=result.rows_total,
