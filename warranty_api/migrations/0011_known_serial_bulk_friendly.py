@@ -15,10 +15,12 @@ from django.db import migrations, models
 CHECK_FUNCTION = """
 CREATE OR REPLACE FUNCTION warranty_api_knownserial_check_refs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- A batch names few products: check each distinct (tenant, product) once, not each row.
     IF EXISTS (
-        SELECT 1 FROM written_rows AS ks
-        LEFT JOIN warranty_api_product AS p ON p.id = ks.product_id AND p.tenant_id = ks.tenant_id
-        WHERE p.id IS NULL
+        SELECT 1 FROM (SELECT DISTINCT tenant_id, product_id FROM written_rows) AS named
+        WHERE NOT EXISTS (
+            SELECT 1 FROM warranty_api_product AS p WHERE p.id = named.product_id AND p.tenant_id = named.tenant_id
+        )
     ) THEN
         RAISE EXCEPTION 'a known serial must name a product of its own tenant'
             USING ERRCODE = 'foreign_key_violation';

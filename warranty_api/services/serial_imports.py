@@ -1,7 +1,9 @@
-"""Bulk import of known serials from CSV: validate line by line, keep the good rows, upsert them in bulk.
+"""Bulk import of known serials from CSV: validate line by line, keep the good rows, store them in bulk.
 
-On PostgreSQL the good rows stream into a temporary table with COPY (psycopg 3) and land with one
-INSERT ... ON CONFLICT; elsewhere they go in batches. Re-importing a file changes nothing the second time.
+On PostgreSQL the good rows stream with COPY (psycopg 3) while the file is still being read, in one
+transaction: straight into the table on a brand's first load, through a temporary stage and one
+INSERT ... ON CONFLICT after that. Elsewhere (SQLite) they go in batches. Re-importing a file changes
+nothing the second time.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ HEADER = ("serial_number", "sku", "manufactured_on")
 _BATCH = 2000
 _PROGRESS_EVERY = 50_000
 _NULL = "\\N"
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -64,8 +67,8 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
-def _rows(stream: BinaryIO, tenant: Tenant, result: ImportResult) -> Iterator[tuple[int, str, str, datetime.date | None]]:
-    """Valid rows as (line, serial, product id, manufactured_on); bad ones go to `result.errors`."""
+def _rows(stream: BinaryIO, tenant: Tenant, result: ImportResult) -> Iterator[tuple[int, str, str, str | None]]:
+    """Valid rows as (line, serial, product id, manufactured_on as YYYY-MM-DD); bad ones go to `result.errors`."""
     # Read eagerly: on PostgreSQL the rows are consumed while the connection is busy with COPY.
     products = dict(Product.objects.filter(tenant=tenant).values_list("sku", "id"))
     formats = [re.compile(p, re.IGNORECASE) for p in tenant.serial_formats]
@@ -82,6 +85,7 @@ def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportR
     # One alternation matches exactly when one of the formats matches the whole serial.
     matches = re.compile("|".join(f"(?:{f.pattern})" for f in formats), re.IGNORECASE).fullmatch if formats else None
     from_iso, normalize = datetime.date.fromisoformat, normalize_serial
+    dates: dict[str, str] = {}
     for row in reader:
         if reader.line_num == 1 and row and row[0].strip().lower() == HEADER[0]:
             continue
@@ -113,13 +117,15 @@ def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportR
             continue
         made = None
         if made_text:
-            made_text = made_text.strip()
-            if made_text:
-                try:
-                    made = from_iso(made_text)
-                except ValueError:
-                    result.error(reader.line_num, f"manufactured_on {made_text!r} is not a date YYYY-MM-DD")
-                    continue
+            made = dates.get(made_text)  # a file repeats a few dates a million times
+            if made is None:
+                stripped = made_text.strip()
+                if stripped:
+                    try:
+                        made = dates[made_text] = from_iso(stripped).isoformat()
+                    except ValueError:
+                        result.error(reader.line_num, f"manufactured_on {stripped!r} is not a date YYYY-MM-DD")
+                        continue
         yield reader.line_num, serial, product_id, made
 
 
@@ -166,58 +172,75 @@ _COUNT_SIMPLE_SQL = """
 """
 
 
-def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
-    """Stream new serials straight into the table while the file is still being read; revisit the rest.
+_STAGE_COLUMNS = "line, serial_number, product_id, manufactured_on, first_seen_here"
+# Imports of one tenant take turns (pg_advisory_xact_lock(namespace, tenant id)): the first load decides
+# that no serial of the tenant is stored yet, which must stay true while its rows stream in.
+_IMPORT_LOCK_NAMESPACE = 0x5E71A1
 
-    Python validates on one core while PostgreSQL stores on the other. Only a serial that may already be
-    stored (the tenant had it before, or the file named it already) takes the slower way: it waits in a
-    spooled file, then goes through a temporary table and one INSERT ... ON CONFLICT, where the file's
-    last line for a serial wins. Which serials may already be stored is known from a set of hashes of the
-    tenant's serials, read first: a hash collision only sends a new serial the slower way, never loses one.
-    The whole import is one transaction: it lands entirely or not at all.
+
+def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
+    """Stream the rows into PostgreSQL with COPY while the file is still being read, in one transaction.
+
+    Python validates on one core while PostgreSQL stores on the other. A brand's first load (no serial of
+    the tenant stored yet) copies straight into the table, the fastest way in; a later file may name stored
+    serials, so its rows stream into a temporary stage and land with one INSERT ... ON CONFLICT. A serial
+    the file names twice takes the stage too, and its last line wins. The import lands entirely or not at all.
     """
     table = KnownSerial._meta.db_table
     rows = _rows(stream, tenant, result)
-    stored = _stored_serial_hashes(tenant)
     named_here: set[int] = set()
     revisit = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+")  # noqa: SIM115 (closed below)
     direct = 0
     repeats = False
     with revisit, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_NAMESPACE, tenant.id])
+        first_load = not KnownSerial.objects.filter(tenant=tenant).exists()
+        cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
+        cursor.execute(
+            "CREATE TEMP TABLE serial_import_stage (line integer, serial_number varchar(100), "
+            "product_id varchar(32), manufactured_on date, first_seen_here boolean) ON COMMIT DROP"
+        )
         raw = cursor.cursor  # psycopg 3 cursor underneath Django's wrapper
-        copy_sql = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on) FROM STDIN"
-        with raw.copy(copy_sql) as copy:
-            buffer = []
+        if first_load:
+            target = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on) FROM STDIN"
+            prefix = f"{tenant.id}\t"
+        else:
+            target = f"COPY serial_import_stage ({_STAGE_COLUMNS}) FROM STDIN"
+        with raw.copy(target) as copy:
+            buffer: list[str] = []
             for count, (line, serial, product_id, made) in enumerate(rows, start=1):
                 if progress and count % _PROGRESS_EVERY == 0:
                     progress(result)
-                values = f"{serial.translate(_COPY_ESCAPE)}\t{product_id}\t{made.isoformat() if made else _NULL}"
-                key = hash(serial)
-                if key in stored or key in named_here:
-                    repeats = repeats or key in named_here
-                    # first_seen_here: the row was stored by this import's COPY, so updating it is no "update".
-                    revisit.write(f"{line}\t{values}\t{'f' if key in stored else 't'}\n")
+                key = hash(serial)  # a collision only sends a new serial through the stage, never loses one
+                seen = key in named_here
+                if seen:
+                    repeats = True
+                else:
                     named_here.add(key)
+                if _NEEDS_ESCAPE(serial):
+                    serial = serial.translate(_COPY_ESCAPE)
+                if not first_load:
+                    buffer.append(f"{line}\t{serial}\t{product_id}\t{made or _NULL}\tf\n")
+                elif seen:
+                    # The COPY stored this serial from an earlier line; rewriting it is not an "update".
+                    revisit.write(f"{line}\t{serial}\t{product_id}\t{made or _NULL}\tt\n")
                     continue
-                named_here.add(key)
-                direct += 1
-                buffer.append(f"{tenant.id}\t{values}\n")
+                else:
+                    direct += 1
+                    buffer.append(f"{prefix}{serial}\t{product_id}\t{made or _NULL}\n")
                 if len(buffer) == _BATCH:
                     copy.write("".join(buffer))
                     buffer = []
             copy.write("".join(buffer))
-        created = updated = 0
-        if revisit.tell():
+        staged = not first_load and result.rows_total > result.rows_failed
+        if first_load and revisit.tell():
             revisit.seek(0)
-            cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
-            cursor.execute(
-                "CREATE TEMP TABLE serial_import_stage (line integer, serial_number varchar(100), "
-                "product_id varchar(32), manufactured_on date, first_seen_here boolean) ON COMMIT DROP"
-            )
-            stage_sql = "COPY serial_import_stage (line, serial_number, product_id, manufactured_on, first_seen_here) FROM STDIN"
-            with raw.copy(stage_sql) as copy:
+            with raw.copy(f"COPY serial_import_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
                 while chunk := revisit.read(1024 * 1024):
                     copy.write(chunk)
+            staged = True
+        created = updated = 0
+        if staged:
             if repeats:
                 upsert = _UPSERT_SQL.format(table=table, source=_LATEST_PER_SERIAL)
                 cursor.execute(_COUNT_SQL.format(upsert=upsert), [tenant.id])
@@ -231,25 +254,13 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
     result.rows_unchanged = valid - result.rows_created - result.rows_updated
 
 
-def _stored_serial_hashes(tenant: Tenant) -> set[int]:
-    """Hashes of the serials the tenant has now, read with COPY (cheap even for millions)."""
-    hashes: set[int] = set()
-    table = KnownSerial._meta.db_table
-    with connection.cursor() as cursor:
-        query = f"COPY (SELECT serial_number FROM {table} WHERE tenant_id = %s) TO STDOUT"  # noqa: S608 (model's table)
-        with cursor.cursor.copy(query, [tenant.id]) as copy:
-            for (serial,) in copy.rows():
-                hashes.add(hash(serial))
-    return hashes
-
-
 def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
     batch: dict[str, tuple[str, datetime.date | None]] = {}
     rows = _rows(stream, tenant, result)
     for count, (_line, serial, product_id, made) in enumerate(rows, start=1):
         if serial in batch:
             result.rows_unchanged += 1  # a repeat inside the batch: the later line wins
-        batch[serial] = (product_id, made)
+        batch[serial] = (product_id, datetime.date.fromisoformat(made) if made else None)
         if len(batch) >= _BATCH:
             _flush(tenant, batch, result)
             batch = {}
