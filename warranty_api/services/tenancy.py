@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..models import Category, KnownSerial, Membership, Product, Tenant, User
 from .portal import portal_provision, staff_groups_sync
+from .serial_imports import known_serials_lock
 from .tenant_config import TenantSpec
 
 _TENANT_FIELDS = (
@@ -99,6 +100,7 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
 def _sync_serials(tenant: Tenant, serials: list[dict], products: dict[str, Product]) -> list[str]:
     if not serials:
         return []
+    known_serials_lock(tenant)
     existing = {
         s.serial_number: s
         for s in KnownSerial.objects.filter(tenant=tenant, serial_number__in=[s["serial_number"] for s in serials])
