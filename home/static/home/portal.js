@@ -134,11 +134,29 @@
     }
   }
 
+  // Errors about one input that the API answers without `fields` (a 409 or 422 on the whole request):
+  // shown next to that input when the form has it.
+  const CODE_FIELDS = {
+    serial_invalid_format: "serial_number",
+    serial_unknown: "serial_number",
+    serial_ambiguous: "serial_number",
+    serial_already_registered: "serial_number",
+    email_already_registered: "email",
+    claim_already_open: "warranty_id",
+    warranty_expired: "warranty_id",
+    warranty_not_active: "warranty_id",
+  };
+
   function showErrors(form, error) {
     clearErrors(form);
     const unplaced = [];
     let first = null;
-    for (const [key, list] of Object.entries(error.fields || {})) {
+    let fields = error.fields || {};
+    const codeField = CODE_FIELDS[error.code];
+    if (!Object.keys(fields).length && codeField && fieldBox(form, codeField)) {
+      fields = { [codeField]: [{ code: error.code, message: error.message }] };
+    }
+    for (const [key, list] of Object.entries(fields)) {
       const text = list.map((item) => item.message).join(" ");
       const box = fieldBox(form, key);
       const message = box && box.querySelector(".field-error");
