@@ -501,7 +501,8 @@
       return;
     }
     try {
-      await verified((await api("/auth/verify-email", { method: "POST", body: { token } })).data);
+      // The link's token proves the address on its own; a stale session must not get in its way.
+      await verified((await api("/auth/verify-email", { method: "POST", body: { token }, auth: false })).data);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       say(result, error.message + " You can ask for a new link from your account page.", "");
