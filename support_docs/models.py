@@ -1,5 +1,6 @@
 """Product documentation and support resources: manuals, FAQs and guides under a tenant's portal."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -9,7 +10,23 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 
 
-class SupportIndexPage(Page):
+class PortalPageMixin:
+    """Support pages render inside their brand's portal: its colours, navigation and support address."""
+
+    def portal_root(self):
+        from home.models import TenantPortalPage
+
+        return TenantPortalPage.objects.ancestor_of(self).select_related("tenant").first()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        portal = self.portal_root()
+        if portal is not None:
+            context.update(portal.portal_context())
+        return context
+
+
+class SupportIndexPage(PortalPageMixin, Page):
     """Lists a brand's support articles; one per portal, usually titled "Support"."""
 
     intro = RichTextField(blank=True, help_text="Short introduction shown above the list of articles.")
@@ -18,13 +35,21 @@ class SupportIndexPage(Page):
     parent_page_types = ["home.TenantPortalPage"]
     subpage_types = ["support_docs.SupportArticlePage"]
 
+    def clean(self):
+        super().clean()
+        from home.models import PORTAL_ROUTE_SLUGS
+
+        # The portal's own screens answer these paths first, so a page here would never be reached.
+        if self.slug in PORTAL_ROUTE_SLUGS:
+            raise ValidationError({"slug": f"“{self.slug}” is a page of the portal itself; choose another slug."})
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = SupportArticlePage.objects.live().child_of(self).order_by("title")
         return context
 
 
-class SupportArticlePage(Page):
+class SupportArticlePage(PortalPageMixin, Page):
     """A manual, FAQ entry or guide. Tag it with product SKUs so the portal can show it beside a warranty."""
 
     class Kind(models.TextChoices):
@@ -59,3 +84,6 @@ class SupportArticlePage(Page):
     ]
     parent_page_types = ["support_docs.SupportIndexPage"]
     subpage_types: list[str] = []
+
+    def sku_list(self) -> list[str]:
+        return [sku.strip() for sku in self.product_skus.split(",") if sku.strip()]

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "support_docs",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",

@@ -310,6 +310,8 @@ def test_logout_revokes_the_refresh_token(api, tenant, make_customer):
     client = bearer(session["access"])
     response = post(client, "logout", {"refresh": session["refresh"]})
     assert response.status_code == 204
+    # The test client drops a 204's body; the length the server declared shows whether it sent one.
+    assert response.get("Content-Length") in (None, "0")
     assert_error(post(api, "refresh", {"refresh": session["refresh"]}), 401, "authentication_failed")
     assert post(client, "logout", {"refresh": session["refresh"]}).status_code == 204  # again: nothing to do
 

@@ -36,6 +36,10 @@ class TenantAPIView(APIView):
 
 
 def ok(data, status: int = 200, headers: dict | None = None) -> Response:
+    if status == 204:
+        # 204 has no body (RFC 9110 15.3.5). A body sent anyway is read by a keep-alive client as the start of
+        # its next response, which a browser then refuses (net::ERR_INVALID_HTTP_RESPONSE).
+        return Response(status=204, headers=headers)
     return Response({"data": data}, status=status, headers=headers)
 
 
