@@ -205,6 +205,8 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
     repeats = False
     with revisit, transaction.atomic(), connection.cursor() as cursor:
         known_serials_lock(tenant)
+        # The stage's joins hash the tenant's serials; in memory rather than in batches spilled to disk.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         first_load = not KnownSerial.objects.filter(tenant=tenant).exists()
         cursor.execute("DROP TABLE IF EXISTS serial_import_stage")
         cursor.execute(
