@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
 from .exceptions import error_response
-from .models import RESERVED_SLUGS, Tenant
+from .models import RESERVED_SLUGS
+from .selectors.tenancy import active_tenant_by_slug
 
 logger = logging.getLogger("warranty_api")
 
@@ -62,7 +63,7 @@ class TenantMiddleware:
             if is_public or slug not in _GLOBAL_API_PATHS:
                 tenant = None
                 if slug not in RESERVED_SLUGS or is_public:
-                    tenant = Tenant.objects.filter(slug=slug, is_active=True).first()
+                    tenant = active_tenant_by_slug(slug)
                 if tenant is None:
                     return error_response(404, "tenant_not_found", "There is no brand at this address.")
                 request.tenant = tenant

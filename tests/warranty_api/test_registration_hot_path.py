@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import OrmQ
@@ -90,3 +91,147 @@ def test_the_task_row_commits_with_the_registration_and_only_with_it(api, tenant
     duplicate = api.post(NORTHPEAK_URL, body("SN-CA-00000201", "other@example.com"), format="json")
     assert duplicate.status_code == 409
     assert OrmQ.objects.count() == 1 and Notification.objects.count() == 1
+
+
+# --- the hand-written answer and the shared input serializer equal the serializers they stand in for -------
+
+
+def test_the_written_out_answer_equals_the_serializer(api, tenant):
+    from warranty_api.serializers.warranties import WarrantyOutput, warranty_output
+    from warranty_api.services.warranties import warranty_register
+
+    data = {**body("SN-CA-00000301"), "order_number": "  A-1 "}
+    data["purchase_date"] = datetime.date.fromisoformat(data["purchase_date"])
+    fresh = warranty_register(tenant=tenant, data=data)  # as the view has it: not read back from the database
+    assert warranty_output(fresh) == WarrantyOutput(fresh).data
+
+    stored = Warranty.objects.select_related("product__category").get(pk=fresh.pk)
+    # Every branch of the answer: expired (computed), void, a replacement's link, a receipt id.
+    stored.warranty_end = timezone.localdate() - datetime.timedelta(days=1)
+    assert warranty_output(stored) == WarrantyOutput(stored).data
+    assert warranty_output(stored)["status"] == "expired"
+    stored.status, stored.replaces_id, stored.proof_of_purchase_id = "void", fresh.pk, "media_abc"
+    assert warranty_output(stored) == WarrantyOutput(stored).data
+
+    over_http = api.post(NORTHPEAK_URL, body("SN-CA-00000302"), format="json")
+    assert over_http.status_code == 201
+    row = Warranty.objects.select_related("product__category").get(pk=over_http.json()["data"]["id"])
+    assert over_http.json()["data"] == {**WarrantyOutput(row).data}
+
+
+_BODIES = [
+    body("SN-CA-00000401"),
+    {**body(" sn-ca-00000402 "), "retailer": "   ", "order_number": "", "proof_of_purchase": None},
+    {**body("SN-CA-00000403"), "proof_of_purchase": " media_abc123 ", "unknown": [1, 2]},
+    {**body("SN-CA-00000404"), "customer": {"email": " A@Example.COM ", "name": "Zoë", "address": {"zip": "1", "x": 1}}},
+    {},
+    [],
+    None,
+    "text",
+    {"serial_number": None, "purchase_date": None, "customer": None},
+    {"serial_number": 12345, "purchase_date": 20240101, "customer": {"email": 1, "name": True}},
+    {"serial_number": "", "purchase_date": "", "customer": {"email": "", "name": "  "}},
+    {"serial_number": "x" * 101, "purchase_date": "2024-02-30", "retailer": "r" * 201, "order_number": "o" * 101},
+    {**body("SN-CA-00000405"), "purchase_date": "20240101"},
+    {**body("SN-CA-00000406"), "purchase_date": "2024-01-01T10:00:00"},
+    {**body("SN-CA-00000407"), "proof_of_purchase": "file_abc"},
+    {**body("SN-CA-00000408"), "proof_of_purchase": ""},
+    {**body("SN-CA-00000409"), "customer": {"email": "not-an-email", "name": "N", "phone": "9" * 41}},
+    {**body("SN-CA-00000410"), "customer": {"email": "a@example.com", "name": "N", "address": "Main St"}},
+    {**body("SN-CA-00000411"), "customer": {"email": "a@example.com", "name": "N", "address": {"city": "c" * 101}}},
+    {**body("SN-CA-00000412"), "customer": {"email": "a@example.com", "name": "N", "address": None}},
+    {**body("SN-CA-00000413"), "customer": []},
+]
+
+
+def _fresh_serializer_result(data):
+    from rest_framework.exceptions import ValidationError
+
+    from warranty_api.serializers.warranties import WarrantyRegisterInput
+
+    serializer = WarrantyRegisterInput(data=data)
+    try:
+        serializer.is_valid(raise_exception=True)
+    except ValidationError as exc:
+        return "refused", exc.detail
+    return "valid", serializer.validated_data
+
+
+@pytest.mark.parametrize("data", _BODIES)
+def test_the_shared_input_serializer_answers_as_a_fresh_one(data):
+    from rest_framework.exceptions import ValidationError
+
+    from warranty_api.serializers.warranties import warranty_register_input
+
+    expected = _fresh_serializer_result(data)
+    try:
+        got = ("valid", warranty_register_input(data))
+    except ValidationError as exc:
+        got = ("refused", exc.detail)
+    assert got == expected
+    # The codes the client sees are the same too (the envelope flattens `detail`).
+    if expected[0] == "refused":
+        from warranty_api.exceptions import _field_errors
+
+        assert _field_errors(got[1]) == _field_errors(expected[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_one_statement_writes_all_or_nothing(api, monkeypatch):
+    # No test transaction around it: on PostgreSQL the registration's statement is its own transaction here.
+    from tests.conftest import load_tenant as load
+    from warranty_api.models import Customer, WarrantyEvent
+
+    load(_config("northpeak", product_name="TP9 Elite SC", pattern="SN-CA-[0-9]{8}"))
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(Conf, "ORM", "default")
+    first = api.post(NORTHPEAK_URL, body("SN-CA-00000501"), format="json")
+    assert first.status_code == 201, first.content
+    warranty = Warranty.objects.get(pk=first.json()["data"]["id"])
+    assert warranty.customer.email == "customer@example.com" and warranty.customer.phone == "+1-555-0123"
+    assert list(WarrantyEvent.objects.filter(warranty=warranty).values_list("action", flat=True)) == ["registered"]
+    notification = Notification.objects.get(subject_ref=warranty.id)
+    assert notification.context["product_name"] == "TP9 Elite SC" and notification.status == "queued"
+    assert [SignedPackage.loads(r.payload)["args"] for r in OrmQ.objects.all()] == [(notification.id,)]
+
+    # The duplicate is refused whole: no second customer, event, email or task, and the first customer's
+    # record is not touched by the refused registration.
+    again = body("SN-CA-00000501", "customer@example.com")
+    again["customer"]["name"] = "Someone Else"
+    refused = api.post(NORTHPEAK_URL, again, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "serial_already_registered"
+    assert Customer.objects.get().name == "John Smith"
+    assert (Warranty.objects.count(), WarrantyEvent.objects.count(), Notification.objects.count(), OrmQ.objects.count()) == (1, 1, 1, 1)
+
+
+@pytest.mark.django_db
+def test_no_pattern_index_is_left_on_ids_and_references():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the _like indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('warranty_api_warranty', 'warranty_api_customer', "
+            "'warranty_api_warrantyevent', 'warranty_api_notification', 'warranty_api_webhookdelivery') "
+            "AND (indexname LIKE '%%_like' OR (indexname LIKE '%%_tenant_id_%%' AND tablename IN "
+            "('warranty_api_warranty', 'warranty_api_customer', 'warranty_api_notification')))"
+        )
+        assert cursor.fetchall() == []
+
+
+def test_public_ids_are_uniform_over_the_alphabet():
+    import collections
+    import string
+
+    from warranty_api.models import new_public_id
+
+    ids = [new_public_id("wty_") for _ in range(3000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 24 and i.startswith("wty_") for i in ids)
+    counts = collections.Counter(ch for i in ids for ch in i[4:])
+    alphabet = string.ascii_letters + string.digits
+    assert set(counts) == set(alphabet)
+    # 60,000 draws over 62 characters: about 968 each; a bias toward the first 8 characters (what `b % 62`
+    # without the rejection would give, +25%) is far outside this band.
+    assert all(800 < counts[ch] < 1140 for ch in alphabet)

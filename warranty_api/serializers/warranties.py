@@ -1,6 +1,8 @@
 """Inputs and outputs of the warranty endpoints."""
 
+from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
 from ..models import SerialImportJob, Warranty, WarrantyEvent
 
@@ -30,6 +32,28 @@ class WarrantyRegisterInput(serializers.Serializer):
     customer = RegistrationCustomerInput()
 
 
+# One instance for every request: building a serializer deep-copies its declared fields, which cost more than
+# the validation itself on the public registration's hot path. `run_validation` keeps no state on the
+# instance, so threads may share it.
+_REGISTER_INPUT = WarrantyRegisterInput()
+_REGISTER_INPUT.fields  # noqa: B018 (built once here, not by the first requests racing for it)
+
+
+def warranty_register_input(data) -> dict:
+    """The validated body of a registration, exactly as `WarrantyRegisterInput(data=data).is_valid()` gives it.
+
+    A refused body is validated again by a fresh serializer, so its errors are the serializer's own, edge
+    cases included (a `null` body answers "No data provided").
+    """
+    try:
+        return _REGISTER_INPUT.run_validation(data)
+    except ValidationError:
+        pass
+    body = WarrantyRegisterInput(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 class WarrantyProductOutput(serializers.Serializer):
     id = serializers.CharField()
     sku = serializers.CharField()
@@ -55,6 +79,46 @@ class WarrantyOutput(serializers.ModelSerializer):
 
     def get_status(self, warranty: Warranty) -> str:
         return warranty.effective_status()
+
+
+def _iso_datetime(value) -> str | None:
+    # As DRF's DateTimeField writes it: in the current time zone, UTC as "Z".
+    if not value:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def warranty_output(warranty: Warranty) -> dict:
+    """`WarrantyOutput(warranty).data`, written out (the registration's answer, on its hot path).
+
+    tests/warranty_api/test_registration_hot_path.py keeps the two equal field for field.
+    """
+    product = warranty.product
+    return {
+        "id": warranty.id,
+        "serial_number": warranty.serial_number,
+        "product": {
+            "id": product.id,
+            "sku": product.sku,
+            "name": product.name,
+            "category": product.category.name,
+            "category_slug": product.category.slug,
+        },
+        "warranty_start": warranty.warranty_start.isoformat(),
+        "warranty_end": warranty.warranty_end.isoformat(),
+        "coverage": warranty.coverage,
+        "status": warranty.effective_status(),
+        "transferable": bool(warranty.transferable),
+        "extended": bool(warranty.extended),
+        "verification": warranty.verification,
+        "purchase_date": warranty.purchase_date.isoformat(),
+        "retailer": warranty.retailer,
+        "order_number": warranty.order_number,
+        "proof_of_purchase": None if warranty.proof_of_purchase_id is None else str(warranty.proof_of_purchase_id),
+        "replaces": None if warranty.replaces_id is None else str(warranty.replaces_id),
+        "registered_at": _iso_datetime(warranty.created_at),
+    }
 
 
 class WarrantyCustomerOutput(serializers.Serializer):

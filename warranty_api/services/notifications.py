@@ -76,13 +76,27 @@ def notify(
     With `dedupe_key`, a second message with the same key for the tenant raises IntegrityError: call it in a
     savepoint and treat that as "already queued".
     """
+    notification = notification_new(
+        tenant=tenant, kind=kind, to=to, context=context, subject_ref=subject_ref, dedupe_key=dedupe_key
+    )
+    notification.save(force_insert=True)
+    func, notification_id, task_name = notification_send_task(notification)
+    task_enqueue_after_commit(func, notification_id, task_name=task_name)
+    return notification
+
+
+def notification_new(
+    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = ""
+) -> Notification:
+    """The unsaved row `notify()` writes, its placeholders checked: for a caller that inserts it in its own
+    statement, followed by the task `notification_send_task` names (both, always, or the message is lost)."""
     if kind not in PLACEHOLDERS:
         raise ValueError(f"Unknown notification kind {kind!r}")
     allowed = set(PLACEHOLDERS[kind]) | {"customer_name"}
     unknown = set(context) - allowed
     if unknown:
         raise ValueError(f"Placeholders not allowed for {kind}: {sorted(unknown)}")
-    notification = Notification.objects.create(
+    return Notification(
         tenant=tenant,
         kind=kind,
         to_email=to,
@@ -91,10 +105,11 @@ def notify(
         dedupe_key=dedupe_key,
         next_attempt_at=timezone.now(),
     )
-    task_enqueue_after_commit(
-        "warranty_api.tasks.notification_send", notification.id, task_name=f"notification {notification.id}"
-    )
-    return notification
+
+
+def notification_send_task(notification: Notification) -> tuple[str, str, str]:
+    """The task that sends `notification`: its function, its argument (the row's id) and its task name."""
+    return "warranty_api.tasks.notification_send", notification.id, f"notification {notification.id}"
 
 
 def _enqueue(notification_id: str) -> None:

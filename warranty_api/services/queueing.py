@@ -38,3 +38,35 @@ def task_enqueue_after_commit(func: str, *args, task_name: str, using: str = DEF
             logger.warning("Could not enqueue %s; the sweep will retry", task_name)
 
     transaction.on_commit(enqueue, using=using)
+
+
+class _PackageCatcher:
+    """A stand-in broker for `async_task`: keeps the signed package instead of pushing it anywhere."""
+
+    def __init__(self, list_key: str):
+        self.list_key = list_key
+        self.package: str | None = None
+
+    def enqueue(self, package: str) -> str:
+        self.package = package
+        return "in the caller's statement"
+
+
+def task_row_for_statement(func: str, *args, task_name: str, using: str = DEFAULT_DB_ALIAS):
+    """The ORM broker's queue row for `func(*args)`, unsaved, for a caller that inserts it in its own statement.
+
+    None when the broker is not the ORM one on `using` (Redis, sync mode): then call `task_enqueue_after_commit`.
+    The package is built by django-q2's own `async_task` (options, `pre_enqueue` signal, signing), so a worker
+    reads it exactly as one it queued itself; only the INSERT is left to the caller, so it can share the
+    round trip (and the atomicity) of the change that caused the task.
+    """
+    if not _orm_broker_on(using):
+        return None
+    from django.utils import timezone
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.tasks import async_task
+
+    catcher = _PackageCatcher(Conf.CLUSTER_NAME)
+    async_task(func, *args, task_name=task_name, broker=catcher)
+    return OrmQ(key=catcher.list_key, payload=catcher.package, lock=timezone.now())

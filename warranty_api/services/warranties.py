@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from ..exceptions import ApiError, Conflict, NotFound, PermissionDeniedError, Unprocessable, ValidationFailed
@@ -26,12 +27,14 @@ from ..models import (
     Warranty,
     WarrantyEvent,
     WarrantyTransfer,
+    WebhookEndpoint,
     normalize_serial,
 )
 from ..selectors.catalog import tenant_catalog
 from ..selectors.media import media_unattached_of
 from .media import media_attach
-from .notifications import notify
+from .notifications import notification_new, notification_send_task, notify
+from .queueing import task_enqueue_after_commit, task_row_for_statement
 from .serials import matches_whole
 from .verification import purchase_verification_enqueue
 from .webhooks import warranty_payload, webhook_event_emit
@@ -110,7 +113,7 @@ def serial_resolve(tenant: Tenant, serial: str) -> ResolvedSerial:
 
 def _serial_resolve_and_owner(
     tenant: Tenant, serial: str, *, owner_email: str | None
-) -> tuple[ResolvedSerial, _Owner | None]:
+) -> tuple[ResolvedSerial, _Lookup]:
     """`serial_resolve`, and the tenant's verified, active account of `owner_email` when one is named.
 
     Both come from one query (the registration's only read besides the tenant); products come from the
@@ -121,7 +124,8 @@ def _serial_resolve_and_owner(
         raise Unprocessable(
             "This serial number does not have the format of this brand's serials.", code="serial_invalid_format"
         )
-    known_product, known_made, owner = _registration_lookup(tenant, number, owner_email)
+    lookup = _registration_lookup(tenant, number, owner_email)
+    known_product, known_made = lookup.product_id, lookup.manufactured_on
 
     catalog = tenant_catalog(tenant=tenant)
     if known_product is not None:
@@ -129,7 +133,7 @@ def _serial_resolve_and_owner(
         if product is None:  # added after this process read the catalog, behind the services' back
             product = Product.objects.select_related("category").get(pk=known_product)
         known = KnownSerial(tenant=tenant, serial_number=number, product=product, manufactured_on=known_made)
-        return ResolvedSerial(number, product, known), owner
+        return ResolvedSerial(number, product, known), lookup
     if tenant.require_known_serial:
         raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
     candidates = [p for p in catalog.patterned if matches_whole(p.serial_pattern, number)]
@@ -139,7 +143,7 @@ def _serial_resolve_and_owner(
         raise Unprocessable(
             "This serial number fits more than one product; contact the brand's support.", code="serial_ambiguous"
         )
-    return ResolvedSerial(number, candidates[0], None), owner
+    return ResolvedSerial(number, candidates[0], None), lookup
 
 
 def _announce(warranty: Warranty, event_type: str) -> None:
@@ -152,8 +156,12 @@ def _announce(warranty: Warranty, event_type: str) -> None:
 
 # Hand-written rather than ORM-built: compiling four annotated subqueries cost more CPU per registration
 # than the rest of the service. Plain SQL that PostgreSQL and SQLite both run.
+# The last column counts the tenant's enabled app webhook endpoints: with none (most tenants), the
+# registration skips the endpoint query of `webhook_event_emit` (it would queue nothing).
 _LOOKUP_SQL = (
-    "SELECT ks.product_id, ks.manufactured_on, u.id, u.public_id FROM (SELECT 1 AS one) AS one "
+    "SELECT ks.product_id, ks.manufactured_on, u.id, u.public_id, "
+    "(SELECT COUNT(*) FROM warranty_api_webhookendpoint e WHERE e.tenant_id = %s AND e.purpose = %s "
+    "AND e.enabled = %s) FROM (SELECT 1 AS one) AS one "
     "LEFT JOIN warranty_api_knownserial ks ON ks.tenant_id = %s AND ks.serial_number = %s "
     "LEFT JOIN warranty_api_user u ON u.id = (SELECT v.id FROM warranty_api_user v "
     "WHERE v.tenant_id = %s AND v.email = %s AND v.email_verified_at IS NOT NULL AND v.is_active = %s "
@@ -161,19 +169,29 @@ _LOOKUP_SQL = (
 )
 
 
-def _registration_lookup(
-    tenant: Tenant, number: str, owner_email: str | None
-) -> tuple[str | None, datetime.date | None, _Owner | None]:
-    """The known-serial row of `number` (product id, manufacture date) and the verified account of the email."""
+@dataclass(frozen=True)
+class _Lookup:
+    product_id: str | None  # of the known-serial row, if any
+    manufactured_on: datetime.date | None
+    owner: _Owner | None
+    app_endpoints: int
+
+
+def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -> _Lookup:
+    """The known-serial row of `number` (product id, manufacture date), the verified account of the email,
+    and how many app webhook endpoints the tenant has enabled."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, [tenant.id, number, tenant.id, owner_email or "", True])
-        product_id, made, owner_id, owner_public_id = cursor.fetchone()
+        cursor.execute(
+            _LOOKUP_SQL,
+            [tenant.id, WebhookEndpoint.Purpose.APP, True, tenant.id, number, tenant.id, owner_email or "", True],
+        )
+        product_id, made, owner_id, owner_public_id, app_endpoints = cursor.fetchone()
     if isinstance(made, str):  # SQLite answers dates as text
         made = datetime.date.fromisoformat(made)
     owner = _Owner(owner_id, owner_public_id) if owner_email is not None and owner_id is not None else None
-    return product_id, made, owner
+    return _Lookup(product_id, made, owner, app_endpoints)
 
 
 def warranty_snapshot(warranty: Warranty, *, owner_public_id: str | None = None) -> dict:
@@ -209,19 +227,18 @@ def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, addre
     return customer
 
 
-def _customer_upsert_one_statement(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
-    """Create or update the tenant's record of this email in one INSERT ... ON CONFLICT (the hot path).
+def _customer_upsert_sql(
+    *, tenant: Tenant, email: str, name: str, phone: str, address: dict, connection
+) -> tuple[str, list]:
+    """Create or update the tenant's record of this email in one INSERT ... ON CONFLICT ... RETURNING id.
 
-    Empty phone or address keep what the record had. Works on PostgreSQL and SQLite (3.35+, RETURNING).
+    Empty phone or address keep what the record had. Runs on PostgreSQL and SQLite (3.35+, RETURNING).
     """
-    from django.db import connection
-
     table = Customer._meta.db_table
     now = timezone.now()
     fields = {f.name: f for f in Customer._meta.concrete_fields}
     values = [
         fields["id"].get_default(),
-        tenant.id,
         email,
         name,
         phone,
@@ -229,19 +246,74 @@ def _customer_upsert_one_statement(*, tenant: Tenant, email: str, name: str, pho
         fields["created_at"].get_db_prep_value(now, connection),
         fields["updated_at"].get_db_prep_value(now, connection),
     ]
+    # The tenant's id is written in (an integer): one parameter fewer for the registration's statement.
     sql = (
         f"INSERT INTO {table} (id, tenant_id, email, name, phone, address, created_at, updated_at) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        f"VALUES (%s, {int(tenant.id)}, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
         + (", phone = excluded.phone" if phone else "")
         + (", address = excluded.address" if address else "")
         + " RETURNING id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        customer_id = cursor.fetchone()[0]
-    # Only the id is needed by the registration; the record's other fields are not read back.
-    return Customer(id=customer_id, tenant=tenant, email=email, name=name, phone=phone, address=address)
+    return sql, values
+
+
+def _sql_literal(value) -> str | None:
+    """SQL for a value that is the same in every registration (None, '', booleans, integers), else None.
+
+    Written into the statement rather than sent as a parameter, so the statement keeps under psycopg's limit
+    of parameters for a query whose parsing it caches (50); nothing here can carry a caller's text.
+    """
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "TRUE" if value else "FALSE"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and value == "":
+        return "''"
+    return None
+
+
+_insert_fields: dict[type, tuple[list, str, str]] = {}
+
+
+def _insert_sql(obj, connection, *, expressions: dict[str, str] | None = None) -> tuple[str, list]:
+    """`INSERT INTO <table> (...) VALUES (...)` of an unsaved model instance, with the values Django's own
+    INSERT would send (defaults, auto_now, each field's database preparation); an auto-increment primary key
+    left empty is the database's. `expressions` gives SQL for some columns instead (by attname)."""
+    meta = obj._meta
+    cached = _insert_fields.get(type(obj))
+    if cached is None or cached[2] != connection.vendor:
+        fields = [f for f in meta.local_concrete_fields if not f.generated]
+        cached = _insert_fields[type(obj)] = (fields, connection.ops.quote_name(meta.db_table), connection.vendor)
+    fields, table, _vendor = cached
+    quote = connection.ops.quote_name
+    columns, marks, params = [], [], []
+    for field in fields:
+        if field is meta.auto_field and getattr(obj, field.attname) is None:
+            continue
+        columns.append(quote(field.column))
+        if expressions and field.attname in expressions:
+            marks.append(expressions[field.attname])
+            continue
+        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+        if hasattr(value, "resolve_expression"):  # a database default: nothing on this path uses one
+            raise ValueError(f"{meta.label}.{field.name}: an expression cannot be written here")
+        literal = _sql_literal(value)
+        if literal is None:
+            marks.append("%s")
+            params.append(value)
+        else:
+            marks.append(literal)
+    # Table and column names come from the model; values are parameters or the constants above.
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})", params  # noqa: S608
+
+
+def _saved(obj, connection):
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
 
 
 def _required(tenant: Tenant, data: dict) -> None:
@@ -270,13 +342,20 @@ def warranty_register(
     `account` is the signed-in customer (owner at once); otherwise the warranty is owned by the tenant's
     account with that email only when its email is verified, so a registration never hands a stranger's
     warranties to whoever typed the email.
+
+    What it writes, all or nothing: the customer record (created or updated), the warranty, its audit event,
+    the confirmation email's outbox row and its task, the purchase check when the brand verifies, and one
+    webhook delivery per subscribed app endpoint. On PostgreSQL the customer, warranty, event, email and task
+    rows go in one statement (one round trip, its own transaction when nothing else has to join it); on other
+    databases, one INSERT each in a transaction.
     """
+    connection = connections[DEFAULT_DB_ALIAS]  # the object itself: `django.db.connection` is a proxy to it
     today = today or timezone.localdate()
     _required(tenant, data)
     info = data["customer"]
     email = info["email"].strip().lower()
     # A signed-in caller owns the warranty; otherwise the account of that email, looked up with the serial.
-    resolved, found_owner = _serial_resolve_and_owner(
+    resolved, lookup = _serial_resolve_and_owner(
         tenant, data["serial_number"], owner_email=None if account is not None else email
     )
     purchase_date: datetime.date = data["purchase_date"]
@@ -292,85 +371,145 @@ def warranty_register(
     if account is not None:
         owner_id, owner_public_id = account.id, account.public_id
     else:
-        owner_id = found_owner.id if found_owner else None
-        owner_public_id = found_owner.public_id if found_owner else None
+        owner_id = lookup.owner.id if lookup.owner else None
+        owner_public_id = lookup.owner.public_id if lookup.owner else None
     category = resolved.product.category
     term = category_term(category, tenant, purchase_date, today)
     required = tenant.verification == VerificationMode.REQUIRED
-
+    customer = Customer(
+        tenant=tenant,
+        email=email,
+        name=info["name"].strip(),
+        phone=(info.get("phone") or "").strip(),
+        address=info.get("address") or {},
+    )
+    warranty = Warranty(
+        tenant=tenant,
+        serial_number=resolved.serial_number,
+        product=resolved.product,
+        owner_id=owner_id,
+        purchase_date=purchase_date,
+        retailer=(data.get("retailer") or "").strip(),
+        order_number=(data.get("order_number") or "").strip(),
+        proof_of_purchase_id=data.get("proof_of_purchase") or None,
+        warranty_start=term.start,
+        warranty_end=term.end,
+        extended=term.extended,
+        coverage=category.coverage,
+        transferable=category.transferable,
+        status=Warranty.Status.PENDING_VERIFICATION if required else Warranty.Status.ACTIVE,
+        verification=(
+            Warranty.Verification.OFF if tenant.verification == VerificationMode.OFF else Warranty.Verification.PENDING
+        ),
+    )
+    event = WarrantyEvent(
+        tenant=tenant,
+        warranty_id=warranty.id,
+        actor=account,
+        action="registered",
+        after=warranty_snapshot(warranty, owner_public_id=owner_public_id),
+    )
+    notification = notification_new(
+        tenant=tenant,
+        kind=NotificationKind.REGISTRATION_CONFIRMATION,
+        to=email,
+        subject_ref=warranty.id,
+        context={
+            "customer_name": customer.name,
+            "product_name": resolved.product.name,
+            "serial_number": warranty.serial_number,
+            "coverage": category.get_coverage_display(),
+            "warranty_start": warranty.warranty_start.isoformat(),
+            "warranty_end": warranty.warranty_end.isoformat(),
+        },
+    )
+    send_task = notification_send_task(notification)
+    one_statement = connection.vendor == "postgresql"
+    # The statement is its own transaction unless other writes must join it, or the caller has one open (then
+    # a savepoint keeps a refused duplicate from spoiling the caller's transaction).
+    needs_transaction = (
+        not one_statement
+        or connection.in_atomic_block
+        or bool(warranty.proof_of_purchase_id)
+        or warranty.verification == Warranty.Verification.PENDING
+        or lookup.app_endpoints > 0
+    )
     try:
-        with transaction.atomic():
-            media = None
-            if data.get("proof_of_purchase"):
-                media = media_unattached_of(tenant=tenant, ids=[data["proof_of_purchase"]]).first()
+        with transaction.atomic() if needs_transaction else nullcontext():
+            if warranty.proof_of_purchase_id:
+                media = media_unattached_of(tenant=tenant, ids=[warranty.proof_of_purchase_id]).first()
                 if media is None:
                     raise ValidationFailed.field(
                         "proof_of_purchase", "not_found", "There is no unused upload with this id; upload the receipt again."
                     )
                 media_attach(media=media)
-            customer = _customer_upsert_one_statement(
-                tenant=tenant,
-                email=email,
-                name=info["name"].strip(),
-                phone=(info.get("phone") or "").strip(),
-                address=info.get("address") or {},
-            )
+                warranty.proof_of_purchase = media
             # No pre-check: the partial unique constraint `warranty_unique_live_serial` is the guard, also for
-            # two registrations at the same instant. Its IntegrityError leaves this atomic block (the
-            # registration's savepoint, or its transaction), rolling back the customer and media changes too.
-            warranty = Warranty.objects.create(
-                tenant=tenant,
-                serial_number=resolved.serial_number,
-                product=resolved.product,
-                customer=customer,
-                owner_id=owner_id,
-                purchase_date=purchase_date,
-                retailer=(data.get("retailer") or "").strip(),
-                order_number=(data.get("order_number") or "").strip(),
-                proof_of_purchase=media,
-                warranty_start=term.start,
-                warranty_end=term.end,
-                extended=term.extended,
-                coverage=category.coverage,
-                transferable=category.transferable,
-                status=Warranty.Status.PENDING_VERIFICATION if required else Warranty.Status.ACTIVE,
-                verification=(
-                    Warranty.Verification.OFF
-                    if tenant.verification == VerificationMode.OFF
-                    else Warranty.Verification.PENDING
-                ),
-            )
-            WarrantyEvent.objects.create(
-                tenant=tenant,
-                warranty=warranty,
-                actor=account,
-                action="registered",
-                after=warranty_snapshot(warranty, owner_public_id=owner_public_id),
-            )
+            # two registrations at the same instant. Its IntegrityError leaves this block (the statement, the
+            # registration's savepoint or its transaction), rolling back the customer and media changes too.
+            if one_statement:
+                _register_rows_one_statement(customer, warranty, event, notification, send_task, connection)
+            else:
+                _register_rows(customer, warranty, event, notification, send_task, connection)
             if warranty.verification == Warranty.Verification.PENDING:
                 # Inside the transaction: the durable check row commits with the warranty (or not at all).
                 purchase_verification_enqueue(warranty)
-            notify(
-                tenant=tenant,
-                kind=NotificationKind.REGISTRATION_CONFIRMATION,
-                to=email,
-                subject_ref=warranty.id,
-                context={
-                    "customer_name": customer.name,
-                    "product_name": resolved.product.name,
-                    "serial_number": warranty.serial_number,
-                    "coverage": category.get_coverage_display(),
-                    "warranty_start": warranty.warranty_start.isoformat(),
-                    "warranty_end": warranty.warranty_end.isoformat(),
-                },
-            )
-            _announce(warranty, "warranty.registered")
+            if lookup.app_endpoints:
+                _announce(warranty, "warranty.registered")
     except IntegrityError as exc:
         if "warranty_unique_live_serial" in str(exc) or "serial_number" in str(exc):
             raise _already_registered() from exc
         raise
-    warranty.product = resolved.product
     return warranty
+
+
+def _register_rows(customer, warranty, event, notification, send_task, connection) -> None:
+    """The registration's rows, one INSERT each (inside the caller's transaction)."""
+    sql, params = _customer_upsert_sql(
+        tenant=customer.tenant, email=customer.email, name=customer.name, phone=customer.phone,
+        address=customer.address, connection=connection,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        customer.id = cursor.fetchone()[0]
+    # Only the id is read back; the record's other fields stay as sent (an empty phone kept the stored one).
+    _saved(customer, connection)
+    warranty.customer = customer
+    warranty.save(force_insert=True)
+    event.save(force_insert=True)
+    notification.save(force_insert=True)
+    func, argument, task_name = send_task
+    task_enqueue_after_commit(func, argument, task_name=task_name)
+
+
+def _register_rows_one_statement(customer, warranty, event, notification, send_task, connection) -> None:
+    """The registration's rows in one PostgreSQL statement: customer upsert, warranty, audit event, email and,
+    with the ORM broker, the email's task row (any other broker is told after the commit)."""
+    func, argument, task_name = send_task
+    task_row = task_row_for_statement(func, argument, task_name=task_name)
+    customer_sql, params = _customer_upsert_sql(
+        tenant=customer.tenant, email=customer.email, name=customer.name, phone=customer.phone,
+        address=customer.address, connection=connection,
+    )
+    parts = [f"c AS ({customer_sql})"]
+    for name, obj, expressions in (
+        ("w", warranty, {"customer_id": "(SELECT id FROM c)"}),
+        ("e", event, None),
+        ("n", notification, None),
+        *((("q", task_row, None),) if task_row is not None else ()),
+    ):
+        sql, values = _insert_sql(obj, connection, expressions=expressions)
+        parts.append(f"{name} AS ({sql})")
+        params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM c", params)  # noqa: S608 (model names only)
+        customer.id = cursor.fetchone()[0]
+    _saved(customer, connection)
+    warranty.customer = customer
+    for obj in (warranty, event, notification):
+        _saved(obj, connection)
+    if task_row is None:
+        task_enqueue_after_commit(func, argument, task_name=task_name)
 
 
 def _already_registered() -> ApiError:

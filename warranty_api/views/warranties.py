@@ -26,6 +26,8 @@ from ..serializers.warranties import (
     WarrantyTransferAcceptInput,
     WarrantyTransferInput,
     WarrantyTransferOutput,
+    warranty_output,
+    warranty_register_input,
 )
 from ..services.serial_imports import serial_import_job_create
 from ..services.warranties import (
@@ -65,11 +67,10 @@ class PublicWarrantyRegisterView(TenantAPIView):
         responses={201: WarrantyOutput},
     )
     def post(self, request, tenant: str):
-        body = WarrantyRegisterInput(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = warranty_register_input(request.data)
         account = request.user if self.role == Role.CUSTOMER else None
-        warranty = warranty_register(tenant=self.tenant, data=body.validated_data, account=account)
-        return ok(WarrantyOutput(warranty).data, status=201)
+        warranty = warranty_register(tenant=self.tenant, data=data, account=account)
+        return ok(warranty_output(warranty), status=201)
 
 
 class CustomerWarrantyListView(TenantAPIView):
