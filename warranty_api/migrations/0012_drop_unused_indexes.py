@@ -70,7 +70,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("warranty_api", "0010_webhooks"),
+        ("warranty_api", "0011_known_serial_bulk_friendly"),
     ]
 
     operations = [migrations.RunPython(drop, restore, elidable=False)]
