@@ -11,6 +11,14 @@ from .selectors.accounts import user_role
 
 TENANT_CLAIM = "tenant"
 ROLE_CLAIM = "role"
+# The account's `credentials_version` when the token was issued; tokens from before the claim existed count as 0.
+CREDENTIALS_CLAIM = "cv"
+PASSWORD_CHANGED_MESSAGE = "The password of this account was changed after this token was issued; sign in again."
+
+
+def token_credentials_current(token, user) -> bool:
+    """False when the account's password changed after the token was issued."""
+    return token.get(CREDENTIALS_CLAIM, 0) == user.credentials_version
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
@@ -40,6 +48,9 @@ class TenantJWTAuthentication(JWTAuthentication):
             user = self.get_user(token)
         except (InvalidToken, exceptions.AuthenticationFailed) as exc:
             raise exceptions.AuthenticationFailed("The account behind this token is not active.") from exc
+        # The user row is loaded anyway, so this check costs no query.
+        if not token_credentials_current(token, user):
+            raise exceptions.AuthenticationFailed(PASSWORD_CHANGED_MESSAGE)
         role = user_role(user=user, tenant=tenant)
         if role is None:
             raise exceptions.AuthenticationFailed("This account has no access to this brand.")

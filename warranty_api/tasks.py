@@ -48,6 +48,13 @@ def idempotency_purge() -> int:
     return idempotency_records_purge()
 
 
+def tokens_purge_expired() -> int:
+    """Daily: forget refresh tokens past their expiry (see `services.tokens.tokens_purge_expired`)."""
+    from .services import tokens
+
+    return tokens.tokens_purge_expired()
+
+
 def warranty_expiry_reminders() -> int:
     """Daily: one reminder per warranty about to expire (see `services.reminders.expiry_reminders_queue`)."""
     from .services import reminders

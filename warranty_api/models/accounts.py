@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .base import PublicIdField
 
@@ -34,6 +34,8 @@ class User(AbstractUser):
     email_code_hash = models.CharField(max_length=128, blank=True)
     email_code_sent_at = models.DateTimeField(null=True, blank=True)
     email_code_attempts = models.PositiveSmallIntegerField(default=0)
+    # Stamped into every token; a new password moves it on, so every token issued before stops working at once.
+    credentials_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -44,6 +46,22 @@ class User(AbstractUser):
             ),
             models.UniqueConstraint(fields=["email"], condition=Q(tenant__isnull=True), name="user_unique_staff_email"),
         ]
+
+    def save(self, *args, **kwargs):
+        # Done here rather than in each service so that every way of setting a password counts: the API, the
+        # portal, Wagtail's admin and its reset form, `manage.py changepassword`. Django sets `_password` only in
+        # `set_password` (and clears it for the silent re-hash of a hasher upgrade at sign-in, which must not
+        # sign anyone out).
+        new_password = self._password is not None and not self._state.adding
+        if new_password:
+            # Incremented in the database, so two changes at once both count.
+            self.credentials_version = F("credentials_version") + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "credentials_version"}
+        super().save(*args, **kwargs)
+        if new_password:
+            self.refresh_from_db(fields=["credentials_version"])
 
     @property
     def is_customer(self) -> bool:

@@ -371,7 +371,7 @@ def password_reset_confirm(*, tenant: Tenant, uid: str, token: str, new_password
         raise ValidationFailed.field("token", "invalid_token", _INVALID_RESET)
     _password_check(new_password, user, "new_password")
     user.set_password(new_password)  # changes the hash the token was made from: single use
-    user.save()
+    user.save()  # moves `credentials_version` on: access tokens issued before stop working
     tokens_revoke_all(user=user)
     login_failures_reset(tenant=tenant, email=user.email)
     return user
@@ -379,13 +379,13 @@ def password_reset_confirm(*, tenant: Tenant, uid: str, token: str, new_password
 
 @transaction.atomic
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
-    """Change the password of a signed-in account; every refresh token issued before is revoked."""
+    """Change the password of a signed-in account; every token issued before, access or refresh, stops working."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not isinstance(current_password, str) or not user.check_password(current_password):
         raise ValidationFailed.field("current_password", "incorrect", "The current password is not right.")
     _password_check(new_password, user, "new_password")
     user.set_password(new_password)
-    user.save()
+    user.save()  # moves `credentials_version` on: access tokens issued before stop working
     tokens_revoke_all(user=user)
     return user
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from ..authentication import ROLE_CLAIM, TENANT_CLAIM
+from ..authentication import CREDENTIALS_CLAIM, ROLE_CLAIM, TENANT_CLAIM, token_credentials_current
 from ..exceptions import AuthenticationFailedError, ValidationFailed
 from ..models import Tenant, User
 from ..selectors.accounts import user_role
@@ -18,6 +19,7 @@ def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     refresh[TENANT_CLAIM] = tenant.id
     refresh[ROLE_CLAIM] = role
+    refresh[CREDENTIALS_CLAIM] = user.credentials_version  # copied into the access token below
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh)}
 
@@ -58,6 +60,9 @@ def tokens_refresh(*, tenant: Tenant, raw: str) -> dict[str, str]:
     role = user_role(user=user, tenant=tenant) if user is not None else None
     if role is None:  # deactivated, lost the membership, or never belonged here
         raise failed
+    # A password change blacklists refresh tokens too; this also catches a refresh racing the change.
+    if not token_credentials_current(token, user):
+        raise failed
     if not _blacklist_once(token):
         raise failed
     return tokens_issue(user=user, tenant=tenant, role=role)
@@ -89,3 +94,24 @@ def tokens_revoke_all(*, user: User) -> int:
     rows = [BlacklistedToken(token=t) for t in pending]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def tokens_purge_expired(*, batch_size: int = 5000) -> int:
+    """Daily: delete refresh-token records past their expiry, with their blacklist rows; safe to run twice.
+
+    simplejwt records every refresh token it issues and every one it revokes, and never forgets them; an expired
+    token is refused by its signature's `exp` whatever the tables say, so its rows serve nothing. This is
+    simplejwt's `flushexpiredtokens`, in batches so one run never holds a huge delete in one transaction.
+    """
+    now = timezone.now()
+    deleted = 0
+    while True:
+        ids = list(OutstandingToken.objects.filter(expires_at__lte=now).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            BlacklistedToken.objects.filter(token_id__in=ids).delete()
+            _, counts = OutstandingToken.objects.filter(pk__in=ids).delete()
+        deleted += counts.get(OutstandingToken._meta.label, 0)
+        if len(ids) < batch_size:
+            return deleted

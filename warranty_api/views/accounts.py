@@ -196,7 +196,7 @@ class ResetPasswordView(_PublicAuthView):
     @extend_schema(
         operation_id="auth_reset_password",
         summary="Set a new password with the reset link's uid and token",
-        description="The link works once; every refresh token of the account is revoked.",
+        description="The link works once; every token issued to the account before, access or refresh, stops working.",
         request=ResetPasswordInput,
         responses={200: StatusOutput, **ERRORS},
     )
@@ -245,7 +245,10 @@ class ChangePasswordView(TenantAPIView):
     @extend_schema(
         operation_id="auth_change_password",
         summary="Change the password",
-        description="Every refresh token issued before is revoked; the answer carries a new pair for this session.",
+        description=(
+            "Every token issued before, access or refresh, stops working at once (this session's too); "
+            "the answer carries a new pair for this session."
+        ),
         request=ChangePasswordInput,
         responses={200: TokenPairOutput, **ERRORS},
     )

@@ -26,6 +26,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ),
     ScheduleSpec("media_purge_unattached", "warranty_api.tasks.media_purge_unattached", Schedule.HOURLY),
     ScheduleSpec("idempotency_purge", "warranty_api.tasks.idempotency_purge", Schedule.HOURLY),
+    ScheduleSpec("tokens_purge_expired", "warranty_api.tasks.tokens_purge_expired", Schedule.DAILY),
     ScheduleSpec("warranty_expiry_reminders", "warranty_api.tasks.warranty_expiry_reminders", Schedule.DAILY),
     ScheduleSpec(
         "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
