@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warranty_api', '0011_known_serial_bulk_friendly'),
+        ('warranty_api', '0012_drop_unused_indexes'),
     ]
 
     operations = [
