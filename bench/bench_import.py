@@ -74,28 +74,25 @@ def main() -> None:
         cursor.execute("DELETE FROM warranty_api_knownserial WHERE tenant_id = %s", [tenant.id])
         cursor.execute("VACUUM (FULL, ANALYZE) warranty_api_knownserial")  # same empty start for both
 
-    started = time.perf_counter()
-    with open(path, "rb") as stream:
-        result = serials_import(tenant=tenant, stream=stream)
-    product_s = time.perf_counter() - started
+    def timed_import(csv_path: str):
+        started = time.perf_counter()
+        with open(csv_path, "rb") as stream:
+            outcome = serials_import(tenant=tenant, stream=stream)
+        return outcome, time.perf_counter() - started
+
+    result, product_s = timed_import(path)
     assert result.rows_created == rows, result
     print(f"import_serials  {product_s:6.2f} s  {rows / product_s:10,.0f} rows/s  "
           f"({result.rows_created:,} created, {result.rows_failed} refused)")
 
-    started = time.perf_counter()
-    with open(path, "rb") as stream:
-        again = serials_import(tenant=tenant, stream=stream)
-    again_s = time.perf_counter() - started
+    again, again_s = timed_import(path)
     print(f"re-import       {again_s:6.2f} s  {rows / again_s:10,.0f} rows/s  "
           f"({again.rows_unchanged:,} unchanged, {again.rows_created} created)")
 
     more = f"/tmp/aftersale-bench-serials-{rows}-more.csv"
     if not os.path.exists(more):
         _write_csv(more, rows, first=rows)
-    started = time.perf_counter()
-    with open(more, "rb") as stream:
-        added = serials_import(tenant=tenant, stream=stream)
-    added_s = time.perf_counter() - started
+    added, added_s = timed_import(more)
     assert added.rows_created == rows, added
     print(f"second file     {added_s:6.2f} s  {rows / added_s:10,.0f} rows/s  "
           f"({added.rows_created:,} new serials into a tenant that has {rows:,}: the stage path)")

@@ -174,7 +174,7 @@ _LATEST_SQL = """
 """
 
 
-_STAGE_COLUMNS = "line, serial_number, product_id, manufactured_on, first_seen_here"
+_STAGE_COPY = "COPY serial_import_stage (line, serial_number, product_id, manufactured_on, first_seen_here) FROM STDIN"
 _LOCK_NAMESPACE = 0x5E71A1
 
 
@@ -194,8 +194,8 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
 
     Python validates on one core while PostgreSQL stores on the other. A brand's first load (no serial of
     the tenant stored yet) copies straight into the table, the fastest way in; a later file may name stored
-    serials, so its rows stream into a temporary stage and land with one INSERT ... ON CONFLICT. A serial
-    the file names twice takes the stage too, and its last line wins. The import lands entirely or not at all.
+    serials, so its rows stream into a temporary stage and land with an UPDATE and an INSERT. A serial the
+    file names twice takes the stage too, and its last line wins. The import lands entirely or not at all.
     """
     table = KnownSerial._meta.db_table
     rows = _rows(stream, tenant, result)
@@ -218,7 +218,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
             target = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on) FROM STDIN"
             prefix = f"{tenant.id}\t"
         else:
-            target = f"COPY serial_import_stage ({_STAGE_COLUMNS}) FROM STDIN"
+            target = _STAGE_COPY
         with raw.copy(target) as copy:
             buffer: list[str] = []
             for count, (line, serial, product_id, made) in enumerate(rows, start=1):
@@ -248,7 +248,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
         staged = not first_load and result.rows_total > result.rows_failed
         if first_load and revisit.tell():
             revisit.seek(0)
-            with raw.copy(f"COPY serial_import_stage ({_STAGE_COLUMNS}) FROM STDIN") as copy:
+            with raw.copy(_STAGE_COPY) as copy:
                 while chunk := revisit.read(1024 * 1024):
                     copy.write(chunk)
             staged = True

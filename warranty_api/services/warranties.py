@@ -36,6 +36,7 @@ from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
 from .queueing import task_enqueue_after_commit, task_row_for_statement
 from .serials import matches_whole
+from .statements import insert_sql, mark_saved
 from .verification import purchase_verification_enqueue
 from .webhooks import warranty_payload, webhook_event_emit
 
@@ -258,64 +259,6 @@ def _customer_upsert_sql(
     return sql, values
 
 
-def _sql_literal(value) -> str | None:
-    """SQL for a value that is the same in every registration (None, '', booleans, integers), else None.
-
-    Written into the statement rather than sent as a parameter, so the statement keeps under psycopg's limit
-    of parameters for a query whose parsing it caches (50); nothing here can carry a caller's text.
-    """
-    if value is None:
-        return "NULL"
-    if value is True or value is False:
-        return "TRUE" if value else "FALSE"
-    if type(value) is int:
-        return str(value)
-    if type(value) is str and value == "":
-        return "''"
-    return None
-
-
-_insert_fields: dict[type, tuple[list, str, str]] = {}
-
-
-def _insert_sql(obj, connection, *, expressions: dict[str, str] | None = None) -> tuple[str, list]:
-    """`INSERT INTO <table> (...) VALUES (...)` of an unsaved model instance, with the values Django's own
-    INSERT would send (defaults, auto_now, each field's database preparation); an auto-increment primary key
-    left empty is the database's. `expressions` gives SQL for some columns instead (by attname)."""
-    meta = obj._meta
-    cached = _insert_fields.get(type(obj))
-    if cached is None or cached[2] != connection.vendor:
-        fields = [f for f in meta.local_concrete_fields if not f.generated]
-        cached = _insert_fields[type(obj)] = (fields, connection.ops.quote_name(meta.db_table), connection.vendor)
-    fields, table, _vendor = cached
-    quote = connection.ops.quote_name
-    columns, marks, params = [], [], []
-    for field in fields:
-        if field is meta.auto_field and getattr(obj, field.attname) is None:
-            continue
-        columns.append(quote(field.column))
-        if expressions and field.attname in expressions:
-            marks.append(expressions[field.attname])
-            continue
-        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-        if hasattr(value, "resolve_expression"):  # a database default: nothing on this path uses one
-            raise ValueError(f"{meta.label}.{field.name}: an expression cannot be written here")
-        literal = _sql_literal(value)
-        if literal is None:
-            marks.append("%s")
-            params.append(value)
-        else:
-            marks.append(literal)
-    # Table and column names come from the model; values are parameters or the constants above.
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})", params  # noqa: S608
-
-
-def _saved(obj, connection):
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
-
-
 def _required(tenant: Tenant, data: dict) -> None:
     customer = data.get("customer") or {}
     present = {
@@ -473,7 +416,7 @@ def _register_rows(customer, warranty, event, notification, send_task, connectio
         cursor.execute(sql, params)
         customer.id = cursor.fetchone()[0]
     # Only the id is read back; the record's other fields stay as sent (an empty phone kept the stored one).
-    _saved(customer, connection)
+    mark_saved(customer, connection)
     warranty.customer = customer
     warranty.save(force_insert=True)
     event.save(force_insert=True)
@@ -498,16 +441,16 @@ def _register_rows_one_statement(customer, warranty, event, notification, send_t
         ("n", notification, None),
         *((("q", task_row, None),) if task_row is not None else ()),
     ):
-        sql, values = _insert_sql(obj, connection, expressions=expressions)
+        sql, values = insert_sql(obj, connection, expressions=expressions)
         parts.append(f"{name} AS ({sql})")
         params.extend(values)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM c", params)  # noqa: S608 (model names only)
         customer.id = cursor.fetchone()[0]
-    _saved(customer, connection)
+    mark_saved(customer, connection)
     warranty.customer = customer
     for obj in (warranty, event, notification):
-        _saved(obj, connection)
+        mark_saved(obj, connection)
     if task_row is None:
         task_enqueue_after_commit(func, argument, task_name=task_name)
 
