@@ -1,5 +1,6 @@
 """Settings shared by every environment; anything deployment-specific is read from the environment."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,6 +97,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The registration's statements are prepared once per PostgreSQL connection (warranty_api/services/
+# statements.py). psycopg prepares only statements sent with `prepare=True` when its threshold is a number;
+# Django's own cursors bind on the client and are never prepared, so "never by count" keeps them as they were.
+# Off for a pooler that cannot keep a session's prepared statements (PgBouncer < 1.21 in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = sys.maxsize
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "warranty_api.User"

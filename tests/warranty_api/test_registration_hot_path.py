@@ -9,6 +9,8 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import load_tenant, tenant_config
 from warranty_api.models import Notification, Warranty
@@ -93,6 +95,32 @@ def test_the_task_row_commits_with_the_registration_and_only_with_it(api, tenant
     assert OrmQ.objects.count() == 1 and Notification.objects.count() == 1
 
 
+def test_the_task_package_is_the_one_async_task_builds(monkeypatch):
+    from django_q.tasks import async_task
+
+    from warranty_api.services.queueing import _task_package
+
+    class Catcher:
+        list_key = "aftersale"
+
+        def enqueue(self, package):
+            self.package = package
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the suite runs tasks inline; the hot path's broker does not
+    for cached, ack in ((False, False), (60, True)):
+        monkeypatch.setattr(Conf, "CACHED", cached)
+        monkeypatch.setattr(Conf, "ACK_FAILURES", ack)
+        catcher = Catcher()
+        async_task("warranty_api.tasks.notification_send", "ntf_1", task_name="notification ntf_1", broker=catcher)
+        theirs = SignedPackage.loads(catcher.package)
+        ours = SignedPackage.loads(_task_package("warranty_api.tasks.notification_send", ("ntf_1",), "notification ntf_1"))
+        assert list(ours) == list(theirs)
+        assert {k: v for k, v in ours.items() if k not in ("id", "started")} == {
+            k: v for k, v in theirs.items() if k not in ("id", "started")
+        }
+        assert len(ours["id"]) == len(theirs["id"]) == 32
+
+
 # --- the hand-written answer and the shared input serializer equal the serializers they stand in for -------
 
 
@@ -174,6 +202,59 @@ def test_the_shared_input_serializer_answers_as_a_fresh_one(data):
         from warranty_api.exceptions import _field_errors
 
         assert _field_errors(got[1]) == _field_errors(expected[1])
+
+
+def test_the_plain_path_takes_the_common_body_and_leaves_the_rest_to_the_serializer():
+    from warranty_api.serializers.warranties import _register_input_plain
+
+    taken = [data for data in _BODIES if _register_input_plain(data) is not None]
+    # The brief's shape is taken; a receipt, non-ASCII text, bad types and refusals are the serializer's.
+    assert taken == [_BODIES[0]]
+    plain = _register_input_plain({**body("SN-CA-1"), "customer": {"email": " a@b.example ", "name": " N "}})
+    assert plain["customer"] == {"email": "a@b.example", "name": "N"}
+
+
+_text = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=6),
+    st.sampled_from(["", "  ", " a ", "A" * 40, "9" * 41, "x" * 100, "x" * 101, "a@example.com", " B@Example.COM ",
+                     "not-an-email", "a@b", "a@[127.0.0.1]", "é", "\x00", "2024-01-31", "2024-02-30", "20240101",
+                     "2024-1-01", "+1-555-0123", "media_abc"]),
+)
+_value = st.one_of(_text, st.none(), st.integers(), st.booleans(), st.lists(st.integers(), max_size=1))
+_address = st.one_of(_value, st.dictionaries(st.sampled_from(["street", "street2", "city", "state", "zip", "country",
+                                                              "other"]), _value, max_size=4))
+_customer = st.one_of(_value, st.fixed_dictionaries({}, optional={"email": _value, "name": _value, "phone": _value,
+                                                                  "address": _address, "other": _value}))
+_registration = st.one_of(_value, st.fixed_dictionaries({}, optional={
+    "serial_number": _value, "purchase_date": _value, "retailer": _value, "order_number": _value,
+    "proof_of_purchase": _value, "customer": _customer, "other": _value}))
+
+
+@given(data=_registration)
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
+    from warranty_api.serializers.warranties import _register_input_plain
+
+    plain = _register_input_plain(data)
+    if plain is not None:
+        assert _fresh_serializer_result(data) == ("valid", plain)
+
+
+@given(serial=_text, date=st.dates(min_value=datetime.date(1990, 1, 1)), email=_text, name=_text, phone=_text)
+@settings(max_examples=300, deadline=None)
+def test_the_plain_path_agrees_on_near_valid_bodies(serial, date, email, name, phone):
+    """Bodies one field away from valid: most are taken by one path or refused by both, never answered apart."""
+    from warranty_api.serializers.warranties import _register_input_plain
+
+    data = {"serial_number": serial, "purchase_date": date.isoformat(),
+            "customer": {"email": email or "a@example.com", "name": name, "phone": phone}}
+    plain = _register_input_plain(data)
+    verdict = _fresh_serializer_result(data)
+    if plain is not None:
+        assert verdict == ("valid", plain)
+    elif verdict[0] == "valid":
+        # Only text the plain path does not take on purpose (non-ASCII) may go the long way when valid.
+        assert not all(v.isascii() for v in (serial, email, name, phone))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from ..models import Tenant
+from ..services.statements import prepared_cursor
 
 
 def _select_sql() -> tuple[str, list]:
@@ -34,7 +35,7 @@ def active_tenant_by_slug(slug: str) -> Tenant | None:
     if prepared is None:
         prepared = _statements[connection.vendor] = _select_sql()
     sql, converters = prepared
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [slug, True])
         row = cursor.fetchone()
     if row is None:

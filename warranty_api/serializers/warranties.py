@@ -1,5 +1,10 @@
 """Inputs and outputs of the warranty endpoints."""
 
+import datetime
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -39,12 +44,95 @@ _REGISTER_INPUT = WarrantyRegisterInput()
 _REGISTER_INPUT.fields  # noqa: B018 (built once here, not by the first requests racing for it)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_email_valid = EmailValidator()
+# (name, max length, required) of the plain text fields, as declared above.
+_TOP_TEXT = (("serial_number", 100, True), ("retailer", 200, False), ("order_number", 100, False))
+_CUSTOMER_TEXT = (("name", 200, True), ("phone", 40, False))
+_ADDRESS_TEXT = tuple((name, field.max_length) for name, field in AddressInput().fields.items())
+
+
+def _plain_text(value, max_length: int, required: bool):
+    """The stripped text a CharField gives for `value`, or None when this body needs the serializer to say.
+
+    Only ASCII without NUL is taken here: anything else (surrogates, other types, lengths over the limit, a
+    blank required field) goes to the serializer, whose answer is the one the client gets.
+    """
+    if type(value) is not str or not value.isascii() or "\x00" in value:
+        return None
+    value = value.strip()
+    if len(value) > max_length or (required and not value):
+        return None
+    return value
+
+
+def _register_input_plain(data) -> dict | None:
+    """The validated body for the plain, common case of a registration, without the serializer's machinery;
+    None for anything else (the serializer then decides). For every body it takes, the result equals the
+    serializer's validated data (tests/warranty_api/test_registration_hot_path.py checks it property-wise)."""
+    if type(data) is not dict or "proof_of_purchase" in data:
+        return None
+    out = {}
+    for name, max_length, required in _TOP_TEXT:
+        if name in data:
+            value = _plain_text(data[name], max_length, required)
+            if value is None:
+                return None
+            out[name] = value
+        elif required:
+            return None
+    date = data.get("purchase_date")
+    if type(date) is not str or not _ISO_DATE.fullmatch(date):
+        return None
+    try:
+        out["purchase_date"] = datetime.date.fromisoformat(date)
+    except ValueError:
+        return None
+    customer = data.get("customer")
+    if type(customer) is not dict:
+        return None
+    email = _plain_text(customer.get("email"), 254, True)
+    if email is None:
+        return None
+    try:
+        _email_valid(email)
+    except DjangoValidationError:
+        return None
+    person = {"email": email}
+    for name, max_length, required in _CUSTOMER_TEXT:
+        if name in customer:
+            value = _plain_text(customer[name], max_length, required)
+            if value is None:
+                return None
+            person[name] = value
+        elif required:
+            return None
+    if "address" in customer:
+        address = customer["address"]
+        if type(address) is not dict:
+            return None
+        kept = {}
+        for name, max_length in _ADDRESS_TEXT:
+            if name in address:
+                value = _plain_text(address[name], max_length, False)
+                if value is None:
+                    return None
+                kept[name] = value
+        person["address"] = kept
+    out["customer"] = person
+    return out
+
+
 def warranty_register_input(data) -> dict:
     """The validated body of a registration, exactly as `WarrantyRegisterInput(data=data).is_valid()` gives it.
 
-    A refused body is validated again by a fresh serializer, so its errors are the serializer's own, edge
-    cases included (a `null` body answers "No data provided").
+    The common plain body is checked directly (`_register_input_plain`); any other goes through the shared
+    serializer, and a refused body is validated again by a fresh one, so its errors are the serializer's own,
+    edge cases included (a `null` body answers "No data provided").
     """
+    plain = _register_input_plain(data)
+    if plain is not None:
+        return plain
     try:
         return _REGISTER_INPUT.run_validation(data)
     except ValidationError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
@@ -40,33 +41,37 @@ def task_enqueue_after_commit(func: str, *args, task_name: str, using: str = DEF
     transaction.on_commit(enqueue, using=using)
 
 
-class _PackageCatcher:
-    """A stand-in broker for `async_task`: keeps the signed package instead of pushing it anywhere."""
+def _task_package(func: str, args: tuple, task_name: str) -> str:
+    """The signed package django-q2's `async_task` would build for `func(*args)` (django-q2 1.11: id, name,
+    func, args, the cluster's overrides, kwargs, started; `pre_enqueue` sent), without its humanised id and
+    its INFO log line per task: on the registration's hot path both cost more than the signing.
+    tests/warranty_api/test_registration_hot_path.py holds it equal to `async_task`'s own, key for key."""
+    from django.utils import timezone
+    from django_q.conf import Conf
+    from django_q.signals import pre_enqueue
+    from django_q.signing import SignedPackage
 
-    def __init__(self, list_key: str):
-        self.list_key = list_key
-        self.package: str | None = None
-
-    def enqueue(self, package: str) -> str:
-        self.package = package
-        return "in the caller's statement"
+    task = {"id": uuid.uuid4().hex, "name": task_name, "func": func, "args": args}
+    if Conf.CACHED:
+        task["cached"] = Conf.CACHED
+    if Conf.ACK_FAILURES:
+        task["ack_failure"] = Conf.ACK_FAILURES
+    task["kwargs"] = {}
+    task["started"] = timezone.now()
+    pre_enqueue.send(sender="django_q", task=task)
+    return SignedPackage.dumps(task)
 
 
 def task_row_for_statement(func: str, *args, task_name: str, using: str = DEFAULT_DB_ALIAS):
-    """The ORM broker's queue row for `func(*args)`, unsaved, for a caller that inserts it in its own statement.
-
-    None when the broker is not the ORM one on `using` (Redis, sync mode): then call `task_enqueue_after_commit`.
-    The package is built by django-q2's own `async_task` (options, `pre_enqueue` signal, signing), so a worker
-    reads it exactly as one it queued itself; only the INSERT is left to the caller, so it can share the
-    round trip (and the atomicity) of the change that caused the task.
+    """The ORM broker's queue row for `func(*args)` as (key, payload, lock), for a caller that inserts it in
+    its own statement; None when the broker is not the ORM one on `using` (Redis, sync mode): then call
+    `task_enqueue_after_commit`. A worker reads the package exactly as one `async_task` queued; only the
+    INSERT is left to the caller, so it can share the round trip (and the atomicity) of the change that
+    caused the task.
     """
     if not _orm_broker_on(using):
         return None
     from django.utils import timezone
     from django_q.conf import Conf
-    from django_q.models import OrmQ
-    from django_q.tasks import async_task
 
-    catcher = _PackageCatcher(Conf.CLUSTER_NAME)
-    async_task(func, *args, task_name=task_name, broker=catcher)
-    return OrmQ(key=catcher.list_key, payload=catcher.package, lock=timezone.now())
+    return Conf.CLUSTER_NAME, _task_package(func, args, task_name), timezone.now()

@@ -1,66 +1,62 @@
-"""SQL for model rows that must go in one statement with others (a chain of data-modifying CTEs).
+"""Statements of the hot paths: a cursor that prepares them once per PostgreSQL connection.
 
-Django's `save()` sends one INSERT per row; a hot path that writes several rows can instead build each
-INSERT here, with the values Django's own INSERT would send, and join them in one statement.
+Django sends every query as text with its values written in (client-side binding) and PostgreSQL plans it
+again each time. The few statements that run on every registration (the tenant read, the serial lookup, the
+registration's one write) have the same text on every call; on PostgreSQL they go through `prepared_cursor`,
+which binds values on the server and prepares each statement the first time a connection sends it, so
+later calls skip PostgreSQL's parse and plan and Python's quoting of the values.
+
+`DATABASE_PREPARED_STATEMENTS=false` turns this off, for a connection pooler that cannot keep a session's
+prepared statements (PgBouncer before 1.21, or with `max_prepared_statements = 0`, in transaction mode).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 
-def _sql_literal(value) -> str | None:
-    """SQL for a value that is the same in every row of its kind (None, '', booleans, integers), else None.
 
-    Written into the statement rather than sent as a parameter, so the statement keeps under psycopg's limit
-    of parameters for a query whose parsing it caches (50); nothing here can carry a caller's text.
+def _preparing_cursor_class():
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """Server-side binding; each statement prepared on its first use on the connection."""
+
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparingCursor
+
+
+_cursor_class = None
+
+
+def prepared_cursor(connection):
+    """A cursor for a statement whose text is the same on every call (only its values differ).
+
+    On PostgreSQL (psycopg 3) it prepares the statement on the server; elsewhere, or with prepared statements
+    turned off, it is Django's own cursor. Either way it is Django's cursor wrapper: queries are logged and
+    counted as any other, and database errors are Django's.
     """
-    if value is None:
-        return "NULL"
-    if value is True or value is False:
-        return "TRUE" if value else "FALSE"
-    if type(value) is int:
-        return str(value)
-    if type(value) is str and value == "":
-        return "''"
-    return None
+    global _cursor_class
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return connection.cursor()
+    if _cursor_class is None:
+        _cursor_class = _preparing_cursor_class()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _cursor_class(connection.connection)
+        # As Django's own `create_cursor`: the connection's time zone for the timestamps it reads.
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+        from psycopg.pq import Format
 
-
-_INSERT_FIELDS: dict[type, tuple[list, str, str]] = {}
-
-
-def insert_sql(obj, connection, *, expressions: dict[str, str] | None = None) -> tuple[str, list]:
-    """`INSERT INTO <table> (...) VALUES (...)` of an unsaved model instance, with the values Django's own
-    INSERT would send (defaults, auto_now, each field's database preparation); an auto-increment primary key
-    left empty is the database's. `expressions` gives SQL for some columns instead (by attname)."""
-    meta = obj._meta
-    cached = _INSERT_FIELDS.get(type(obj))
-    if cached is None or cached[2] != connection.vendor:
-        fields = [f for f in meta.local_concrete_fields if not f.generated]
-        cached = _INSERT_FIELDS[type(obj)] = (fields, connection.ops.quote_name(meta.db_table), connection.vendor)
-    fields, table, _vendor = cached
-    quote = connection.ops.quote_name
-    columns, marks, params = [], [], []
-    for field in fields:
-        if field is meta.auto_field and getattr(obj, field.attname) is None:
-            continue
-        columns.append(quote(field.column))
-        if expressions and field.attname in expressions:
-            marks.append(expressions[field.attname])
-            continue
-        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-        if hasattr(value, "resolve_expression"):  # a database default: nothing on this path uses one
-            raise ValueError(f"{meta.label}.{field.name}: an expression cannot be written here")
-        literal = _sql_literal(value)
-        if literal is None:
-            marks.append("%s")
-            params.append(value)
-        else:
-            marks.append(literal)
-    # Table and column names come from the model; values are parameters or the constants above.
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(marks)})", params  # noqa: S608
+        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(connection.timezone, raw)
+    return connection._prepare_cursor(raw)
 
 
 def mark_saved(obj, connection):
-    """Tell Django an instance written by `insert_sql` is stored (later saves UPDATE it)."""
+    """Tell Django an instance written by raw SQL is stored (later saves UPDATE it)."""
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj

@@ -36,7 +36,7 @@ from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
 from .queueing import task_enqueue_after_commit, task_row_for_statement
 from .serials import matches_whole
-from .statements import insert_sql, mark_saved
+from .statements import mark_saved, prepared_cursor
 from .verification import purchase_verification_enqueue
 from .webhooks import warranty_payload, webhook_event_emit
 
@@ -183,7 +183,7 @@ def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -
     and how many app webhook endpoints the tenant has enabled."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             _LOOKUP_SQL,
             [tenant.id, WebhookEndpoint.Purpose.APP, True, tenant.id, number, tenant.id, owner_email or "", True],
@@ -425,27 +425,76 @@ def _register_rows(customer, warranty, event, notification, send_task, connectio
     task_enqueue_after_commit(func, argument, task_name=task_name)
 
 
+# The registration's rows in one PostgreSQL statement. Its text is the same on every call (values are named
+# parameters), so `prepared_cursor` has PostgreSQL plan it once per connection. The customer upsert keeps a
+# stored phone or address when the registration leaves it empty, as `_customer_upsert_sql` does.
+_ONE_STATEMENT_SQL = """WITH c AS (
+INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at, updated_at)
+VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, %(now)s, %(now)s)
+ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
+phone = CASE WHEN excluded.phone = '' THEN warranty_api_customer.phone ELSE excluded.phone END,
+address = CASE WHEN excluded.address = '{}' THEN warranty_api_customer.address ELSE excluded.address END
+RETURNING id),
+w AS (INSERT INTO warranty_api_warranty (id, tenant_id, customer_id, serial_number, product_id, owner_id,
+purchase_date, retailer, order_number, proof_of_purchase_id, warranty_start, warranty_end, extended, coverage,
+transferable, status, verification, verification_detail, void_reason, notes, replaces_id, created_at, updated_at)
+VALUES (%(warranty_id)s, %(tenant_id)s, (SELECT id FROM c), %(serial_number)s, %(product_id)s, %(owner_id)s,
+%(purchase_date)s, %(retailer)s, %(order_number)s, %(proof_of_purchase_id)s, %(warranty_start)s,
+%(warranty_end)s, %(extended)s, %(coverage)s, %(transferable)s, %(status)s, %(verification)s,
+%(verification_detail)s, %(void_reason)s, %(notes)s, %(replaces_id)s, %(now)s, %(now)s)),
+e AS (INSERT INTO warranty_api_warrantyevent (tenant_id, warranty_id, actor_id, action, before, after, note,
+created_at) VALUES (%(tenant_id)s, %(warranty_id)s, %(actor_id)s, %(action)s, %(before)s, %(after)s,
+%(note)s, %(now)s)),
+n AS (INSERT INTO warranty_api_notification (id, tenant_id, kind, to_email, context, subject_ref, dedupe_key,
+status, attempts, max_attempts, next_attempt_at, lease_until, last_error, sent_at, rendered_subject, created_at,
+updated_at) VALUES (%(notification_id)s, %(tenant_id)s, %(kind)s, %(to_email)s, %(context)s, %(subject_ref)s,
+%(dedupe_key)s, %(notification_status)s, %(attempts)s, %(max_attempts)s, %(next_attempt_at)s,
+%(lease_until)s, %(last_error)s, %(sent_at)s, %(rendered_subject)s, %(now)s, %(now)s))"""
+_TASK_ROW_SQL = """,
+q AS (INSERT INTO django_q_ormq (key, payload, lock) VALUES (%(task_key)s, %(task_payload)s, %(task_lock)s))"""
+_ONE_STATEMENT = {  # constant text; every value is a parameter
+    True: _ONE_STATEMENT_SQL + _TASK_ROW_SQL + " SELECT id FROM c",  # noqa: S608
+    False: _ONE_STATEMENT_SQL + " SELECT id FROM c",  # noqa: S608
+}
+
+
 def _register_rows_one_statement(customer, warranty, event, notification, send_task, connection) -> None:
     """The registration's rows in one PostgreSQL statement: customer upsert, warranty, audit event, email and,
     with the ORM broker, the email's task row (any other broker is told after the commit)."""
+    from psycopg.types.json import Jsonb
+
     func, argument, task_name = send_task
     task_row = task_row_for_statement(func, argument, task_name=task_name)
-    customer_sql, params = _customer_upsert_sql(
-        tenant=customer.tenant, email=customer.email, name=customer.name, phone=customer.phone,
-        address=customer.address, connection=connection,
-    )
-    parts = [f"c AS ({customer_sql})"]
-    for name, obj, expressions in (
-        ("w", warranty, {"customer_id": "(SELECT id FROM c)"}),
-        ("e", event, None),
-        ("n", notification, None),
-        *((("q", task_row, None),) if task_row is not None else ()),
-    ):
-        sql, values = insert_sql(obj, connection, expressions=expressions)
-        parts.append(f"{name} AS ({sql})")
-        params.extend(values)
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM c", params)  # noqa: S608 (model names only)
+    now = timezone.now()
+    for obj in (customer, warranty, notification):
+        obj.created_at = obj.updated_at = now
+    event.created_at = now
+    params = {
+        "tenant_id": warranty.tenant_id, "now": now,
+        "customer_id": customer.id, "email": customer.email, "name": customer.name, "phone": customer.phone,
+        "address": Jsonb(customer.address),
+        "warranty_id": warranty.id, "serial_number": warranty.serial_number, "product_id": warranty.product_id,
+        "owner_id": warranty.owner_id, "purchase_date": warranty.purchase_date, "retailer": warranty.retailer,
+        "order_number": warranty.order_number, "proof_of_purchase_id": warranty.proof_of_purchase_id,
+        "warranty_start": warranty.warranty_start, "warranty_end": warranty.warranty_end,
+        "extended": warranty.extended, "coverage": warranty.coverage, "transferable": warranty.transferable,
+        "status": warranty.status, "verification": warranty.verification,
+        "verification_detail": Jsonb(warranty.verification_detail), "void_reason": warranty.void_reason,
+        "notes": warranty.notes, "replaces_id": warranty.replaces_id,
+        "actor_id": event.actor_id, "action": event.action, "before": Jsonb(event.before),
+        "after": Jsonb(event.after), "note": event.note,
+        "notification_id": notification.id, "kind": notification.kind, "to_email": notification.to_email,
+        "context": Jsonb(notification.context), "subject_ref": notification.subject_ref,
+        "dedupe_key": notification.dedupe_key, "notification_status": notification.status,
+        "attempts": notification.attempts, "max_attempts": notification.max_attempts,
+        "next_attempt_at": notification.next_attempt_at, "lease_until": notification.lease_until,
+        "last_error": notification.last_error, "sent_at": notification.sent_at,
+        "rendered_subject": notification.rendered_subject,
+    }
+    if task_row is not None:
+        params["task_key"], params["task_payload"], params["task_lock"] = task_row
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(_ONE_STATEMENT[task_row is not None], params)
         customer.id = cursor.fetchone()[0]
     mark_saved(customer, connection)
     warranty.customer = customer
