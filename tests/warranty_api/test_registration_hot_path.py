@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from tests.conftest import load_tenant, tenant_config
@@ -231,7 +232,7 @@ _registration = st.one_of(_value, st.fixed_dictionaries({}, optional={
 
 
 @given(data=_registration)
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
     from warranty_api.serializers.warranties import _register_input_plain
 
@@ -241,7 +242,7 @@ def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
 
 
 @given(serial=_text, date=st.dates(min_value=datetime.date(1990, 1, 1)), email=_text, name=_text, phone=_text)
-@settings(max_examples=300, deadline=None)
+@examples(max_examples=300, deadline=None)
 def test_the_plain_path_agrees_on_near_valid_bodies(serial, date, email, name, phone):
     """Bodies one field away from valid: most are taken by one path or refused by both, never answered apart."""
     from warranty_api.serializers.warranties import _register_input_plain
@@ -316,3 +317,39 @@ def test_public_ids_are_uniform_over_the_alphabet():
     # 60,000 draws over 62 characters: about 968 each; a bias toward the first 8 characters (what `b % 62`
     # without the rejection would give, +25%) is far outside this band.
     assert all(800 < counts[ch] < 1140 for ch in alphabet)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_registration_statements_are_prepared_once_per_connection(api):
+    """On PostgreSQL the tenant read, the lookup and the write are prepared by the server on first use; the
+    next registrations on the connection run them by name (no parse, no plan)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    load_tenant(_config("northpeak", product_name="TP9 Elite SC", pattern="SN-CA-[0-9]{8}"))
+
+    def runs() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+            return {" ".join(statement.split()[:2]): count for statement, count in cursor.fetchall()}
+
+    before = runs()
+    for n in range(3):
+        assert api.post(NORTHPEAK_URL, body(f"SN-CA-0000060{n}", f"c{n}@example.com"), format="json").status_code == 201
+    after = runs()
+    assert {key: after[key] - before.get(key, 0) for key in after} == {'SELECT "id",': 3, "SELECT ks.product_id,": 3,
+                                                                       "WITH c": 3}
+
+
+@pytest.mark.django_db
+def test_without_prepared_statements_the_cursor_is_djangos_own(settings):
+    from django.db import connection
+
+    from warranty_api.services.statements import prepared_cursor
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with prepared_cursor(connection) as cursor, connection.cursor() as plain:
+        assert type(cursor.cursor) is type(plain.cursor)
+        cursor.execute("SELECT %s", [1])
+        assert cursor.fetchone() == (1,)
