@@ -353,3 +353,28 @@ def test_without_prepared_statements_the_cursor_is_djangos_own(settings):
         assert type(cursor.cursor) is type(plain.cursor)
         cursor.execute("SELECT %s", [1])
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_cursor_on_a_dropped_connection_reconnects_as_djangos_own():
+    """The tenant read is the first statement of a request: like Django's cursor, the prepared one runs the
+    health check of a reused connection, so a database restart costs a reconnect, not a failed request."""
+    import psycopg
+    from django.db import connection
+
+    from warranty_api.services.statements import prepared_cursor
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    with prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.health_check_done = False  # a new request begins
+    with prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid

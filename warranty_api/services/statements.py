@@ -42,6 +42,8 @@ def prepared_cursor(connection):
         return connection.cursor()
     if _cursor_class is None:
         _cursor_class = _preparing_cursor_class()
+    # As Django's own `cursor()`: the health check of a reused connection, then connect if needed.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = _cursor_class(connection.connection)
