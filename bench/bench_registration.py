@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 from bench._common import ROOT, run_child
 
@@ -36,6 +37,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _postgres_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL server processes on this machine (Linux /proc), or None."""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        if name in ("postgres", "postmaster"):
+            total, found = total + int(rest[11]) + int(rest[12]), True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
 def _load(port: int, path: str, seconds: float, max_requests: int, offset: int) -> dict:
     procs, threads = int(os.environ.get("BENCH_REG_PROCS", 2)), int(os.environ.get("BENCH_REG_THREADS", 4))
     out = subprocess.run(
@@ -44,6 +59,15 @@ def _load(port: int, path: str, seconds: float, max_requests: int, offset: int) 
         cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120, check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _measured(port: int, path: str, seconds: float, max_requests: int) -> dict:
+    before = _postgres_cpu_seconds()
+    result = _load(port, path, seconds, max_requests, 0)
+    after = _postgres_cpu_seconds()
+    if before is not None and after is not None and result["requests"]:
+        result["pg_ms"] = (after - before) * 1000 / result["requests"]
+    return result
 
 
 def main() -> None:
@@ -67,7 +91,7 @@ def main() -> None:
     # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers mid-run.
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the server; closed below)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", "2", "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", os.environ.get("BENCH_REG_WORKERS", "2"), "--threads", os.environ.get("BENCH_REG_WORKER_THREADS", "4"),
          "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
@@ -85,8 +109,8 @@ def main() -> None:
         # Warm both paths (connections, imports), then measure each for the same time.
         _load(port, "/bench/floor", 2, 300, 90_000_000)
         _load(port, register, 2, 300, 80_000_000)
-        floor = _load(port, "/bench/floor", seconds, max_requests, 0)
-        product = _load(port, register, seconds, max_requests, 0)
+        floor = _measured(port, "/bench/floor", seconds, max_requests)
+        product = _measured(port, register, seconds, max_requests)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -95,7 +119,8 @@ def main() -> None:
     def line(name: str, r: dict) -> str:
         rps = r["requests"] / r["seconds"]
         return (f"{name:<13} {rps:8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
-                f"({r['requests']} requests, statuses {r['statuses']})")
+                + (f"PostgreSQL CPU {r['pg_ms']:.2f} ms/request  " if "pg_ms" in r else "")
+                + f"({r['requests']} requests, statuses {r['statuses']})")
 
     print(line("floor", floor))
     print(line("registration", product))

@@ -22,7 +22,7 @@ def _path(parent: str, key) -> str:
     return f"{parent}.{key}" if parent else key
 
 
-def _check(data) -> None:
+def check_parsed_body(data) -> None:
     """Walk the parsed body once (without recursion) and refuse what no field of ours can hold.
 
     A lone surrogate (\\ud800 to \\udfff) is not Unicode: it cannot be encoded as UTF-8, so storing or even
@@ -63,5 +63,5 @@ class ApiJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise InvalidJson(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
-        _check(data)
+        check_parsed_body(data)
         return data

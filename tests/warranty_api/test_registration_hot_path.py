@@ -206,12 +206,12 @@ def test_the_shared_input_serializer_answers_as_a_fresh_one(data):
 
 
 def test_the_plain_path_takes_the_common_body_and_leaves_the_rest_to_the_serializer():
-    from warranty_api.serializers.warranties import _register_input_plain
+    from warranty_api.serializers.warranties import register_input_plain
 
-    taken = [data for data in _BODIES if _register_input_plain(data) is not None]
+    taken = [data for data in _BODIES if register_input_plain(data) is not None]
     # The brief's shape is taken; a receipt, non-ASCII text, bad types and refusals are the serializer's.
     assert taken == [_BODIES[0]]
-    plain = _register_input_plain({**body("SN-CA-1"), "customer": {"email": " a@b.example ", "name": " N "}})
+    plain = register_input_plain({**body("SN-CA-1"), "customer": {"email": " a@b.example ", "name": " N "}})
     assert plain["customer"] == {"email": "a@b.example", "name": "N"}
 
 
@@ -234,9 +234,9 @@ _registration = st.one_of(_value, st.fixed_dictionaries({}, optional={
 @given(data=_registration)
 @examples(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
-    from warranty_api.serializers.warranties import _register_input_plain
+    from warranty_api.serializers.warranties import register_input_plain
 
-    plain = _register_input_plain(data)
+    plain = register_input_plain(data)
     if plain is not None:
         assert _fresh_serializer_result(data) == ("valid", plain)
 
@@ -245,11 +245,11 @@ def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
 @examples(max_examples=300, deadline=None)
 def test_the_plain_path_agrees_on_near_valid_bodies(serial, date, email, name, phone):
     """Bodies one field away from valid: most are taken by one path or refused by both, never answered apart."""
-    from warranty_api.serializers.warranties import _register_input_plain
+    from warranty_api.serializers.warranties import register_input_plain
 
     data = {"serial_number": serial, "purchase_date": date.isoformat(),
             "customer": {"email": email or "a@example.com", "name": name, "phone": phone}}
-    plain = _register_input_plain(data)
+    plain = register_input_plain(data)
     verdict = _fresh_serializer_result(data)
     if plain is not None:
         assert verdict == ("valid", plain)

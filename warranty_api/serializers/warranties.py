@@ -66,7 +66,7 @@ def _plain_text(value, max_length: int, required: bool):
     return value
 
 
-def _register_input_plain(data) -> dict | None:
+def register_input_plain(data) -> dict | None:
     """The validated body for the plain, common case of a registration, without the serializer's machinery;
     None for anything else (the serializer then decides). For every body it takes, the result equals the
     serializer's validated data (tests/warranty_api/test_registration_hot_path.py checks it property-wise)."""
@@ -126,11 +126,11 @@ def _register_input_plain(data) -> dict | None:
 def warranty_register_input(data) -> dict:
     """The validated body of a registration, exactly as `WarrantyRegisterInput(data=data).is_valid()` gives it.
 
-    The common plain body is checked directly (`_register_input_plain`); any other goes through the shared
+    The common plain body is checked directly (`register_input_plain`); any other goes through the shared
     serializer, and a refused body is validated again by a fresh one, so its errors are the serializer's own,
     edge cases included (a `null` body answers "No data provided").
     """
-    plain = _register_input_plain(data)
+    plain = register_input_plain(data)
     if plain is not None:
         return plain
     try:

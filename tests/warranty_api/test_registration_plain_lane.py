@@ -1,0 +1,145 @@
+"""The registration's plain lane answers exactly as DRF's request cycle does, request by request."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from warranty_api.views import warranties as views
+
+URL = "/api/p/northpeak/warranties"
+
+
+def _body(**changes) -> dict:
+    body = {
+        "serial_number": "SN-CA-00700001",
+        "purchase_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        "retailer": "Outdoor Pro Shop",
+        "customer": {"email": "customer@example.com", "name": "John Smith", "phone": "+1-555-0123",
+                     "address": {"street": "123 Main St", "city": "Miami"}},
+    }
+    body.update(changes)
+    return body
+
+
+def _stable(response) -> tuple:
+    """What a client sees, without what differs on every registration (ids, timestamps)."""
+    content = json.loads(response.content) if response.content else None
+    if content and "data" in content:
+        content["data"].pop("id")
+        content["data"].pop("registered_at")
+    headers = {name: response.get(name) for name in ("Content-Type", "Allow", "Retry-After", "WWW-Authenticate")}
+    return response.status_code, headers, content
+
+
+def _answer(api, monkeypatch, lane: bool, raw: bytes, content_type: str, headers: dict) -> tuple[tuple, bool]:
+    """The answer of one lane, its writes rolled back; and whether the plain lane answered it."""
+    taken = []
+    original = views._plain_registration
+
+    def recording(view, request):
+        answered = original(view, request)
+        taken.append(answered is not None)
+        return answered
+
+    monkeypatch.setattr(views, "PLAIN_LANE", lane)
+    monkeypatch.setattr(views, "_plain_registration", recording)
+    savepoint = transaction.savepoint()
+    try:
+        response = api.generic("POST", URL, raw, content_type=content_type, **headers)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+        cache.clear()  # the throttle's history
+    return _stable(response), taken == [True]
+
+
+_FUTURE = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
+_CASES = {
+    # name: (body bytes, content type, extra headers, answered by the plain lane?)
+    "the brief's request": (json.dumps(_body()).encode(), "application/json", {}, True),
+    "charset and Accept json": (json.dumps(_body()).encode(), "application/json; charset=utf-8",
+                                {"HTTP_ACCEPT": "application/json"}, True),
+    "already registered": (json.dumps(_body(serial_number="sn-ca-00700099 ")).encode(), "application/json", {}, True),
+    "unknown format": (json.dumps(_body(serial_number="XX-1")).encode(), "application/json", {}, True),
+    "unknown product": (json.dumps(_body(serial_number="SN-ZZ-00700001")).encode(), "application/json", {}, True),
+    "future purchase": (json.dumps(_body(purchase_date=_FUTURE)).encode(), "application/json", {}, True),
+    "before manufacture": (json.dumps(_body(serial_number="SN-CA-20250115", purchase_date="2024-12-01")).encode(),
+                           "application/json", {}, True),
+    "required phone missing": (json.dumps(_body(customer={"email": "a@example.com", "name": "A",
+                                                           "address": {"city": "Miami"}})).encode(),
+                               "application/json", {}, True),
+    "non-ASCII name": (json.dumps(_body(customer={"email": "a@example.com", "name": "Zoë", "phone": "1",
+                                                  "address": {"city": "Miami"}})).encode(), "application/json", {}, False),
+    "serializer refusal": (json.dumps(_body(purchase_date="2024-02-30")).encode(), "application/json", {}, False),
+    "a receipt": (json.dumps(_body(proof_of_purchase="media_abc")).encode(), "application/json", {}, False),
+    "NaN": (b'{"serial_number": NaN}', "application/json", {}, False),
+    "not JSON": (b"{serial", "application/json", {}, False),
+    "a list": (b"[]", "application/json", {}, False),
+    "NUL in a key": (json.dumps({**_body(), "x\u0000": 1}).encode(), "application/json", {}, False),
+    "form body": (b"serial_number=SN-CA-00700001", "application/x-www-form-urlencoded", {}, False),
+    "HTML only": (json.dumps(_body()).encode(), "application/json", {"HTTP_ACCEPT": "text/html"}, False),
+    "a bad token": (json.dumps(_body()).encode(), "application/json", {"HTTP_AUTHORIZATION": "Bearer x"}, False),
+    "Idempotency-Key": (json.dumps(_body()).encode(), "application/json", {"HTTP_IDEMPOTENCY_KEY": "k-1"}, False),
+    "empty body": (b"", "application/json", {}, False),
+}
+
+
+@pytest.mark.parametrize("name", list(_CASES))
+def test_each_request_gets_the_same_answer_either_way(api, tenant, monkeypatch, name):
+    api.post(URL, _body(serial_number="SN-CA-00700099"), format="json")  # for "already registered"
+    raw, content_type, headers, plain = _CASES[name]
+    by_plain_lane, taken = _answer(api, monkeypatch, True, raw, content_type, headers)
+    by_drf, _ = _answer(api, monkeypatch, False, raw, content_type, headers)
+    assert by_plain_lane == by_drf
+    assert taken is plain
+
+
+def test_the_plain_lane_writes_what_drf_writes(api, tenant, monkeypatch):
+    from warranty_api.models import Customer, Notification, Warranty, WarrantyEvent
+
+    def rows(serial):
+        warranty = Warranty.objects.get(serial_number=serial)
+        event = WarrantyEvent.objects.get(warranty=warranty)
+        notification = Notification.objects.get(subject_ref=warranty.id)
+        return (
+            {k: v for k, v in warranty.__dict__.items() if k not in ("_state", "id", "serial_number", "created_at",
+                                                                      "updated_at", "customer_id")},
+            {k: v for k, v in Customer.objects.get(id=warranty.customer_id).__dict__.items()
+             if k not in ("_state", "id", "created_at", "updated_at", "email")},
+            (event.action, event.before, event.after),
+            {k: v for k, v in notification.context.items() if k != "serial_number"},
+        )
+
+    monkeypatch.setattr(views, "PLAIN_LANE", True)
+    first = api.post(URL, _body(serial_number="SN-CA-00700011"), format="json")
+    monkeypatch.setattr(views, "PLAIN_LANE", False)
+    second = api.post(URL, _body(serial_number="SN-CA-00700012",
+                                 customer={**_body()["customer"], "email": "other@example.com"}), format="json")
+    assert first.status_code == second.status_code == 201
+    assert rows("SN-CA-00700011") == rows("SN-CA-00700012")
+
+
+def test_the_throttle_counts_a_plain_registration_once_and_refuses_as_drf_does(api, tenant, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    from warranty_api.models import Warranty
+
+    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "public_ip": "2/minute"}
+    monkeypatch.setattr(views.PublicIpThrottle, "THROTTLE_RATES", rates)
+    answers = {}
+    for lane in (True, False):
+        monkeypatch.setattr(views, "PLAIN_LANE", lane)
+        cache.clear()
+        statuses = [api.post(URL, _body(serial_number=f"SN-CA-0070010{n}",
+                                        customer={**_body()["customer"], "email": f"t{lane}{n}@example.com"}),
+                             format="json") for n in range(3)]
+        answers[lane] = [_stable(r)[:2] for r in statuses]
+        assert [r.status_code for r in statuses] == [201, 201, 429]
+        assert statuses[2].json()["error"]["code"] == "rate_limited"
+        Warranty.objects.filter(serial_number__startswith="SN-CA-007001").delete()
+    assert answers[True] == answers[False]
