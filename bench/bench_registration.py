@@ -1,6 +1,7 @@
 """Registration: POST /api/p/<tenant>/warranties req/s and p99 vs a bare JSON-parse-and-INSERT view, same server.
 
-Both run on one gunicorn (gthread, 2 workers x 4 threads, keep-alive) against PostgreSQL (BENCH_DATABASE_URL,
+Both run on one gunicorn (gthread, 4 workers x 2 threads, keep-alive; BENCH_REG_WORKERS, BENCH_REG_WORKER_THREADS)
+against PostgreSQL (BENCH_DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from another process on 127.0.0.1
 (bench/_loadgen.py: processes x threads, keep-alive), the same for both. Bounded: BENCH_REG_SECONDS (default
 10) per side and BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so
@@ -8,7 +9,8 @@ each registration also pays for queueing its confirmation email, as in a deploym
 
 What one registration costs the database: the tenant read (every API request), one read for the serial, the
 owner account and the tenant's webhook endpoints, and one statement that upserts the customer and inserts
-the warranty, its audit event, the email's outbox row and its task row. The floor is one INSERT.
+the warranty, its audit event, the email's outbox row and its task row, all three prepared once per
+connection. The floor is one INSERT. Each side also prints the PostgreSQL server's CPU per request (/proc).
 Last measured (2-core machine shared with other work, so noisy): see README.md, "Figures".
 """
 
@@ -91,7 +93,8 @@ def main() -> None:
     # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers mid-run.
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the server; closed below)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread", "-w", os.environ.get("BENCH_REG_WORKERS", "2"), "--threads", os.environ.get("BENCH_REG_WORKER_THREADS", "4"),
+        [sys.executable, "-m", "gunicorn", "bench.wsgi:application", "-k", "gthread",
+         "-w", os.environ.get("BENCH_REG_WORKERS", "4"), "--threads", os.environ.get("BENCH_REG_WORKER_THREADS", "2"),
          "--keep-alive", "30", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
