@@ -1,7 +1,7 @@
 """A bounded HTTP load generator: processes x threads, keep-alive connections to 127.0.0.1, JSON POSTs.
 
 Usage: python -m bench._loadgen PORT PATH KIND SECONDS MAX_REQUESTS PROCS THREADS OFFSET
-Prints one JSON line: requests, statuses, seconds, latencies (ms) p50/p99.
+Prints one JSON line: requests, statuses, seconds, latencies (ms) with their p50/p99.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main(argv: list[str]) -> None:
         return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
     print(json.dumps({"requests": len(latencies), "statuses": statuses, "seconds": elapsed,
-                      "p50": q(0.5), "p99": q(0.99)}))
+                      "p50": q(0.5), "p99": q(0.99), "latencies": [round(v, 3) for v in latencies]}))
 
 
 if __name__ == "__main__":

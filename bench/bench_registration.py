@@ -3,8 +3,8 @@
 Both run on one gunicorn (gthread, 4 workers x 2 threads, keep-alive; BENCH_REG_WORKERS, BENCH_REG_WORKER_THREADS)
 against PostgreSQL (BENCH_DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from another process on 127.0.0.1
-(bench/_loadgen.py: processes x threads, keep-alive), the same for both. Bounded: BENCH_REG_SECONDS (default
-10) per side and BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so
+(bench/_loadgen.py: processes x threads, keep-alive), the same for both, in BENCH_REG_ROUNDS (default 5)
+alternating rounds. Bounded: BENCH_REG_SECONDS (default 10) per side and BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so
 each registration also pays for queueing its confirmation email, as in a deployment without Redis.
 
 What one registration costs the database: the tenant read (every API request), one read for the serial, the
@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench._common import ROOT, run_child
+from bench._common import ROOT, pct, run_child
 
 
 def run():
@@ -63,13 +63,18 @@ def _load(port: int, path: str, seconds: float, max_requests: int, offset: int) 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _measured(port: int, path: str, seconds: float, max_requests: int) -> dict:
+def _add(total: dict, port: int, path: str, seconds: float, max_requests: int, offset: int) -> None:
+    """One timed round of load on `path`, added to `total` (requests, seconds, statuses, latencies, CPU)."""
     before = _postgres_cpu_seconds()
-    result = _load(port, path, seconds, max_requests, 0)
+    result = _load(port, path, seconds, max_requests, offset)
     after = _postgres_cpu_seconds()
-    if before is not None and after is not None and result["requests"]:
-        result["pg_ms"] = (after - before) * 1000 / result["requests"]
-    return result
+    total["requests"] = total.get("requests", 0) + result["requests"]
+    total["seconds"] = total.get("seconds", 0.0) + result["seconds"]
+    total.setdefault("latencies", []).extend(result["latencies"])
+    for code, count in result["statuses"].items():
+        total.setdefault("statuses", {})[code] = total.get("statuses", {}).get(code, 0) + count
+    if before is not None and after is not None:
+        total["pg_seconds"] = total.get("pg_seconds", 0.0) + (after - before)
 
 
 def main() -> None:
@@ -112,8 +117,13 @@ def main() -> None:
         # Warm both paths (connections, imports), then measure each for the same time.
         _load(port, "/bench/floor", 2, 300, 90_000_000)
         _load(port, register, 2, 300, 80_000_000)
-        floor = _measured(port, "/bench/floor", seconds, max_requests)
-        product = _measured(port, register, seconds, max_requests)
+        # Alternating rounds, so a change in the machine's speed during the run (it is shared) weighs on both.
+        floor: dict = {}
+        product: dict = {}
+        rounds = max(1, int(os.environ.get("BENCH_REG_ROUNDS", 5)))
+        for n in range(rounds):
+            _add(floor, port, "/bench/floor", seconds / rounds, max_requests // rounds, n * 5_000_000)
+            _add(product, port, register, seconds / rounds, max_requests // rounds, n * 5_000_000)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -121,9 +131,10 @@ def main() -> None:
 
     def line(name: str, r: dict) -> str:
         rps = r["requests"] / r["seconds"]
-        return (f"{name:<13} {rps:8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  "
-                + (f"PostgreSQL CPU {r['pg_ms']:.2f} ms/request  " if "pg_ms" in r else "")
-                + f"({r['requests']} requests, statuses {r['statuses']})")
+        latencies = r["latencies"] or [0.0]
+        cpu = f"PostgreSQL CPU {r['pg_seconds'] * 1000 / r['requests']:.2f} ms/request  " if "pg_seconds" in r else ""
+        return (f"{name:<13} {rps:8.0f} req/s  p50 {pct(latencies, 0.5):6.1f} ms  p99 {pct(latencies, 0.99):6.1f} ms  "
+                f"{cpu}({r['requests']} requests, statuses {r['statuses']})")
 
     print(line("floor", floor))
     print(line("registration", product))

@@ -8,7 +8,7 @@ import re
 from django.http import HttpRequest, HttpResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
-from .exceptions import error_response
+from .exceptions import TenantNotFound, error_response
 from .models import RESERVED_SLUGS
 from .selectors.tenancy import active_tenant_by_slug
 
@@ -18,6 +18,12 @@ logger = logging.getLogger("warranty_api")
 _ALIAS_RE = re.compile(r"^/(?P<tenant>[^/]+)/aftersale/api(?P<rest>/.*)?$")
 _TENANT_PATH_RE = re.compile(r"^/api/(?:p/)?(?P<tenant>[^/]+)(?:/|$)")
 _GLOBAL_API_PATHS = {"health", "config", "schema", "docs", "redoc"}
+# The public registration reads its tenant in the same statement as its serial lookup (views/warranties.py).
+_DEFERRED_TENANT_RE = re.compile(r"^/api/p/(?P<tenant>[^/]+)/warranties$")
+
+
+def tenant_not_found() -> HttpResponse:
+    return error_response(404, TenantNotFound.code, TenantNotFound.message)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -56,16 +62,21 @@ class TenantMiddleware:
             request.path_info = f"/api/{alias.group('tenant')}{rest}"
             request.path = request.path_info
         request.tenant = None
+        request.deferred_tenant_slug = None
         match = _TENANT_PATH_RE.match(request.path_info)
         if match:
             slug = match.group("tenant")
+            if request.method == "POST" and _DEFERRED_TENANT_RE.match(request.path_info):
+                # Resolved by the view, which answers `tenant_not_found()` as here when there is none.
+                request.deferred_tenant_slug = slug
+                return self.get_response(request)
             is_public = request.path_info.startswith("/api/p/")
             if is_public or slug not in _GLOBAL_API_PATHS:
                 tenant = None
                 if slug not in RESERVED_SLUGS or is_public:
                     tenant = active_tenant_by_slug(slug)
                 if tenant is None:
-                    return error_response(404, "tenant_not_found", "There is no brand at this address.")
+                    return tenant_not_found()
                 request.tenant = tenant
         return self.get_response(request)
 

@@ -321,25 +321,41 @@ def test_public_ids_are_uniform_over_the_alphabet():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_registration_statements_are_prepared_once_per_connection(api):
-    """On PostgreSQL the tenant read, the lookup and the write are prepared by the server on first use; the
-    next registrations on the connection run them by name (no parse, no plan)."""
+    """On PostgreSQL an anonymous registration is two statements, both prepared by the server on first use:
+    the tenant read joined to the serial lookup, and the write. Later registrations on the connection run
+    them by name (no parse, no plan)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     load_tenant(_config("northpeak", product_name="TP9 Elite SC", pattern="SN-CA-[0-9]{8}"))
 
+    def kind(statement: str) -> str:
+        if statement.startswith("WITH c AS"):
+            return "write"
+        reads = [name for name in ("warranty_api_tenant", "warranty_api_knownserial") if name in statement]
+        return " + ".join(reads) or statement[:30]
+
     def runs() -> dict[str, int]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
-            return {" ".join(statement.split()[:2]): count for statement, count in cursor.fetchall()}
+            return {kind(statement): count for statement, count in cursor.fetchall()}
 
     before = runs()
     for n in range(3):
         assert api.post(NORTHPEAK_URL, body(f"SN-CA-0000060{n}", f"c{n}@example.com"), format="json").status_code == 201
     after = runs()
-    assert {key: after[key] - before.get(key, 0) for key in after} == {'SELECT "id",': 3, "SELECT ks.product_id,": 3,
-                                                                       "WITH c": 3}
+    assert {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)} == {
+        "warranty_api_tenant + warranty_api_knownserial": 3, "write": 3,
+    }
+    # A registration with an Idempotency-Key (DRF's way): the tenant read, the lookup, the write, each prepared.
+    before = runs()
+    idempotent = api.post(NORTHPEAK_URL, body("SN-CA-00000610", "c9@example.com"), format="json",
+                          HTTP_IDEMPOTENCY_KEY="prepared-1")
+    assert idempotent.status_code == 201
+    after = runs()
+    changed = {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)}
+    assert changed["warranty_api_tenant"] == 1 and changed["warranty_api_knownserial"] == 1 and changed["write"] == 1
 
 
 @pytest.mark.django_db

@@ -37,7 +37,8 @@ def _stable(response) -> tuple:
     return response.status_code, headers, content
 
 
-def _answer(api, monkeypatch, lane: bool, raw: bytes, content_type: str, headers: dict) -> tuple[tuple, bool]:
+def _answer(api, monkeypatch, lane: bool, raw: bytes, content_type: str, headers: dict,
+            url: str = URL) -> tuple[tuple, bool]:
     """The answer of one lane, its writes rolled back; and whether the plain lane answered it."""
     taken = []
     original = views._plain_registration
@@ -51,7 +52,7 @@ def _answer(api, monkeypatch, lane: bool, raw: bytes, content_type: str, headers
     monkeypatch.setattr(views, "_plain_registration", recording)
     savepoint = transaction.savepoint()
     try:
-        response = api.generic("POST", URL, raw, content_type=content_type, **headers)
+        response = api.generic("POST", url, raw, content_type=content_type, **headers)
     finally:
         transaction.savepoint_rollback(savepoint)
         cache.clear()  # the throttle's history
@@ -143,3 +144,30 @@ def test_the_throttle_counts_a_plain_registration_once_and_refuses_as_drf_does(a
         assert statuses[2].json()["error"]["code"] == "rate_limited"
         Warranty.objects.filter(serial_number__startswith="SN-CA-007001").delete()
     assert answers[True] == answers[False]
+
+
+@pytest.mark.parametrize("slug", ["nobrand", "admin", "inactive"])
+@pytest.mark.parametrize("plain", [True, False])
+def test_a_missing_brand_is_the_same_404_either_way(api, tenant, make_tenant, monkeypatch, slug, plain):
+    make_tenant("inactive").__class__.objects.filter(slug="inactive").update(is_active=False)
+    raw = json.dumps(_body()).encode() if plain else b"{not json"
+    url = f"/api/p/{slug}/warranties"
+    by_plain_lane, taken = _answer(api, monkeypatch, True, raw, "application/json", {}, url)
+    by_drf, _ = _answer(api, monkeypatch, False, raw, "application/json", {}, url)
+    assert by_plain_lane == by_drf
+    assert by_drf[0] == 404 and by_drf[2]["error"]["code"] == "tenant_not_found"
+    assert taken is plain
+
+
+def test_the_plain_lane_reads_the_brand_and_the_serial_in_one_statement(api, tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert api.post(URL, _body(serial_number="SN-CA-00700021"), format="json").status_code == 201  # catalog read
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post(URL, _body(), format="json").status_code == 201
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "warranty_api_tenant" in reads[0] and "warranty_api_knownserial" in reads[0]
+    if connection.vendor == "postgresql":  # and one write, the statement of customer, warranty, event, email
+        statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]  # the test's own
+        assert len(statements) == 2 and statements[1].startswith("WITH c AS")

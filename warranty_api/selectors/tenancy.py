@@ -8,41 +8,58 @@ from ..models import Tenant
 from ..services.statements import prepared_cursor
 
 
-def _select_sql() -> tuple[str, list]:
+def _columns_and_converters() -> tuple[list[str], list]:
     quote = connection.ops.quote_name
-    fields = Tenant._meta.concrete_fields
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {quote(Tenant._meta.db_table)} WHERE slug = %s AND is_active = %s ORDER BY id LIMIT 1"  # noqa: S608 (model names only)
-    converters = []
-    for field in fields:
+    columns, converters = [], []
+    for field in Tenant._meta.concrete_fields:
+        columns.append(quote(field.column))
         column = field.get_col(Tenant._meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        converters.append((column, found))
-    return sql, converters
+        converters.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+    return columns, converters
 
 
-_statements: dict[str, tuple[str, list]] = {}
+_prepared: dict[str, tuple[list[str], list]] = {}
+
+
+def _prepared_for_vendor() -> tuple[list[str], list]:
+    prepared = _prepared.get(connection.vendor)
+    if prepared is None:
+        prepared = _prepared[connection.vendor] = _columns_and_converters()
+    return prepared
+
+
+def tenant_select_columns(alias: str) -> str:
+    """The tenant row's columns for a SELECT, qualified by `alias`, in the order `tenant_from_row` reads."""
+    return ", ".join(f"{alias}.{column}" for column in _prepared_for_vendor()[0])
+
+
+def tenant_from_row(row) -> Tenant:
+    """The Tenant of a row selected with `tenant_select_columns`, through the ORM's own column converters
+    (JSON columns, dates), into `Tenant.from_db`."""
+    values = []
+    for value, (column, found) in zip(row, _prepared_for_vendor()[1], strict=True):
+        for converter in found:
+            value = converter(value, column, connection)
+        values.append(value)
+    return Tenant.from_db(connection.alias, [f.attname for f in Tenant._meta.concrete_fields], values)
+
+
+_by_slug_sql: dict[str, str] = {}
 
 
 def active_tenant_by_slug(slug: str) -> Tenant | None:
     """`Tenant.objects.filter(slug=slug, is_active=True).first()`, without compiling the query each time.
 
     Every API request reads its tenant fresh (a change to a brand is seen by the next request); this is that
-    read, with its SQL and column converters prepared once per database vendor. Values go through the same
-    converters as the ORM's (JSON columns, dates), into `Tenant.from_db`.
+    read, its SQL built once per database vendor and prepared once per PostgreSQL connection.
     """
-    prepared = _statements.get(connection.vendor)
-    if prepared is None:
-        prepared = _statements[connection.vendor] = _select_sql()
-    sql, converters = prepared
+    sql = _by_slug_sql.get(connection.vendor)
+    if sql is None:
+        sql = _by_slug_sql[connection.vendor] = (
+            f"SELECT {tenant_select_columns('t')} FROM {connection.ops.quote_name(Tenant._meta.db_table)} t "  # noqa: S608
+            "WHERE t.slug = %s AND t.is_active = %s ORDER BY t.id LIMIT 1"
+        )
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [slug, True])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = []
-    for value, (column, found) in zip(row, converters, strict=True):
-        for converter in found:
-            value = converter(value, column, connection)
-        values.append(value)
-    return Tenant.from_db(connection.alias, [f.attname for f in Tenant._meta.concrete_fields], values)
+    return None if row is None else tenant_from_row(row)

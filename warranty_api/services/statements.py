@@ -21,8 +21,15 @@ def _preparing_cursor_class():
     class PreparingCursor(psycopg.Cursor):
         """Server-side binding; each statement prepared on its first use on the connection."""
 
+        logged = False  # Django logs this connection's queries (DEBUG, tests)
+
         def execute(self, query, params=None, *, prepare=True, binary=None):
-            return super().execute(query, params, prepare=prepare, binary=binary)
+            result = super().execute(query, params, prepare=prepare, binary=binary)
+            if self.logged and self._query is None:
+                # A prepared statement runs by name, so psycopg keeps no query text for Django's query log to
+                # show (`last_executed_query`); give it the statement with its placeholders.
+                self._query = self._convert_query(query, params)
+            return result
 
     return PreparingCursor
 
@@ -47,6 +54,7 @@ def prepared_cursor(connection):
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = _cursor_class(connection.connection)
+        raw.logged = connection.queries_logged
         # As Django's own `create_cursor`: the connection's time zone for the timestamps it reads.
         from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
         from django.db.backends.postgresql.psycopg_any import register_tzloader

@@ -113,19 +113,20 @@ def serial_resolve(tenant: Tenant, serial: str) -> ResolvedSerial:
 
 
 def _serial_resolve_and_owner(
-    tenant: Tenant, serial: str, *, owner_email: str | None
+    tenant: Tenant, serial: str, *, owner_email: str | None, lookup: _Lookup | None = None
 ) -> tuple[ResolvedSerial, _Lookup]:
     """`serial_resolve`, and the tenant's verified, active account of `owner_email` when one is named.
 
-    Both come from one query (the registration's only read besides the tenant); products come from the
-    per-process catalog.
+    Both come from one query (the registration's only read besides the tenant), or from `lookup` when it was
+    made ahead for this serial and email; products come from the per-process catalog.
     """
     number = normalize_serial(serial)
     if tenant.serial_formats and not any(matches_whole(p, number) for p in tenant.serial_formats):
         raise Unprocessable(
             "This serial number does not have the format of this brand's serials.", code="serial_invalid_format"
         )
-    lookup = _registration_lookup(tenant, number, owner_email)
+    if lookup is None or (lookup.number, lookup.owner_email) != (number, owner_email):
+        lookup = _registration_lookup(tenant, number, owner_email)
     known_product, known_made = lookup.product_id, lookup.manufactured_on
 
     catalog = tenant_catalog(tenant=tenant)
@@ -170,12 +171,38 @@ _LOOKUP_SQL = (
 )
 
 
+# The same lookup joined to the tenant row by its slug: the public registration's first and only read, so an
+# anonymous registration costs two round trips (this, then its one write). Format rules are checked after it,
+# in Python, on the tenant it returns; the read has no effect, so the answers are those of the two-step way.
+_TENANT_AND_LOOKUP_SQL = (
+    "SELECT {tenant_columns}, ks.product_id, ks.manufactured_on, u.id, u.public_id, "
+    "(SELECT COUNT(*) FROM warranty_api_webhookendpoint e WHERE e.tenant_id = t.id AND e.purpose = %s "
+    "AND e.enabled = %s) FROM warranty_api_tenant t "
+    "LEFT JOIN warranty_api_knownserial ks ON ks.tenant_id = t.id AND ks.serial_number = %s "
+    "LEFT JOIN warranty_api_user u ON u.id = (SELECT v.id FROM warranty_api_user v "
+    "WHERE v.tenant_id = t.id AND v.email = %s AND v.email_verified_at IS NOT NULL AND v.is_active = %s "
+    "ORDER BY v.id LIMIT 1) "
+    "WHERE t.slug = %s AND t.is_active = %s ORDER BY t.id LIMIT 1"
+)
+_tenant_and_lookup_sql: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class _Lookup:
     product_id: str | None  # of the known-serial row, if any
     manufactured_on: datetime.date | None
     owner: _Owner | None
     app_endpoints: int
+    number: str = ""  # what was looked up: a lookup made ahead is used only for the same serial and email
+    owner_email: str | None = None
+
+
+def _lookup_of(row, number: str, owner_email: str | None) -> _Lookup:
+    product_id, made, owner_id, owner_public_id, app_endpoints = row
+    if isinstance(made, str):  # SQLite answers dates as text
+        made = datetime.date.fromisoformat(made)
+    owner = _Owner(owner_id, owner_public_id) if owner_email is not None and owner_id is not None else None
+    return _Lookup(product_id, made, owner, app_endpoints, number, owner_email)
 
 
 def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -> _Lookup:
@@ -188,11 +215,32 @@ def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -
             _LOOKUP_SQL,
             [tenant.id, WebhookEndpoint.Purpose.APP, True, tenant.id, number, tenant.id, owner_email or "", True],
         )
-        product_id, made, owner_id, owner_public_id, app_endpoints = cursor.fetchone()
-    if isinstance(made, str):  # SQLite answers dates as text
-        made = datetime.date.fromisoformat(made)
-    owner = _Owner(owner_id, owner_public_id) if owner_email is not None and owner_id is not None else None
-    return _Lookup(product_id, made, owner, app_endpoints)
+        return _lookup_of(cursor.fetchone(), number, owner_email)
+
+
+def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[Tenant | None, _Lookup | None]:
+    """The active tenant of `slug` and, in the same statement, the lookup an anonymous registration of `serial`
+    by `email` needs (pass it to `warranty_register` as `lookup`); (None, None) when there is no such tenant."""
+    from django.db import connection
+
+    from ..selectors.tenancy import tenant_from_row, tenant_select_columns
+
+    sql = _tenant_and_lookup_sql.get(connection.vendor)
+    if sql is None:
+        sql = _tenant_and_lookup_sql[connection.vendor] = _TENANT_AND_LOOKUP_SQL.format(
+            tenant_columns=tenant_select_columns("t")
+        )
+    number, owner_email = normalize_serial(serial), _owner_email(email)
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, [WebhookEndpoint.Purpose.APP, True, number, owner_email, True, slug, True])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    return tenant_from_row(row[:-5]), _lookup_of(row[-5:], number, owner_email)
+
+
+def _owner_email(email: str) -> str:
+    return email.strip().lower()
 
 
 def warranty_snapshot(warranty: Warranty, *, owner_public_id: str | None = None) -> dict:
@@ -278,13 +326,18 @@ def _required(tenant: Tenant, data: dict) -> None:
 
 
 def warranty_register(
-    *, tenant: Tenant, data: dict, account: User | None = None, today: datetime.date | None = None
+    *,
+    tenant: Tenant,
+    data: dict,
+    account: User | None = None,
+    today: datetime.date | None = None,
+    lookup: _Lookup | None = None,
 ) -> Warranty:
     """Register one serial for one customer; `data` is the validated body of POST /api/p/<tenant>/warranties.
 
     `account` is the signed-in customer (owner at once); otherwise the warranty is owned by the tenant's
     account with that email only when its email is verified, so a registration never hands a stranger's
-    warranties to whoever typed the email.
+    warranties to whoever typed the email. `lookup` is one made ahead by `registration_tenant_and_lookup`.
 
     What it writes, all or nothing: the customer record (created or updated), the warranty, its audit event,
     the confirmation email's outbox row and its task, the purchase check when the brand verifies, and one
@@ -296,10 +349,10 @@ def warranty_register(
     today = today or timezone.localdate()
     _required(tenant, data)
     info = data["customer"]
-    email = info["email"].strip().lower()
+    email = _owner_email(info["email"])
     # A signed-in caller owns the warranty; otherwise the account of that email, looked up with the serial.
     resolved, lookup = _serial_resolve_and_owner(
-        tenant, data["serial_number"], owner_email=None if account is not None else email
+        tenant, data["serial_number"], owner_email=None if account is not None else email, lookup=lookup
     )
     purchase_date: datetime.date = data["purchase_date"]
     if purchase_date > today:

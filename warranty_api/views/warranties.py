@@ -12,10 +12,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.json import strict_constant as json_strict_constant
 
 from ..exceptions import ApiError, ValidationFailed, error_body
+from ..middleware import tenant_not_found
 from ..models import Role, SerialImportJob
 from ..pagination import paginate
 from ..parsers import check_parsed_body
 from ..permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
+from ..selectors.tenancy import active_tenant_by_slug
 from ..selectors.warranties import (
     admin_warranty_get,
     admin_warranty_list,
@@ -39,6 +41,7 @@ from ..serializers.warranties import (
 from ..services.serial_imports import serial_import_job_create
 from ..services.warranties import (
     ADMIN_PATCH_FIELDS,
+    registration_tenant_and_lookup,
     warranty_admin_update,
     warranty_register,
     warranty_transfer_accept,
@@ -88,7 +91,6 @@ def _plain_registration(view, request) -> HttpResponse | None:
         or "HTTP_IDEMPOTENCY_KEY" in meta
         or meta.get("CONTENT_TYPE", "").lower() not in _PLAIN_CONTENT_TYPES
         or meta.get("HTTP_ACCEPT", "").strip() not in _PLAIN_ACCEPT
-        or getattr(request, "tenant", None) is None
     ):
         return None
     try:
@@ -105,12 +107,21 @@ def _plain_registration(view, request) -> HttpResponse | None:
     validated = register_input_plain(data)
     if validated is None:
         return None
+    tenant, lookup = getattr(request, "tenant", None), None
+    if tenant is None:
+        slug = getattr(request, "deferred_tenant_slug", None)
+        if slug is None:
+            return None
+        tenant, lookup = registration_tenant_and_lookup(slug, validated["serial_number"], validated["customer"]["email"])
+        if tenant is None:
+            return tenant_not_found()
+        request.tenant = tenant
     for throttle in view.get_throttles():
         if not throttle.allow_request(request, view):
             return None  # DRF's cycle answers 429 with its Retry-After; nothing was counted
     allow = ", ".join(view.allowed_methods)
     try:
-        warranty = warranty_register(tenant=request.tenant, data=validated, account=None)
+        warranty = warranty_register(tenant=tenant, data=validated, account=None, lookup=lookup)
     except ApiError as exc:
         response = HttpResponse(_JSON.render(error_body(exc.code, exc.message, exc.fields)),
                                 status=exc.status_code, content_type="application/json")
@@ -131,6 +142,11 @@ class PublicWarrantyRegisterView(TenantAPIView):
         answered = _plain_registration(self, request)
         if answered is not None:
             return answered
+        slug = getattr(request, "deferred_tenant_slug", None)
+        if slug is not None and getattr(request, "tenant", None) is None:
+            request.tenant = active_tenant_by_slug(slug)
+            if request.tenant is None:
+                return tenant_not_found()
         return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
