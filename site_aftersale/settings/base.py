@@ -184,6 +184,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "warranty_api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Who a client is, for the rate limits: the connection's address, or with N trusted proxies in front the
+    # address the last of them saw (the Nth from the right of X-Forwarded-For). Never the header as sent,
+    # which any client can fill with a new value per request to get a fresh budget.
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env_str("THROTTLE_AUTH_IP", "30/minute"),
         "auth_account": env_str("THROTTLE_AUTH_ACCOUNT", "10/minute"),

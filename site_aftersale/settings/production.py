@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEY, SECRET_KEY
+from .base import FIELD_ENCRYPTION_KEY, REST_FRAMEWORK, SECRET_KEY
 from .env import env_bool, env_int
 
 DEBUG = False
@@ -19,6 +19,8 @@ if not FIELD_ENCRYPTION_KEY:
     )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production runs behind one TLS-terminating load balancer (README); rate limits count its X-Forwarded-For.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env_int("TRUSTED_PROXIES", 1)}
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

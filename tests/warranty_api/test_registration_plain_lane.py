@@ -171,3 +171,22 @@ def test_the_plain_lane_reads_the_brand_and_the_serial_in_one_statement(api, ten
     if connection.vendor == "postgresql":  # and one write, the statement of customer, warranty, event, email
         statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]  # the test's own
         assert len(statements) == 2 and statements[1].startswith("WITH c AS")
+
+
+def test_a_client_cannot_buy_a_fresh_budget_with_x_forwarded_for(api, tenant, settings, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    monkeypatch.setattr(views.PublicIpThrottle, "THROTTLE_RATES",
+                        {**api_settings.DEFAULT_THROTTLE_RATES, "public_ip": "2/minute"})
+
+    def register(n: int, forwarded: str) -> int:
+        body = _body(serial_number=f"SN-CA-0070030{n}", customer={**_body()["customer"], "email": f"x{n}@example.com"})
+        return api.post(URL, body, format="json", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    # No proxy trusted (the default outside production): the header is ignored, the address counts.
+    assert [register(n, f"203.0.113.{n}") for n in range(3)] == [201, 201, 429]
+    # Behind one trusted load balancer: the address it saw (the last entry) is the client.
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    assert [register(n, f"198.51.100.9, 203.0.113.{n % 2}") for n in range(3, 7)] == [201, 201, 201, 201]
+    assert register(7, "198.51.100.1, 203.0.113.1") == 429  # a spoofed first entry: the same client
