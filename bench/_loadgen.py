@@ -1,4 +1,5 @@
-"""A bounded HTTP load generator: processes x threads, keep-alive connections to 127.0.0.1, JSON POSTs.
+"""A bounded HTTP load generator: processes x threads, keep-alive connections to 127.0.0.1, JSON POSTs, each
+from another client address (X-Forwarded-For, as a load balancer sets it).
 
 Usage: python -m bench._loadgen PORT PATH KIND SECONDS MAX_REQUESTS PROCS THREADS OFFSET
 Prints one JSON line: requests, statuses, seconds, latencies (ms) with their p50/p99.
@@ -41,7 +42,10 @@ def _worker(port, path, seconds, budget, threads, first, stride, out):
             body = _body(n)
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                # Each request is another customer (one phone, one address), as the load balancer reports it.
+                client = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json",
+                                                              "X-Forwarded-For": client})
                 response = conn.getresponse()
                 response.read()
                 code = response.status
