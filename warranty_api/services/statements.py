@@ -13,6 +13,7 @@ prepared statements (PgBouncer before 1.21, or with `max_prepared_statements = 0
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connections
 
 
 def _preparing_cursor_class():
@@ -45,6 +46,7 @@ def prepared_cursor(connection):
     counted as any other, and database errors are Django's.
     """
     global _cursor_class
+    connection = connections[connection.alias]  # the wrapper itself, not `django.db.connection`'s proxy to it
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
     if _cursor_class is None:

@@ -307,6 +307,16 @@ def _customer_upsert_sql(
     return sql, values
 
 
+@dataclass(frozen=True)
+class _CustomerFields:
+    """The customer record a registration creates or updates (by email), as sent."""
+
+    email: str
+    name: str
+    phone: str
+    address: dict
+
+
 def _required(tenant: Tenant, data: dict) -> None:
     customer = data.get("customer") or {}
     present = {
@@ -372,8 +382,7 @@ def warranty_register(
     category = resolved.product.category
     term = category_term(category, tenant, purchase_date, today)
     required = tenant.verification == VerificationMode.REQUIRED
-    customer = Customer(
-        tenant=tenant,
+    customer = _CustomerFields(
         email=email,
         name=info["name"].strip(),
         phone=(info.get("phone") or "").strip(),
@@ -398,13 +407,7 @@ def warranty_register(
             Warranty.Verification.OFF if tenant.verification == VerificationMode.OFF else Warranty.Verification.PENDING
         ),
     )
-    event = WarrantyEvent(
-        tenant=tenant,
-        warranty_id=warranty.id,
-        actor=account,
-        action="registered",
-        after=warranty_snapshot(warranty, owner_public_id=owner_public_id),
-    )
+    event_after = warranty_snapshot(warranty, owner_public_id=owner_public_id)
     notification = notification_new(
         tenant=tenant,
         kind=NotificationKind.REGISTRATION_CONFIRMATION,
@@ -444,9 +447,20 @@ def warranty_register(
             # two registrations at the same instant. Its IntegrityError leaves this block (the statement, the
             # registration's savepoint or its transaction), rolling back the customer and media changes too.
             if one_statement:
-                _register_rows_one_statement(customer, warranty, event, notification, send_task, connection)
+                _register_rows_one_statement(customer, warranty, account, event_after, notification, send_task,
+                                             connection)
+                if warranty.verification == Warranty.Verification.PENDING or lookup.app_endpoints:
+                    # The purchase check and the webhook payload read the customer record: the one just written.
+                    warranty.customer = mark_saved(Customer(
+                        id=warranty.customer_id, tenant=tenant, email=customer.email, name=customer.name,
+                        phone=customer.phone, address=customer.address,
+                    ), connection)
             else:
-                _register_rows(customer, warranty, event, notification, send_task, connection)
+                record = Customer(tenant=tenant, email=customer.email, name=customer.name, phone=customer.phone,
+                                  address=customer.address)
+                event = WarrantyEvent(tenant=tenant, warranty_id=warranty.id, actor=account, action="registered",
+                                      after=event_after)
+                _register_rows(record, warranty, event, notification, send_task, connection)
             if warranty.verification == Warranty.Verification.PENDING:
                 # Inside the transaction: the durable check row commits with the warranty (or not at all).
                 purchase_verification_enqueue(warranty)
@@ -511,21 +525,23 @@ _ONE_STATEMENT = {  # constant text; every value is a parameter
 }
 
 
-def _register_rows_one_statement(customer, warranty, event, notification, send_task, connection) -> None:
-    """The registration's rows in one PostgreSQL statement: customer upsert, warranty, audit event, email and,
-    with the ORM broker, the email's task row (any other broker is told after the commit)."""
+def _register_rows_one_statement(
+    customer: _CustomerFields, warranty, actor, event_after: dict, notification, send_task, connection
+) -> None:
+    """The registration's rows in one PostgreSQL statement: customer upsert, warranty, its "registered" audit
+    event, email and, with the ORM broker, the email's task row (any other broker is told after the commit).
+    The customer record and the event are written from their values: no model instance is built for them."""
     from psycopg.types.json import Jsonb
 
     func, argument, task_name = send_task
     task_row = task_row_for_statement(func, argument, task_name=task_name)
     now = timezone.now()
-    for obj in (customer, warranty, notification):
+    for obj in (warranty, notification):
         obj.created_at = obj.updated_at = now
-    event.created_at = now
     params = {
         "tenant_id": warranty.tenant_id, "now": now,
-        "customer_id": customer.id, "email": customer.email, "name": customer.name, "phone": customer.phone,
-        "address": Jsonb(customer.address),
+        "customer_id": Customer._meta.pk.get_default(), "email": customer.email, "name": customer.name,
+        "phone": customer.phone, "address": Jsonb(customer.address),
         "warranty_id": warranty.id, "serial_number": warranty.serial_number, "product_id": warranty.product_id,
         "owner_id": warranty.owner_id, "purchase_date": warranty.purchase_date, "retailer": warranty.retailer,
         "order_number": warranty.order_number, "proof_of_purchase_id": warranty.proof_of_purchase_id,
@@ -534,8 +550,8 @@ def _register_rows_one_statement(customer, warranty, event, notification, send_t
         "status": warranty.status, "verification": warranty.verification,
         "verification_detail": Jsonb(warranty.verification_detail), "void_reason": warranty.void_reason,
         "notes": warranty.notes, "replaces_id": warranty.replaces_id,
-        "actor_id": event.actor_id, "action": event.action, "before": Jsonb(event.before),
-        "after": Jsonb(event.after), "note": event.note,
+        "actor_id": actor.id if actor is not None else None, "action": "registered", "before": Jsonb({}),
+        "after": Jsonb(event_after), "note": "",
         "notification_id": notification.id, "kind": notification.kind, "to_email": notification.to_email,
         "context": Jsonb(notification.context), "subject_ref": notification.subject_ref,
         "dedupe_key": notification.dedupe_key, "notification_status": notification.status,
@@ -548,10 +564,8 @@ def _register_rows_one_statement(customer, warranty, event, notification, send_t
         params["task_key"], params["task_payload"], params["task_lock"] = task_row
     with prepared_cursor(connection) as cursor:
         cursor.execute(_ONE_STATEMENT[task_row is not None], params)
-        customer.id = cursor.fetchone()[0]
-    mark_saved(customer, connection)
-    warranty.customer = customer
-    for obj in (warranty, event, notification):
+        warranty.customer_id = cursor.fetchone()[0]
+    for obj in (warranty, notification):
         mark_saved(obj, connection)
     if task_row is None:
         task_enqueue_after_commit(func, argument, task_name=task_name)
