@@ -1,8 +1,9 @@
 """Statements of the hot paths: a cursor that prepares them once per PostgreSQL connection.
 
 Django sends every query as text with its values written in (client-side binding) and PostgreSQL plans it
-again each time. The few statements that run on every registration (the tenant read, the serial lookup, the
-registration's one write) have the same text on every call; on PostgreSQL they go through `prepared_cursor`,
+again each time. The few statements that run on every registration (the tenant read and the serial lookup,
+or both in one for an anonymous registration, then the registration's one write) have the same text on
+every call; on PostgreSQL they go through `prepared_cursor`,
 which binds values on the server and prepares each statement the first time a connection sends it, so
 later calls skip PostgreSQL's parse and plan and Python's quoting of the values.
 
