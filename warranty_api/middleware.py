@@ -26,6 +26,17 @@ def tenant_not_found() -> HttpResponse:
     return error_response(404, TenantNotFound.code, TenantNotFound.message)
 
 
+def resolve_deferred_tenant(request: HttpRequest) -> HttpResponse | None:
+    """For a request whose tenant TenantMiddleware left to its view: read it now, or answer its 404 as the
+    middleware does (None when the tenant is set)."""
+    slug = getattr(request, "deferred_tenant_slug", None)
+    if slug is not None and getattr(request, "tenant", None) is None:
+        request.tenant = active_tenant_by_slug(slug)
+        if request.tenant is None:
+            return tenant_not_found()
+    return None
+
+
 def _is_api(request: HttpRequest) -> bool:
     return request.path_info == "/api" or request.path_info.startswith("/api/")
 

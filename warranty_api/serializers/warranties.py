@@ -46,10 +46,17 @@ _REGISTER_INPUT.fields  # noqa: B018 (built once here, not by the first requests
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _email_valid = EmailValidator()
-# (name, max length, required) of the plain text fields, as declared above.
-_TOP_TEXT = (("serial_number", 100, True), ("retailer", 200, False), ("order_number", 100, False))
-_CUSTOMER_TEXT = (("name", 200, True), ("phone", 40, False))
-_ADDRESS_TEXT = tuple((name, field.max_length) for name, field in AddressInput().fields.items())
+
+
+def _text_spec(fields, names) -> tuple[tuple[str, int, bool], ...]:
+    """(name, max length, required) of declared text fields, read from the serializer that declares them."""
+    return tuple((name, fields[name].max_length, fields[name].required) for name in names)
+
+
+_TOP_TEXT = _text_spec(_REGISTER_INPUT.fields, ("serial_number", "retailer", "order_number"))
+_CUSTOMER_FIELDS = _REGISTER_INPUT.fields["customer"].fields
+_CUSTOMER_TEXT = _text_spec(_CUSTOMER_FIELDS, ("email", "name", "phone"))
+_ADDRESS_TEXT = _text_spec(_CUSTOMER_FIELDS["address"].fields, list(_CUSTOMER_FIELDS["address"].fields))
 
 
 def _plain_text(value, max_length: int, required: bool):
@@ -66,6 +73,20 @@ def _plain_text(value, max_length: int, required: bool):
     return value
 
 
+def _plain_texts(source: dict, spec, out: dict) -> bool:
+    """Copy the text fields of `spec` from `source` into `out` as the serializer would; False when one of them
+    needs the serializer to say."""
+    for name, max_length, required in spec:
+        if name in source:
+            value = _plain_text(source[name], max_length, required)
+            if value is None:
+                return False
+            out[name] = value
+        elif required:
+            return False
+    return True
+
+
 def register_input_plain(data) -> dict | None:
     """The validated body for the plain, common case of a registration, without the serializer's machinery;
     None for anything else (the serializer then decides). For every body it takes, the result equals the
@@ -73,14 +94,8 @@ def register_input_plain(data) -> dict | None:
     if type(data) is not dict or "proof_of_purchase" in data:
         return None
     out = {}
-    for name, max_length, required in _TOP_TEXT:
-        if name in data:
-            value = _plain_text(data[name], max_length, required)
-            if value is None:
-                return None
-            out[name] = value
-        elif required:
-            return None
+    if not _plain_texts(data, _TOP_TEXT, out):
+        return None
     date = data.get("purchase_date")
     if type(date) is not str or not _ISO_DATE.fullmatch(date):
         return None
@@ -89,35 +104,17 @@ def register_input_plain(data) -> dict | None:
     except ValueError:
         return None
     customer = data.get("customer")
-    if type(customer) is not dict:
-        return None
-    email = _plain_text(customer.get("email"), 254, True)
-    if email is None:
+    person = {}
+    if type(customer) is not dict or not _plain_texts(customer, _CUSTOMER_TEXT, person):
         return None
     try:
-        _email_valid(email)
+        _email_valid(person["email"])
     except DjangoValidationError:
         return None
-    person = {"email": email}
-    for name, max_length, required in _CUSTOMER_TEXT:
-        if name in customer:
-            value = _plain_text(customer[name], max_length, required)
-            if value is None:
-                return None
-            person[name] = value
-        elif required:
-            return None
     if "address" in customer:
-        address = customer["address"]
-        if type(address) is not dict:
+        address, kept = customer["address"], {}
+        if type(address) is not dict or not _plain_texts(address, _ADDRESS_TEXT, kept):
             return None
-        kept = {}
-        for name, max_length in _ADDRESS_TEXT:
-            if name in address:
-                value = _plain_text(address[name], max_length, False)
-                if value is None:
-                    return None
-                kept[name] = value
         person["address"] = kept
     out["customer"] = person
     return out

@@ -160,30 +160,27 @@ def _announce(warranty: Warranty, event_type: str) -> None:
 # than the rest of the service. Plain SQL that PostgreSQL and SQLite both run.
 # The last column counts the tenant's enabled app webhook endpoints: with none (most tenants), the
 # registration skips the endpoint query of `webhook_event_emit` (it would queue nothing).
-_LOOKUP_SQL = (
-    "SELECT ks.product_id, ks.manufactured_on, u.id, u.public_id, "
-    "(SELECT COUNT(*) FROM warranty_api_webhookendpoint e WHERE e.tenant_id = %s AND e.purpose = %s "
-    "AND e.enabled = %s) FROM (SELECT 1 AS one) AS one "
-    "LEFT JOIN warranty_api_knownserial ks ON ks.tenant_id = %s AND ks.serial_number = %s "
-    "LEFT JOIN warranty_api_user u ON u.id = (SELECT v.id FROM warranty_api_user v "
-    "WHERE v.tenant_id = %s AND v.email = %s AND v.email_verified_at IS NOT NULL AND v.is_active = %s "
-    "ORDER BY v.id LIMIT 1)"
+_LOOKUP_COLUMNS = (
+    "ks.product_id, ks.manufactured_on, u.id, u.public_id, "
+    "(SELECT COUNT(*) FROM warranty_api_webhookendpoint e WHERE e.tenant_id = {tenant} AND e.purpose = %(app)s "
+    "AND e.enabled = %(true)s)"
 )
-
-
+_LOOKUP_JOINS = (
+    "LEFT JOIN warranty_api_knownserial ks ON ks.tenant_id = {tenant} AND ks.serial_number = %(number)s "
+    "LEFT JOIN warranty_api_user u ON u.id = (SELECT v.id FROM warranty_api_user v "
+    "WHERE v.tenant_id = {tenant} AND v.email = %(email)s AND v.email_verified_at IS NOT NULL "
+    "AND v.is_active = %(true)s ORDER BY v.id LIMIT 1)"
+)
+_LOOKUP_SQL = (  # constant fragments; every value is a parameter
+    f"SELECT {_LOOKUP_COLUMNS} FROM (SELECT 1 AS one) AS one {_LOOKUP_JOINS}"  # noqa: S608
+).replace("{tenant}", "%(tenant_id)s")
 # The same lookup joined to the tenant row by its slug: the public registration's first and only read, so an
 # anonymous registration costs two round trips (this, then its one write). Format rules are checked after it,
 # in Python, on the tenant it returns; the read has no effect, so the answers are those of the two-step way.
 _TENANT_AND_LOOKUP_SQL = (
-    "SELECT {tenant_columns}, ks.product_id, ks.manufactured_on, u.id, u.public_id, "
-    "(SELECT COUNT(*) FROM warranty_api_webhookendpoint e WHERE e.tenant_id = t.id AND e.purpose = %s "
-    "AND e.enabled = %s) FROM warranty_api_tenant t "
-    "LEFT JOIN warranty_api_knownserial ks ON ks.tenant_id = t.id AND ks.serial_number = %s "
-    "LEFT JOIN warranty_api_user u ON u.id = (SELECT v.id FROM warranty_api_user v "
-    "WHERE v.tenant_id = t.id AND v.email = %s AND v.email_verified_at IS NOT NULL AND v.is_active = %s "
-    "ORDER BY v.id LIMIT 1) "
-    "WHERE t.slug = %s AND t.is_active = %s ORDER BY t.id LIMIT 1"
-)
+    f"SELECT {{tenant_columns}}, {_LOOKUP_COLUMNS} FROM warranty_api_tenant t {_LOOKUP_JOINS} "  # noqa: S608
+    "WHERE t.slug = %(slug)s AND t.is_active = %(true)s ORDER BY t.id LIMIT 1"
+).replace("{tenant}", "t.id")
 _tenant_and_lookup_sql: dict[str, str] = {}
 
 
@@ -205,16 +202,17 @@ def _lookup_of(row, number: str, owner_email: str | None) -> _Lookup:
     return _Lookup(product_id, made, owner, app_endpoints, number, owner_email)
 
 
+def _lookup_params(number: str, email: str, **tenant) -> dict:
+    return {"app": WebhookEndpoint.Purpose.APP, "true": True, "number": number, "email": email, **tenant}
+
+
 def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -> _Lookup:
     """The known-serial row of `number` (product id, manufacture date), the verified account of the email,
     and how many app webhook endpoints the tenant has enabled."""
     from django.db import connection
 
     with prepared_cursor(connection) as cursor:
-        cursor.execute(
-            _LOOKUP_SQL,
-            [tenant.id, WebhookEndpoint.Purpose.APP, True, tenant.id, number, tenant.id, owner_email or "", True],
-        )
+        cursor.execute(_LOOKUP_SQL, _lookup_params(number, owner_email or "", tenant_id=tenant.id))
         return _lookup_of(cursor.fetchone(), number, owner_email)
 
 
@@ -232,7 +230,7 @@ def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[
         )
     number, owner_email = normalize_serial(serial), _owner_email(email)
     with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [WebhookEndpoint.Purpose.APP, True, number, owner_email, True, slug, True])
+        cursor.execute(sql, _lookup_params(number, owner_email, slug=slug))
         row = cursor.fetchone()
     if row is None:
         return None, None
@@ -276,35 +274,15 @@ def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, addre
     return customer
 
 
-def _customer_upsert_sql(
-    *, tenant: Tenant, email: str, name: str, phone: str, address: dict, connection
-) -> tuple[str, list]:
-    """Create or update the tenant's record of this email in one INSERT ... ON CONFLICT ... RETURNING id.
-
-    Empty phone or address keep what the record had. Runs on PostgreSQL and SQLite (3.35+, RETURNING).
-    """
-    table = Customer._meta.db_table
-    now = timezone.now()
-    fields = {f.name: f for f in Customer._meta.concrete_fields}
-    values = [
-        fields["id"].get_default(),
-        email,
-        name,
-        phone,
-        fields["address"].get_db_prep_value(address, connection),
-        fields["created_at"].get_db_prep_value(now, connection),
-        fields["updated_at"].get_db_prep_value(now, connection),
-    ]
-    # The tenant's id is written in (an integer): one parameter fewer for the registration's statement.
-    sql = (
-        f"INSERT INTO {table} (id, tenant_id, email, name, phone, address, created_at, updated_at) "  # noqa: S608
-        f"VALUES (%s, {int(tenant.id)}, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
-        + (", phone = excluded.phone" if phone else "")
-        + (", address = excluded.address" if address else "")
-        + " RETURNING id"
-    )
-    return sql, values
+# Create or update the tenant's record of this email in one INSERT ... ON CONFLICT ... RETURNING id: an empty
+# phone or address keeps what the record had. Runs on PostgreSQL and SQLite (3.35+, RETURNING); on PostgreSQL
+# it is also the first part of the registration's one statement (`_ONE_STATEMENT_SQL`).
+_CUSTOMER_UPSERT_SQL = """INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at,
+updated_at) VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, %(now)s, %(now)s)
+ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
+phone = CASE WHEN excluded.phone = '' THEN warranty_api_customer.phone ELSE excluded.phone END,
+address = CASE WHEN excluded.address = '{}' THEN warranty_api_customer.address ELSE excluded.address END
+RETURNING id"""
 
 
 @dataclass(frozen=True)
@@ -315,6 +293,10 @@ class _CustomerFields:
     name: str
     phone: str
     address: dict
+
+    def record(self, tenant: Tenant, **kwargs) -> Customer:
+        return Customer(tenant=tenant, email=self.email, name=self.name, phone=self.phone, address=self.address,
+                        **kwargs)
 
 
 def _required(tenant: Tenant, data: dict) -> None:
@@ -451,13 +433,9 @@ def warranty_register(
                                              connection)
                 if warranty.verification == Warranty.Verification.PENDING or lookup.app_endpoints:
                     # The purchase check and the webhook payload read the customer record: the one just written.
-                    warranty.customer = mark_saved(Customer(
-                        id=warranty.customer_id, tenant=tenant, email=customer.email, name=customer.name,
-                        phone=customer.phone, address=customer.address,
-                    ), connection)
+                    warranty.customer = mark_saved(customer.record(tenant, id=warranty.customer_id), connection)
             else:
-                record = Customer(tenant=tenant, email=customer.email, name=customer.name, phone=customer.phone,
-                                  address=customer.address)
+                record = customer.record(tenant)
                 event = WarrantyEvent(tenant=tenant, warranty_id=warranty.id, actor=account, action="registered",
                                       after=event_after)
                 _register_rows(record, warranty, event, notification, send_task, connection)
@@ -475,12 +453,14 @@ def warranty_register(
 
 def _register_rows(customer, warranty, event, notification, send_task, connection) -> None:
     """The registration's rows, one INSERT each (inside the caller's transaction)."""
-    sql, params = _customer_upsert_sql(
-        tenant=customer.tenant, email=customer.email, name=customer.name, phone=customer.phone,
-        address=customer.address, connection=connection,
-    )
+    fields = {f.name: f for f in Customer._meta.concrete_fields}
+    now = fields["created_at"].get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_CUSTOMER_UPSERT_SQL, {
+            "customer_id": customer.id, "tenant_id": customer.tenant_id, "email": customer.email,
+            "name": customer.name, "phone": customer.phone, "now": now,
+            "address": fields["address"].get_db_prep_value(customer.address, connection),
+        })
         customer.id = cursor.fetchone()[0]
     # Only the id is read back; the record's other fields stay as sent (an empty phone kept the stored one).
     mark_saved(customer, connection)
@@ -493,16 +473,8 @@ def _register_rows(customer, warranty, event, notification, send_task, connectio
 
 
 # The registration's rows in one PostgreSQL statement. Its text is the same on every call (values are named
-# parameters), so `prepared_cursor` has PostgreSQL plan it once per connection. The customer upsert keeps a
-# stored phone or address when the registration leaves it empty, as `_customer_upsert_sql` does.
-_ONE_STATEMENT_SQL = """WITH c AS (
-INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at, updated_at)
-VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, %(now)s, %(now)s)
-ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
-phone = CASE WHEN excluded.phone = '' THEN warranty_api_customer.phone ELSE excluded.phone END,
-address = CASE WHEN excluded.address = '{}' THEN warranty_api_customer.address ELSE excluded.address END
-RETURNING id),
-w AS (INSERT INTO warranty_api_warranty (id, tenant_id, customer_id, serial_number, product_id, owner_id,
+# parameters), so `prepared_cursor` has PostgreSQL plan it once per connection.
+_ROWS_AFTER_CUSTOMER_SQL = """w AS (INSERT INTO warranty_api_warranty (id, tenant_id, customer_id, serial_number, product_id, owner_id,
 purchase_date, retailer, order_number, proof_of_purchase_id, warranty_start, warranty_end, extended, coverage,
 transferable, status, verification, verification_detail, void_reason, notes, replaces_id, created_at, updated_at)
 VALUES (%(warranty_id)s, %(tenant_id)s, (SELECT id FROM c), %(serial_number)s, %(product_id)s, %(owner_id)s,
@@ -517,6 +489,7 @@ status, attempts, max_attempts, next_attempt_at, lease_until, last_error, sent_a
 updated_at) VALUES (%(notification_id)s, %(tenant_id)s, %(kind)s, %(to_email)s, %(context)s, %(subject_ref)s,
 %(dedupe_key)s, %(notification_status)s, %(attempts)s, %(max_attempts)s, %(next_attempt_at)s,
 %(lease_until)s, %(last_error)s, %(sent_at)s, %(rendered_subject)s, %(now)s, %(now)s))"""
+_ONE_STATEMENT_SQL = "WITH c AS (" + _CUSTOMER_UPSERT_SQL + "),\n" + _ROWS_AFTER_CUSTOMER_SQL
 _TASK_ROW_SQL = """,
 q AS (INSERT INTO django_q_ormq (key, payload, lock) VALUES (%(task_key)s, %(task_payload)s, %(task_lock)s))"""
 _ONE_STATEMENT = {  # constant text; every value is a parameter

@@ -12,12 +12,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.json import strict_constant as json_strict_constant
 
 from ..exceptions import ApiError, ValidationFailed, error_body
-from ..middleware import tenant_not_found
+from ..middleware import resolve_deferred_tenant, tenant_not_found
 from ..models import Role, SerialImportJob
 from ..pagination import paginate
 from ..parsers import check_parsed_body
 from ..permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
-from ..selectors.tenancy import active_tenant_by_slug
 from ..selectors.warranties import (
     admin_warranty_get,
     admin_warranty_list,
@@ -119,19 +118,13 @@ def _plain_registration(view, request) -> HttpResponse | None:
     for throttle in view.get_throttles():
         if not throttle.allow_request(request, view):
             return None  # DRF's cycle answers 429 with its Retry-After; nothing was counted
-    allow = ", ".join(view.allowed_methods)
     try:
         warranty = warranty_register(tenant=tenant, data=validated, account=None, lookup=lookup)
+        status, body, headers = 201, {"data": warranty_output(warranty)}, {}
     except ApiError as exc:
-        response = HttpResponse(_JSON.render(error_body(exc.code, exc.message, exc.fields)),
-                                status=exc.status_code, content_type="application/json")
-        for name, value in exc.headers.items():
-            response[name] = value
-    else:
-        response = HttpResponse(_JSON.render({"data": warranty_output(warranty)}), status=201,
-                                content_type="application/json")
-    response["Allow"] = allow
-    return response
+        status, body, headers = exc.status_code, error_body(exc.code, exc.message, exc.fields), exc.headers
+    return HttpResponse(_JSON.render(body), status=status, content_type="application/json",
+                        headers={**headers, "Allow": ", ".join(view.allowed_methods)})
 
 
 class PublicWarrantyRegisterView(TenantAPIView):
@@ -142,12 +135,7 @@ class PublicWarrantyRegisterView(TenantAPIView):
         answered = _plain_registration(self, request)
         if answered is not None:
             return answered
-        slug = getattr(request, "deferred_tenant_slug", None)
-        if slug is not None and getattr(request, "tenant", None) is None:
-            request.tenant = active_tenant_by_slug(slug)
-            if request.tenant is None:
-                return tenant_not_found()
-        return super().dispatch(request, *args, **kwargs)
+        return resolve_deferred_tenant(request) or super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="warranty_register",
