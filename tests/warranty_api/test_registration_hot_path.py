@@ -394,3 +394,81 @@ def test_a_prepared_cursor_on_a_dropped_connection_reconnects_as_djangos_own():
     with prepared_cursor(connection) as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def _terminate_backend_of(connection) -> int:
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_is_its_own_health_check(monkeypatch):
+    """The first read of a request skips Django's `SELECT 1` on a live connection, and on a dead one (the
+    database restarted) reconnects and answers, as the health check would have."""
+    from django.db import connection, connections
+
+    from warranty_api.services.statements import prepared_read
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a reused connection (CONN_MAX_AGE) is PostgreSQL's here; SQLite connects per request")
+    checks = []
+    wrapper = type(connections["default"])  # Django's PostgreSQL backend (a spy on its check, not our code)
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(wrapper, "is_usable", lambda self: checks.append(1) or is_usable(self))
+
+    prepared_read(connection, "SELECT %s", [1])
+    connection.health_check_done = False  # a new request begins on a live connection
+    assert prepared_read(connection, "SELECT %s", [2]) == (2,)
+    assert checks == [] and connection.health_check_done
+
+    pid = _terminate_backend_of(connection)
+    connection.health_check_done = False  # a new request begins; the server has dropped the connection
+    assert prepared_read(connection, "SELECT pg_backend_pid()", []) != (pid,)
+    assert checks == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_that_fails_on_a_live_connection_is_not_sent_again():
+    from django.db import OperationalError, connection
+
+    from warranty_api.services.statements import prepared_read
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY SEQUENCE read_runs")
+        cursor.execute("SET statement_timeout = 50")
+    try:
+        connection.health_check_done = False
+        with pytest.raises(OperationalError):
+            prepared_read(connection, "SELECT nextval('read_runs'), pg_sleep(%s)", [1])
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+            cursor.execute("SELECT last_value FROM read_runs")
+            assert cursor.fetchone() == (1,)  # a sequence is not rolled back: it counts the runs
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_after_the_database_dropped_the_connection_succeeds(api):
+    """The plain lane's first statement is the combined tenant and serial read: it reconnects by itself."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a reused connection (CONN_MAX_AGE) is PostgreSQL's here")
+    load_tenant(_config("northpeak", product_name="TP9 Elite SC", pattern="SN-CA-[0-9]{8}"))
+    assert api.post(NORTHPEAK_URL, body("SN-CA-00000700", "d0@example.com"), format="json").status_code == 201
+    _terminate_backend_of(connection)
+    connection.health_check_done = False  # a new request begins (the test client leaves this to the test)
+    response = api.post(NORTHPEAK_URL, body("SN-CA-00000701", "d1@example.com"), format="json")
+    assert response.status_code == 201, response.content

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from ..models import Tenant
-from ..services.statements import prepared_cursor
+from ..services.statements import prepared_read
 
 
 def _columns_and_converters() -> tuple[list[str], list]:
@@ -59,7 +59,5 @@ def active_tenant_by_slug(slug: str) -> Tenant | None:
             f"SELECT {tenant_select_columns('t')} FROM {connection.ops.quote_name(Tenant._meta.db_table)} t "  # noqa: S608
             "WHERE t.slug = %s AND t.is_active = %s ORDER BY t.id LIMIT 1"
         )
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, [slug, True])
-        row = cursor.fetchone()
+    row = prepared_read(connection, sql, [slug, True])
     return None if row is None else tenant_from_row(row)

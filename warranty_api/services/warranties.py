@@ -36,7 +36,7 @@ from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
 from .queueing import task_enqueue_after_commit, task_row_for_statement
 from .serials import matches_whole
-from .statements import mark_saved, prepared_cursor
+from .statements import mark_saved, prepared_cursor, prepared_read
 from .verification import purchase_verification_enqueue
 from .webhooks import warranty_payload, webhook_event_emit
 
@@ -211,9 +211,8 @@ def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -
     and how many app webhook endpoints the tenant has enabled."""
     from django.db import connection
 
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(_LOOKUP_SQL, _lookup_params(number, owner_email or "", tenant_id=tenant.id))
-        return _lookup_of(cursor.fetchone(), number, owner_email)
+    row = prepared_read(connection, _LOOKUP_SQL, _lookup_params(number, owner_email or "", tenant_id=tenant.id))
+    return _lookup_of(row, number, owner_email)
 
 
 def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[Tenant | None, _Lookup | None]:
@@ -229,9 +228,7 @@ def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[
             tenant_columns=tenant_select_columns("t")
         )
     number, owner_email = normalize_serial(serial), _owner_email(email)
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, _lookup_params(number, owner_email, slug=slug))
-        row = cursor.fetchone()
+    row = prepared_read(connection, sql, _lookup_params(number, owner_email, slug=slug))
     if row is None:
         return None, None
     return tenant_from_row(row[:-5]), _lookup_of(row[-5:], number, owner_email)
