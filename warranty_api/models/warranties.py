@@ -31,20 +31,26 @@ class Warranty(TimeStamped):
         ERROR = "error", "Error"
         OVERRIDDEN = "overridden", "Overridden by staff"
 
+    # Every index below is written by every registration, the busiest write there is: the foreign keys
+    # that are NULL on most rows (owner, receipt, replaced warranty) have partial indexes, and a reference
+    # that a composite index leads (customer) has no index of its own.
     id = PublicIdField(prefix="wty_", primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="warranties")
     serial_number = models.CharField(max_length=100, help_text="Normalised: trimmed, upper case.")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="warranties")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="warranties")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="warranties", db_index=False)
     # The account that may see this warranty; set at once for a signed-in registration, otherwise only
     # after the account has verified the customer's email.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="warranties"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="warranties",
+        db_index=False,
     )
     purchase_date = models.DateField()
     retailer = models.CharField(max_length=200, blank=True)
     order_number = models.CharField(max_length=100, blank=True)
-    proof_of_purchase = models.ForeignKey(Media, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proof_of_purchase = models.ForeignKey(
+        Media, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     warranty_start = models.DateField()
     warranty_end = models.DateField()
     extended = models.BooleanField(default=False)
@@ -56,7 +62,9 @@ class Warranty(TimeStamped):
     void_reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     # A replacement unit's warranty points at the one it replaced; a transfer's new warranty likewise.
-    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    # Read per tenant only (warranty_tenant_created_idx), so no index of its own.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "warranties"
@@ -70,13 +78,16 @@ class Warranty(TimeStamped):
         ]
         indexes = [
             models.Index(fields=["tenant", "created_at", "id"], name="warranty_tenant_created_idx"),
-            models.Index(fields=["tenant", "owner", "created_at"], name="warranty_owner_idx"),
+            # A customer's (or an account's) warranties, newest first; a customer or account is of one tenant.
+            models.Index(fields=["customer", "created_at"], name="warranty_customer_created_idx"),
+            models.Index(fields=["owner", "created_at"], name="warranty_owner_created_idx", condition=Q(owner__isnull=False)),
+            models.Index(fields=["proof_of_purchase"], name="warranty_receipt_idx", condition=Q(proof_of_purchase__isnull=False)),
+            models.Index(fields=["replaces"], name="warranty_replaces_idx", condition=Q(replaces__isnull=False)),
             # varchar_pattern_ops lets the admin's serial prefix search (LIKE 'X%') use the index under any
             # collation; it still serves equality.
             models.Index(
                 fields=["tenant", "serial_number"], name="warranty_serial_idx", opclasses=["int8_ops", "varchar_pattern_ops"]
             ),
-            models.Index(fields=["tenant", "customer", "created_at"], name="warranty_customer_idx"),
             # `id` closes each index so a page sorted by (field, id) reads in index order and stops at the limit.
             models.Index(fields=["tenant", "status", "warranty_end", "id"], name="warranty_status_idx"),
             models.Index(fields=["tenant", "purchase_date", "id"], name="warranty_purchase_idx"),
@@ -94,7 +105,7 @@ class WarrantyEvent(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     warranty = models.ForeignKey(Warranty, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     action = models.CharField(max_length=50)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -103,6 +114,8 @@ class WarrantyEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # A registration's event has no actor: no index entry for it.
+        indexes = [models.Index(fields=["actor"], name="warranty_event_actor_idx", condition=Q(actor__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.action} on {self.warranty_id}"
