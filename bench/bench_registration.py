@@ -7,10 +7,10 @@ default postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from
 alternating rounds. Bounded: BENCH_REG_SECONDS (default 10) per side and BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so
 each registration also pays for queueing its confirmation email, as in a deployment without Redis.
 
-What one registration costs the database: the tenant read (every API request), one read for the serial, the
-owner account and the tenant's webhook endpoints, and one statement that upserts the customer and inserts
-the warranty, its audit event, the email's outbox row and its task row, all three prepared once per
-connection. The floor is one INSERT. Each side also prints the PostgreSQL server's CPU per request (/proc).
+What one registration costs the database: one read (the brand joined to the serial, the owner account and the
+tenant's webhook endpoints; it is also the reused connection's health check, so no `SELECT 1` goes first) and
+one statement that upserts the customer and inserts the warranty, its audit event, the email's outbox row
+and its task row, both prepared once per connection. The floor is one INSERT. Each side also prints the PostgreSQL server's CPU per request (/proc).
 Last measured (2-core machine shared with other work, so noisy): see README.md, "Figures".
 """
 
