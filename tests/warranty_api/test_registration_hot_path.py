@@ -371,31 +371,6 @@ def test_without_prepared_statements_the_cursor_is_djangos_own(settings):
         assert cursor.fetchone() == (1,)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_prepared_cursor_on_a_dropped_connection_reconnects_as_djangos_own():
-    """The tenant read is the first statement of a request: like Django's cursor, the prepared one runs the
-    health check of a reused connection, so a database restart costs a reconnect, not a failed request."""
-    import psycopg
-    from django.db import connection
-
-    from warranty_api.services.statements import prepared_cursor
-
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
-    with prepared_cursor(connection) as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("prepare_threshold", None)
-    with psycopg.connect(**params, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    connection.health_check_done = False  # a new request begins
-    with prepared_cursor(connection) as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        assert cursor.fetchone()[0] != pid
-
-
 def _terminate_backend_of(connection) -> int:
     import psycopg
 
@@ -408,6 +383,23 @@ def _terminate_backend_of(connection) -> int:
     with psycopg.connect(**params, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
     return pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_cursor_on_a_dropped_connection_reconnects_as_djangos_own():
+    """A statement sent through a prepared cursor (not by `prepared_read`) runs the health check of a reused
+    connection first, like Django's own cursor, so a database restart costs a reconnect, not a failed request."""
+    from django.db import connection
+
+    from warranty_api.services.statements import prepared_cursor
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    pid = _terminate_backend_of(connection)
+    connection.health_check_done = False  # a new request begins
+    with prepared_cursor(connection) as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
 
 
 @pytest.mark.django_db(transaction=True)

@@ -31,9 +31,9 @@ class Warranty(TimeStamped):
         ERROR = "error", "Error"
         OVERRIDDEN = "overridden", "Overridden by staff"
 
-    # Every index below is written by every registration, the busiest write there is: the foreign keys
-    # that are NULL on most rows (owner, receipt, replaced warranty) have partial indexes, and a reference
-    # that a composite index leads (customer) has no index of its own.
+    # Every registration, the busiest write there is, updates each index of this table, so the references
+    # have none of their own (db_index=False): Meta.indexes holds them, partial where most rows hold NULL
+    # (owner, receipt, replaced warranty), composite where a list needs its order (customer, owner).
     id = PublicIdField(prefix="wty_", primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="warranties")
     serial_number = models.CharField(max_length=100, help_text="Normalised: trimmed, upper case.")
