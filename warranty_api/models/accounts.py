@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from .base import PublicIdField
 
@@ -45,6 +46,12 @@ class User(AbstractUser):
                 fields=["tenant", "email"], condition=Q(tenant__isnull=False), name="user_unique_customer_email"
             ),
             models.UniqueConstraint(fields=["email"], condition=Q(tenant__isnull=True), name="user_unique_staff_email"),
+        ]
+        # Sign-in, sign-up and password reset find an account by its email whatever its case (`email__iexact`,
+        # UPPER(email) = UPPER(...)): without these, each scanned every account of the brand.
+        indexes = [
+            models.Index(F("tenant"), Upper("email"), name="user_customer_email_ci_idx", condition=Q(tenant__isnull=False)),
+            models.Index(Upper("email"), name="user_staff_email_ci_idx", condition=Q(tenant__isnull=True)),
         ]
 
     def save(self, *args, **kwargs):
