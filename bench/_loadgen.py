@@ -2,7 +2,7 @@
 from another client address (X-Forwarded-For, as a load balancer sets it).
 
 Usage: python -m bench._loadgen PORT PATH KIND SECONDS MAX_REQUESTS PROCS THREADS OFFSET
-Prints one JSON line: requests, statuses, seconds, latencies (ms) with their p50/p99.
+Prints one JSON line: requests, statuses, seconds, latencies (ms).
 """
 
 from __future__ import annotations
@@ -95,13 +95,8 @@ def main(argv: list[str]) -> None:
     for w in workers:
         w.join()
     elapsed = time.monotonic() - started
-    ordered = sorted(latencies) or [0.0]
-
-    def q(p):
-        return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
-
     print(json.dumps({"requests": len(latencies), "statuses": statuses, "seconds": elapsed,
-                      "p50": q(0.5), "p99": q(0.99), "latencies": [round(v, 3) for v in latencies]}))
+                      "latencies": [round(v, 3) for v in latencies]}))
 
 
 if __name__ == "__main__":

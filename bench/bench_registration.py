@@ -1,16 +1,18 @@
 """Registration: POST /api/p/<tenant>/warranties req/s and p99 vs a bare JSON-parse-and-INSERT view, same server.
 
-Both run on one gunicorn (gthread, 4 workers x 2 threads, keep-alive; BENCH_REG_WORKERS, BENCH_REG_WORKER_THREADS)
-against PostgreSQL (BENCH_DATABASE_URL,
-default postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from another process on 127.0.0.1
+Both run on one gunicorn (gthread, 4 workers x 2 threads, keep-alive; BENCH_REG_WORKERS,
+BENCH_REG_WORKER_THREADS) against PostgreSQL (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/aftersale_bench); the load comes from another process on 127.0.0.1
 (bench/_loadgen.py: processes x threads, keep-alive), the same for both, in BENCH_REG_ROUNDS (default 5)
-alternating rounds. Bounded: BENCH_REG_SECONDS (default 10) per side and BENCH_REG_MAX (default 50,000) requests. The task broker is the ORM one (no worker runs), so
-each registration also pays for queueing its confirmation email, as in a deployment without Redis.
+alternating rounds. Bounded: BENCH_REG_SECONDS (default 10) per side and BENCH_REG_MAX (default 50,000)
+requests. The task broker is the ORM one (no worker runs), so each registration also pays for queueing its
+confirmation email, as in a deployment without Redis.
 
 What one registration costs the database: one read (the brand joined to the serial, the owner account and the
 tenant's webhook endpoints; it is also the reused connection's health check, so no `SELECT 1` goes first) and
 one statement that upserts the customer and inserts the warranty, its audit event, the email's outbox row
-and its task row, both prepared once per connection. The floor is one INSERT. Each side also prints the PostgreSQL server's CPU per request (/proc).
+and its task row, both prepared once per connection. The floor is one INSERT. Each side also prints the
+PostgreSQL server's CPU per request (/proc).
 Last measured (2-core machine shared with other work, so noisy): see README.md, "Figures".
 """
 

@@ -14,6 +14,8 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from tests.conftest import load_tenant, tenant_config
+from tests.warranty_api.test_warranty_registration import BRIEF_EXAMPLE
+from tests.warranty_api.test_warranty_registration import body as registration_body
 from warranty_api.models import Notification, Warranty
 from warranty_api.selectors.catalog import tenant_catalog
 
@@ -21,13 +23,7 @@ NORTHPEAK_URL = "/api/p/northpeak/warranties"
 
 
 def body(serial: str, email: str = "customer@example.com") -> dict:
-    return {
-        "serial_number": serial,
-        "purchase_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
-        "retailer": "Outdoor Pro Shop",
-        "customer": {"email": email, "name": "John Smith", "phone": "+1-555-0123",
-                     "address": {"street": "123 Main St", "city": "Miami"}},
-    }
+    return registration_body(serial_number=serial, customer={**BRIEF_EXAMPLE["customer"], "email": email})
 
 
 def _config(slug: str, *, product_name: str, pattern: str, months: int = 24) -> dict:

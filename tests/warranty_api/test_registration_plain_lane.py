@@ -10,21 +10,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from tests.warranty_api.test_warranty_registration import body as registration_body
 from warranty_api.views import warranties as views
 
 URL = "/api/p/northpeak/warranties"
 
 
 def _body(**changes) -> dict:
-    body = {
-        "serial_number": "SN-CA-00700001",
-        "purchase_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
-        "retailer": "Outdoor Pro Shop",
-        "customer": {"email": "customer@example.com", "name": "John Smith", "phone": "+1-555-0123",
-                     "address": {"street": "123 Main St", "city": "Miami"}},
-    }
-    body.update(changes)
-    return body
+    return registration_body(**{"serial_number": "SN-CA-00700001", **changes})
 
 
 def _stable(response) -> tuple:

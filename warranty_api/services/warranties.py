@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from ..models import (
     WebhookEndpoint,
     normalize_serial,
 )
+from ..selectors.accounts import normalize_email
 from ..selectors.catalog import tenant_catalog
 from ..selectors.media import media_unattached_of
 from .media import media_attach
@@ -181,7 +183,6 @@ _TENANT_AND_LOOKUP_SQL = (
     f"SELECT {{tenant_columns}}, {_LOOKUP_COLUMNS} FROM warranty_api_tenant t {_LOOKUP_JOINS} "  # noqa: S608
     "WHERE t.slug = %(slug)s AND t.is_active = %(true)s ORDER BY t.id LIMIT 1"
 ).replace("{tenant}", "t.id")
-_tenant_and_lookup_sql: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -220,22 +221,20 @@ def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[
     by `email` needs (pass it to `warranty_register` as `lookup`); (None, None) when there is no such tenant."""
     from django.db import connection
 
-    from ..selectors.tenancy import tenant_from_row, tenant_select_columns
+    from ..selectors.tenancy import tenant_from_row
 
-    sql = _tenant_and_lookup_sql.get(connection.vendor)
-    if sql is None:
-        sql = _tenant_and_lookup_sql[connection.vendor] = _TENANT_AND_LOOKUP_SQL.format(
-            tenant_columns=tenant_select_columns("t")
-        )
-    number, owner_email = normalize_serial(serial), _owner_email(email)
-    row = prepared_read(connection, sql, _lookup_params(number, owner_email, slug=slug))
+    number, owner_email = normalize_serial(serial), normalize_email(email)
+    row = prepared_read(connection, _tenant_and_lookup_sql(connection.vendor), _lookup_params(number, owner_email, slug=slug))
     if row is None:
         return None, None
     return tenant_from_row(row[:-5]), _lookup_of(row[-5:], number, owner_email)
 
 
-def _owner_email(email: str) -> str:
-    return email.strip().lower()
+@functools.cache
+def _tenant_and_lookup_sql(vendor: str) -> str:
+    from ..selectors.tenancy import tenant_select_columns
+
+    return _TENANT_AND_LOOKUP_SQL.format(tenant_columns=tenant_select_columns("t"))
 
 
 def warranty_snapshot(warranty: Warranty, *, owner_public_id: str | None = None) -> dict:
@@ -338,7 +337,7 @@ def warranty_register(
     today = today or timezone.localdate()
     _required(tenant, data)
     info = data["customer"]
-    email = _owner_email(info["email"])
+    email = normalize_email(info["email"])
     # A signed-in caller owns the warranty; otherwise the account of that email, looked up with the serial.
     resolved, lookup = _serial_resolve_and_owner(
         tenant, data["serial_number"], owner_email=None if account is not None else email, lookup=lookup

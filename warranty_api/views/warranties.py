@@ -106,15 +106,13 @@ def _plain_registration(view, request) -> HttpResponse | None:
     validated = register_input_plain(data)
     if validated is None:
         return None
-    tenant, lookup = getattr(request, "tenant", None), None
+    slug = getattr(request, "deferred_tenant_slug", None)
+    if slug is None:
+        return None  # TenantMiddleware defers every registration POST; without it, DRF's way
+    tenant, lookup = registration_tenant_and_lookup(slug, validated["serial_number"], validated["customer"]["email"])
     if tenant is None:
-        slug = getattr(request, "deferred_tenant_slug", None)
-        if slug is None:
-            return None
-        tenant, lookup = registration_tenant_and_lookup(slug, validated["serial_number"], validated["customer"]["email"])
-        if tenant is None:
-            return tenant_not_found()
-        request.tenant = tenant
+        return tenant_not_found()
+    request.tenant = tenant
     for throttle in view.get_throttles():
         if not throttle.allow_request(request, view):
             return None  # DRF's cycle answers 429 with its Retry-After; nothing was counted
