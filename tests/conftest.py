@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 
 import pytest
 from rest_framework.test import APIClient
@@ -162,3 +163,13 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (`CI` set) a browser test may not skip: a missing Chromium is a broken machine, not a pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI") and item.get_closest_marker("browser"):
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped in CI ({item.nodeid}); .ci/run installs Chromium when it is missing"

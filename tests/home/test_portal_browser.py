@@ -1,7 +1,7 @@
 """The portal in a real browser: the machine's Chromium, driven by Playwright, against a live server.
 
 The pages, their script and the API they call all run for real; links come from the emails the product
-sent (Django's in-memory outbox). Without /usr/bin/chromium these tests are skipped, and say why.
+sent (Django's in-memory outbox). Without /usr/bin/chromium these tests are skipped, and say why; in CI such a skip fails the run.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from warranty_api.models import Claim, Warranty
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium) to drive the portal"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium) to drive the portal"
+    ),
+]
 
 
 @pytest.fixture
