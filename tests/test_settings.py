@@ -49,3 +49,23 @@ def test_embedded_defaults_and_environment_overrides(env, expected):
     result = _manage("shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="site_aftersale.settings.dev", **env)
     assert result.returncode == 0, result.stderr
     assert tuple(result.stdout.split()) == expected
+
+
+def test_media_goes_to_the_bucket_the_environment_names():
+    from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_server
+
+    script = (
+        "from django.core.files.base import ContentFile;"
+        "from django.core.files.storage import default_storage as d;"
+        "print(d.save('probe/hello.txt', ContentFile(b'hello')))"
+    )
+    with s3_server(bucket="env-bucket") as s3:
+        result = _manage(
+            "shell", "--no-imports", "-c", script, DJANGO_SETTINGS_MODULE="site_aftersale.settings.dev",
+            MEDIA_STORAGE_BACKEND="storages.backends.s3.S3Storage", AWS_STORAGE_BUCKET_NAME="env-bucket",
+            AWS_S3_ENDPOINT_URL=s3.endpoint_url, AWS_S3_REGION_NAME=REGION,
+            AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["probe/hello.txt"]
+        assert s3.keys() == {"probe/hello.txt"}

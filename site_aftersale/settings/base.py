@@ -127,10 +127,24 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Media goes through Django's storage API; an S3-compatible bucket replaces the disk when
 # MEDIA_STORAGE_BACKEND names a storage class (for example storages.backends.s3.S3Storage).
+MEDIA_STORAGE_BACKEND = env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+# On object storage the bucket stays private: media is streamed through the API after its permission
+# check (warranty_api/views/media.py), never linked. Credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the host's role).
+MEDIA_STORAGE_OPTIONS = (
+    {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }
+    if MEDIA_STORAGE_BACKEND == "storages.backends.s3.S3Storage"
+    else {}
+)
 STORAGES = {
-    "default": {
-        "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-    },
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     },
