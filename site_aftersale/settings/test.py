@@ -15,10 +15,11 @@ STORAGES = {
 }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
+    # High enough for any test's traffic; a test of the limits themselves (tests/topology) sets its own.
     "DEFAULT_THROTTLE_RATES": {
-        "auth_ip": "1000/minute",
-        "auth_account": "1000/minute",
-        "public_ip": "1000/minute",
+        "auth_ip": env_str("THROTTLE_AUTH_IP", "1000/minute"),
+        "auth_account": env_str("THROTTLE_AUTH_ACCOUNT", "1000/minute"),
+        "public_ip": env_str("THROTTLE_PUBLIC_IP", "1000/minute"),
     },
 }
 # The Shopify tests run a fake Admin API on 127.0.0.1; a short timeout keeps its "hang" case quick.

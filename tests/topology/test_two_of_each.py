@@ -1,0 +1,163 @@
+"""Two web processes and two workers on PostgreSQL and Redis, one of each killed with SIGKILL mid-workload.
+
+The client alternates between the web processes as a round-robin load balancer would. Afterwards: every
+acknowledged write is in the database, every email reached the SMTP server exactly once, every webhook event
+reached the receiver exactly once, the rate limit held across both web processes, and no task is left stuck.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import itertools
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tests.conftest import PASSWORD
+from tests.support.smtp import SmtpServer
+from tests.support.web import WebServer, Worker
+from tests.warranty_api.webhook_receiver import Receiver
+from warranty_api.models import Claim, Notification, User, Warranty, WebhookDelivery
+from warranty_api.services.tokens import tokens_issue
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CUSTOMERS = 30
+
+
+def _call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant, make_customer, make_staff):
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs PostgreSQL and Redis: several processes share the database, the broker and the cache (CI runs this)")
+    call_command("schedules_sync")
+    customers = [make_customer(tenant, f"fleet{n}@example.com") for n in range(CUSTOMERS)]
+    tokens = {c.pk: tokens_issue(user=c, tenant=tenant, role="customer")["access"] for c in customers}
+    admin = make_staff(tenant, "admin")
+    admin_token = tokens_issue(user=admin, tenant=tenant, role="admin")["access"]
+
+    with SmtpServer() as smtp:
+        receiver = Receiver()
+        env = {
+            "Q_SYNC": "0", "Q_WORKERS": "1", "OUTBOX_LEASE_SECONDS": "3", "THROTTLE_AUTH_ACCOUNT": "5/minute",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp.port), "EMAIL_USE_TLS": "0",
+        }
+        web = [WebServer(**env), WebServer(**env)]
+        workers = [Worker(**env), Worker(**env)]
+        kills = 0
+        try:
+            for server in web:
+                server.start()
+            servers = itertools.cycle(range(2))
+            acknowledged: dict[str, list[str]] = collections.defaultdict(list)
+
+            def call(method, path, token=None, body=None, expect=(200, 201)):
+                base = web[next(servers)].base
+                status, answer = _call(base, method, path, token, body)
+                assert status in expect, (method, path, status, answer)
+                return status, answer
+
+            _status, hook = call("POST", "/api/northpeak/admin/webhooks", admin_token, {
+                "url": receiver.url, "events": ["warranty.registered", "claim.created", "claim.status_changed"],
+            })
+            receiver.secret = hook["data"]["secret"]
+            receiver.start()
+
+            today = datetime.date.today()
+            for n, customer in enumerate(customers):
+                _status, answer = call("POST", "/api/p/northpeak/warranties", tokens[customer.pk], {
+                    "serial_number": f"SN-CA-3{n:07d}", "purchase_date": (today - datetime.timedelta(days=3)).isoformat(),
+                    "customer": {"email": customer.email, "name": f"Fleet Customer {n}", "phone": "+1-555-0100",
+                                 "address": {"street": f"{n} Main St", "city": "Miami"}},
+                })
+                acknowledged["warranty"].append(answer["data"]["id"])
+                if n == CUSTOMERS // 2:
+                    # Mid-workload: one web process and one worker die without warning, and come back.
+                    web[0].kill()
+                    workers[0].kill()
+                    kills += 2
+                    web[0].start()
+                    workers[0] = Worker(**env)
+
+            for customer, warranty_id in zip(customers, acknowledged["warranty"], strict=True):
+                _status, answer = call("POST", "/api/northpeak/claims", tokens[customer.pk], {
+                    "warranty_id": warranty_id, "issue_type": "malfunction",
+                    "description": "Slide release is stiff and does not engage properly", "photos": [],
+                    "preferred_resolution": "repair",
+                })
+                acknowledged["claim"].append(answer["data"]["id"])
+            for claim_id in acknowledged["claim"][: CUSTOMERS // 2]:
+                call("PATCH", f"/api/northpeak/admin/claims/{claim_id}", admin_token, {"status": "under_review"})
+            for n in range(10):
+                _status, answer = call("POST", "/api/northpeak/auth/register", None, {
+                    "email": f"signup{n}@example.com", "password": PASSWORD, "name": f"Sign Up {n}",
+                })
+                acknowledged["signup"].append(f"signup{n}@example.com")
+
+            # The per-account sign-in limit (5 a minute here) holds across both web processes.
+            refused = [
+                call("POST", "/api/northpeak/auth/login", None, {"email": customers[0].email, "password": "wrong"},
+                     expect=(401, 429))[0]
+                for _ in range(12)
+            ]
+
+            def outbox_drained() -> bool:
+                return (
+                    not Notification.objects.exclude(status="sent").exists()
+                    and not WebhookDelivery.objects.exclude(status="delivered").exists()
+                )
+
+            drained = _wait_for(outbox_drained, timeout=240)
+            pending = list(Notification.objects.exclude(status="sent").values_list("kind", "status"))
+            pending += list(WebhookDelivery.objects.exclude(status="delivered").values_list("event_type", "status"))
+            assert drained, f"work left behind after the kills: {pending}"
+        finally:
+            for process in (*web, *workers):
+                process.stop()
+            receiver.stop()
+
+        assert set(acknowledged["warranty"]) == set(Warranty.objects.values_list("id", flat=True))
+        assert set(acknowledged["claim"]) == set(Claim.objects.values_list("id", flat=True))
+        assert set(acknowledged["signup"]) <= set(User.objects.values_list("email", flat=True))
+
+        sent_ids = [envelope.content.decode(errors="replace").split("X-Aftersale-Notification: ", 1)[1].split()[0]
+                    for envelope in smtp.handler.delivered]
+        assert sorted(sent_ids) == sorted(Notification.objects.values_list("id", flat=True)), "an email went twice or not at all"
+        event_ids = [body["id"] for body in receiver.accepted]
+        assert len(event_ids) == len(set(event_ids)), "a webhook event was accepted twice"
+        assert set(event_ids) == set(WebhookDelivery.objects.values_list("event_id", flat=True))
+        assert refused.count(401) <= 5 and refused.count(429) >= 7, refused
+
+        print(
+            f"\ntopology: {len(acknowledged['warranty'])} registrations, {len(acknowledged['claim'])} claims, "
+            f"{CUSTOMERS // 2} reviews, {len(acknowledged['signup'])} sign-ups, {len(refused)} sign-in attempts "
+            f"({refused.count(429)} limited); {len(sent_ids)} emails and {len(event_ids)} webhook events, each once; "
+            f"{kills} processes killed with SIGKILL"
+        )
