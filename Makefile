@@ -28,8 +28,15 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# `make bench` runs every benchmark; `make bench soak` (or any names after it) runs only those.
+BENCH_NAMES := $(filter-out bench,$(MAKECMDGOALS))
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_NAMES)
+
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+$(BENCH_NAMES):
+	@:
+endif
 
 clean-db:
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
