@@ -1,7 +1,7 @@
 """The test suite: fast hashing, in-memory email, tasks run inline unless a test starts a worker."""
 
 from .base import *  # noqa: F403
-from .base import Q_CLUSTER, REST_FRAMEWORK
+from .base import MEDIA_STORAGE_BACKEND, MEDIA_STORAGE_OPTIONS, Q_CLUSTER, REST_FRAMEWORK
 from .env import env_bool, env_str
 
 DEBUG = False
@@ -9,8 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # Tasks run inline in tests; a test that starts a real worker process sets Q_SYNC=0 for it.
 Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("Q_SYNC", True)}
+# Media as the environment says (the disk unless MEDIA_STORAGE_BACKEND names another); plain static files.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {

@@ -1,5 +1,8 @@
-"""Two web processes and two workers on PostgreSQL and Redis, one of each killed with SIGKILL mid-workload.
+"""Two web processes and two workers on PostgreSQL, a streaming replica, Redis and an S3 server; one web process
+and one worker killed with SIGKILL mid-workload.
 
+The processes get what deploy/compose.yaml gives them: gunicorn and `manage.py qcluster`, media on S3
+(MEDIA_STORAGE_BACKEND and the AWS_* variables), a read replica (DATABASE_REPLICA_URLS), Redis, SMTP.
 The client alternates between the web processes as a round-robin load balancer would. Afterwards: every
 acknowledged write is in the database, every email reached the SMTP server exactly once, every webhook event
 reached the receiver exactly once, the rate limit held across both web processes, and no task is left stuck.
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import io
 import itertools
 import json
 import os
@@ -19,17 +23,46 @@ import urllib.request
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from PIL import Image
 
 from tests.conftest import PASSWORD
+from tests.support.pg_replica import pg_replica, replica_query, wait_until
+from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 from tests.support.smtp import SmtpServer
 from tests.support.web import WebServer, Worker
 from tests.warranty_api.webhook_receiver import Receiver
-from warranty_api.models import Claim, Notification, User, Warranty, WebhookDelivery
+from warranty_api.models import Claim, Media, Notification, User, Warranty, WebhookDelivery
 from warranty_api.services.tokens import tokens_issue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS = 30
+
+
+def _upload_photo(base: str, token: str) -> tuple[int, dict]:
+    boundary = "aftersale-topology"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nclaim_photo\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode()
+    request = urllib.request.Request(
+        base + "/api/northpeak/upload", method="POST", data=head + PHOTO + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PHOTO = _png()
 
 
 def _call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
@@ -62,12 +95,19 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
     admin = make_staff(tenant, "admin")
     admin_token = tokens_issue(user=admin, tenant=tenant, role="admin")["access"]
 
-    with SmtpServer() as smtp:
+    db = connection.settings_dict
+    host, port, user = db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432), db["USER"] or "postgres"
+    with SmtpServer() as smtp, s3_server() as s3, pg_replica(host=host, port=port, user=user) as replica_port:
+        assert wait_until(lambda: replica_query(replica_port, db["NAME"], user, "SELECT 1 FROM warranty_api_user LIMIT 1"))
         receiver = Receiver()
         env = {
             "Q_SYNC": "0", "Q_WORKERS": "1", "OUTBOX_LEASE_SECONDS": "3", "THROTTLE_AUTH_ACCOUNT": "5/minute",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp.port), "EMAIL_USE_TLS": "0",
+            "DATABASE_REPLICA_URLS": f"postgres://{user}@127.0.0.1:{replica_port}/{db['NAME']}",
+            "MEDIA_STORAGE_BACKEND": "storages.backends.s3.S3Storage", "AWS_STORAGE_BUCKET_NAME": s3.bucket,
+            "AWS_S3_ENDPOINT_URL": s3.endpoint_url, "AWS_S3_REGION_NAME": REGION,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         }
         web = [WebServer(**env), WebServer(**env)]
         workers = [Worker(**env), Worker(**env)]
@@ -107,10 +147,13 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
                     workers[0] = Worker(**env)
 
             for customer, warranty_id in zip(customers, acknowledged["warranty"], strict=True):
+                status, photo = _upload_photo(web[next(servers)].base, tokens[customer.pk])
+                assert status == 201, photo
+                acknowledged["photo"].append(photo["data"]["id"])
                 _status, answer = call("POST", "/api/northpeak/claims", tokens[customer.pk], {
                     "warranty_id": warranty_id, "issue_type": "malfunction",
-                    "description": "Slide release is stiff and does not engage properly", "photos": [],
-                    "preferred_resolution": "repair",
+                    "description": "Slide release is stiff and does not engage properly",
+                    "photos": [photo["data"]["id"]], "preferred_resolution": "repair",
                 })
                 acknowledged["claim"].append(answer["data"]["id"])
             for claim_id in acknowledged["claim"][: CUSTOMERS // 2]:
@@ -146,6 +189,9 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
         assert set(acknowledged["warranty"]) == set(Warranty.objects.values_list("id", flat=True))
         assert set(acknowledged["claim"]) == set(Claim.objects.values_list("id", flat=True))
         assert set(acknowledged["signup"]) <= set(User.objects.values_list("email", flat=True))
+        photos = Media.objects.filter(pk__in=acknowledged["photo"], claim__isnull=False)
+        assert photos.count() == len(acknowledged["photo"])
+        assert {name for media in photos for name in (media.file.name, media.thumbnail.name)} <= s3.keys()
 
         sent_ids = [envelope.content.decode(errors="replace").split("X-Aftersale-Notification: ", 1)[1].split()[0]
                     for envelope in smtp.handler.delivered]
@@ -157,7 +203,7 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
 
         print(
             f"\ntopology: {len(acknowledged['warranty'])} registrations, {len(acknowledged['claim'])} claims, "
-            f"{CUSTOMERS // 2} reviews, {len(acknowledged['signup'])} sign-ups, {len(refused)} sign-in attempts "
+            f"{len(acknowledged['photo'])} photos on S3, {CUSTOMERS // 2} reviews, {len(acknowledged['signup'])} sign-ups, {len(refused)} sign-in attempts "
             f"({refused.count(429)} limited); {len(sent_ids)} emails and {len(event_ids)} webhook events, each once; "
             f"{kills} processes killed with SIGKILL"
         )
