@@ -553,7 +553,7 @@ def warranties_claim_for_account(*, tenant: Tenant, user: User) -> int:
         return 0
     with transaction.atomic():
         ids = list(
-            Warranty.objects.filter(tenant=tenant, owner__isnull=True, customer__email=user.email.strip().lower())
+            Warranty.objects.filter(tenant=tenant, owner__isnull=True, customer__email=normalize_email(user.email))
             .select_for_update()
             .values_list("id", flat=True)
         )
@@ -684,8 +684,8 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
         raise Unprocessable("This warranty has expired.", code="warranty_expired")
     if effective != Warranty.Status.ACTIVE:
         raise Conflict("Only an active warranty can be transferred.", code="invalid_transition")
-    email = email.strip().lower()
-    if email == (user.email or "").lower():
+    email = normalize_email(email)
+    if email == normalize_email(user.email):
         raise ValidationFailed.field("email", "same_owner", "This is your own email; name the new owner's.")
     if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
         raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
@@ -725,7 +725,7 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
             .select_related("warranty")
             .first()
         )
-        if transfer is None or (user.email or "").lower() != transfer.to_email:
+        if transfer is None or normalize_email(user.email) != transfer.to_email:
             raise NotFound()
         if not user.email_verified:
             raise PermissionDeniedError("Verify your email before accepting a transfer.", code="email_not_verified")
