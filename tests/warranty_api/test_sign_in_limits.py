@@ -17,8 +17,8 @@ from tests.warranty_api.test_api_frame import assert_error
 from warranty_api.models import Customer, Role, User
 from warranty_api.selectors.accounts import normalize_email
 
-LONG_S = "\u017f"  # ſ: PostgreSQL's UPPER() folds it to S, Python's lower() keeps it
-KELVIN = "\u212a"  # K: the Kelvin sign
+LONG_S = "\u017f"  # the long s: PostgreSQL's UPPER() folds it to S, Python's lower() keeps it
+KELVIN = "\u212a"  # the Kelvin sign
 LOOK_ALIKES = [
     f"cu{LONG_S}t.b@example.com",
     f"CU{LONG_S}T.B@EXAMPLE.COM",
