@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
-from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -29,6 +29,14 @@ class TokenExpired(exceptions.AuthenticationFailed):
 
 class TenantJWTAuthentication(JWTAuthentication):
     www_authenticate_realm = "api"
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`); simplejwt compares it as sent.
+        parts = header.split()
+        schemes = {scheme.lower() for scheme in AUTH_HEADER_TYPE_BYTES}
+        if len(parts) == 2 and parts[0].lower() in schemes:
+            return parts[1]
+        return None
 
     def authenticate(self, request):
         header = self.get_header(request)

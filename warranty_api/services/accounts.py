@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ..exceptions import ApiError, AuthenticationFailedError, Conflict, ValidationFailed
-from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
+from ..models import ADDRESS_KEYS, Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
 from ..selectors.accounts import (
     account_by_public_id,
     account_for_email,
@@ -67,10 +67,12 @@ def _contact_check(*, name=None, phone=None, address=None) -> None:
         raise ValidationFailed.field("phone", "invalid", "Give a phone number of at most 40 characters.")
     if address is not None and (
         not isinstance(address, dict)
-        or len(address) > 10
         or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in address.items())
     ):
         raise ValidationFailed.field("address", "invalid", "Give the address as an object of text fields.")
+    if address and (unknown := [key for key in address if key not in ADDRESS_KEYS]):
+        message = "An address has only these parts: " + ", ".join(ADDRESS_KEYS) + "."
+        raise ValidationFailed(fields={f"address.{key}": [{"code": "unknown_field", "message": message}] for key in unknown})
 
 
 # --- registration and email verification ---------------------------------------------------------------------

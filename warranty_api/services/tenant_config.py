@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from ..models import REGISTRATION_FIELDS, RESERVED_SLUGS, TENANT_SLUG_RE, Coverage, StaffRole, VerificationMode
 from ..models.catalog import normalize_serial
 from ..selectors.accounts import email_acceptable, normalize_email
+from ..selectors.params import iso_date
 
 KNOWN_RESOLUTIONS = ("repair", "replacement", "refund")
 _HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -312,9 +313,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
 
 
 def _parse_date(value: Any) -> datetime.date | None:
-    if not isinstance(value, str):
-        return None
     try:
-        return datetime.date.fromisoformat(value) if len(value) == 10 else None
+        return iso_date(value)
     except ValueError:
         return None

@@ -254,6 +254,18 @@ def warranty_snapshot(warranty: Warranty, *, owner_public_id: str | None = None)
 
 # --- registration ---------------------------------------------------------------------------------------
 
+# No product registered here was bought before this: an earlier date is a typo (`0001-01-01`, a swapped century).
+EARLIEST_PURCHASE_DATE = datetime.date(1990, 1, 1)
+
+
+def _purchase_date_check(purchase_date: datetime.date, today: datetime.date) -> None:
+    if purchase_date > today:
+        raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+    if purchase_date < EARLIEST_PURCHASE_DATE:
+        raise ValidationFailed.field(
+            "purchase_date", "too_early", f"The purchase date cannot be before {EARLIEST_PURCHASE_DATE.isoformat()}."
+        )
+
 
 def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
     customer, created = Customer.objects.get_or_create(
@@ -343,8 +355,7 @@ def warranty_register(
         tenant, data["serial_number"], owner_email=None if account is not None else email, lookup=lookup
     )
     purchase_date: datetime.date = data["purchase_date"]
-    if purchase_date > today:
-        raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+    _purchase_date_check(purchase_date, today)
     if resolved.known and resolved.known.manufactured_on and purchase_date < resolved.known.manufactured_on:
         raise ValidationFailed.field(
             "purchase_date",
@@ -620,8 +631,7 @@ def warranty_admin_update(
 
     if "purchase_date" in changes:
         purchase_date = changes["purchase_date"]
-        if purchase_date > today:
-            raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+        _purchase_date_check(purchase_date, today)
         known = KnownSerial.objects.filter(tenant=tenant, serial_number=warranty.serial_number).first()
         if known and known.manufactured_on and purchase_date < known.manufactured_on:
             raise ValidationFailed.field(
