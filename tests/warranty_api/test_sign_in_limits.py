@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.test_api_frame import assert_error
-from warranty_api.models import Customer, Role, User
+from warranty_api.models import Customer, Membership, Role, User
 from warranty_api.selectors.accounts import normalize_email
 
 LONG_S = "\u017f"  # the long s: PostgreSQL's UPPER() folds it to S, Python's lower() keeps it
@@ -200,8 +200,6 @@ def test_api_failures_lock_wagtail_admin_sign_in(tenant, make_staff, lockout):
 
 def test_a_staff_lockout_holds_at_every_brand(api, tenant, other_tenant, make_staff, lockout):
     staff = make_staff(tenant, Role.AGENT, email="crew@example.com")
-    from warranty_api.models import Membership
-
     Membership.objects.create(user=staff, tenant=other_tenant, role=Role.AGENT)
     for _ in range(5):
         login(api, "crew@example.com", "wrong", slug="northpeak")
