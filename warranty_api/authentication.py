@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from rest_framework import exceptions
-from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from .selectors.accounts import user_role
+from .selectors.accounts import staff_account_for_sign_in, user_role
 
 TENANT_CLAIM = "tenant"
 ROLE_CLAIM = "role"
@@ -27,6 +29,14 @@ class TokenExpired(exceptions.AuthenticationFailed):
 
 class TenantJWTAuthentication(JWTAuthentication):
     www_authenticate_realm = "api"
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`); simplejwt compares it as sent.
+        parts = header.split()
+        schemes = {scheme.lower() for scheme in AUTH_HEADER_TYPE_BYTES}
+        if len(parts) == 2 and parts[0].lower() in schemes:
+            return parts[1]
+        return None
 
     def authenticate(self, request):
         header = self.get_header(request)
@@ -56,3 +66,31 @@ class TenantJWTAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed("This account has no access to this brand.")
         request.role = role
         return user, token
+
+
+class AccountPasswordBackend(ModelBackend):
+    """Django's `authenticate` (Wagtail's admin sign-in, and anything else that calls it) through the API's own
+    password check (`services.accounts.credentials_check`): one lockout per email and the same rate budgets as
+    the API's sign-in, whichever way is tried. Staff accounts only (customers sign in through the API), found by
+    their normalised email, or by username for an operator made with `createsuperuser`.
+
+    When a limit holds, `PermissionDenied` makes `authenticate` answer None and try no other backend; the
+    seconds to wait are left on the request (`request.sign_in_wait`) for the form to say.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        from .services.accounts import SignInLocked, credentials_check
+        from .throttles import auth_budgets_wait
+
+        username = username if username is not None else kwargs.get("email")
+        if not isinstance(username, str) or password is None:
+            return None
+        try:
+            if request is not None and (wait := auth_budgets_wait(request, email=username, action="login")):
+                raise SignInLocked(wait)
+            user = credentials_check(email=username, password=password, account_of=staff_account_for_sign_in)
+        except SignInLocked as locked:
+            if request is not None:
+                request.sign_in_wait = locked.wait
+            raise PermissionDenied from None
+        return user

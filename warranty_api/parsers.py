@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rest_framework.parsers import JSONParser
 
 from .exceptions import ApiError, ValidationFailed
@@ -26,7 +28,8 @@ def check_parsed_body(data) -> None:
     """Walk the parsed body once (without recursion) and refuse what no field of ours can hold.
 
     A lone surrogate (\\ud800 to \\udfff) is not Unicode: it cannot be encoded as UTF-8, so storing or even
-    echoing it fails (RFC 7493, I-JSON, forbids it). NUL cannot be stored in PostgreSQL text. Both are refused
+    echoing it fails (RFC 7493, I-JSON, forbids it). NUL cannot be stored in PostgreSQL text. A number beyond
+    a double's range (`1e999`) is read by Python as infinity, which no field of ours takes. All are refused
     here, for every endpoint, keys included, before any view or service sees them.
     """
     stack = [(data, "", 0)]
@@ -42,6 +45,9 @@ def check_parsed_body(data) -> None:
                 raise InvalidJson("The request body has a lone surrogate (\\ud800 to \\udfff) in a string; "
                                   "send valid Unicode.") from None
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationFailed.field(path or "non_field_errors", "not_finite",
+                                         "This number is too large to represent (such as 1e999); send a finite one.")
         if not isinstance(value, dict | list):
             continue
         if depth >= MAX_DEPTH:

@@ -7,6 +7,8 @@ import hashlib
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from .selectors.accounts import normalize_email
+
 
 def _digest(value: str) -> str:
     # Emails never appear in cache keys in clear (Redis is shared infrastructure).
@@ -37,27 +39,46 @@ class AuthAccountThrottle(_LiveRateThrottle):
     """Authentication endpoints: a budget per account, whoever sends, rate `auth_account` in settings.
 
     The account is the email in the body (login, register, forgot-password), the `uid` of a reset, or
-    the signed-in user. Unknown emails are counted like known ones, so the limit reveals nothing.
+    the signed-in user. Unknown emails are counted like known ones, so the limit reveals nothing. An email
+    is keyed in its one normalised form and not per brand: a staff account signs in at every brand it serves,
+    and every spelling of it shares one budget.
     """
 
     scope = "auth_account"
 
+    def __init__(self, email: str | None = None):
+        super().__init__()
+        self.email = email  # given by a caller outside DRF (Wagtail's sign-in), which has no `request.data`
+
     def get_cache_key(self, request, view):
-        tenant = getattr(request, "tenant", None)
-        data = request.data if isinstance(request.data, dict) else {}
-        if isinstance(data.get("email"), str) and data["email"].strip():
-            subject = "email:" + data["email"].strip().lower()
+        data = request.data if self.email is None and isinstance(getattr(request, "data", None), dict) else {}
+        email = self.email if self.email is not None else data.get("email")
+        if isinstance(email, str) and email.strip():
+            subject = "email:" + normalize_email(email)
         elif isinstance(data.get("uid"), str) and data["uid"]:
             subject = "uid:" + data["uid"]
         elif request.user and request.user.is_authenticated:
             subject = "user:" + request.user.public_id
         else:
             return None
-        tenant_id = tenant.id if tenant is not None else 0
-        return f"throttle:{self.scope}:{self.action(view)}:{tenant_id}:{_digest(subject)}"
+        return f"throttle:{self.scope}:{self.action(view)}:{_digest(subject)}"
 
 
 AUTH_THROTTLES = [AuthIpThrottle, AuthAccountThrottle]
+
+
+class _Action:
+    def __init__(self, action: str):
+        self.throttle_action = action
+
+
+def auth_budgets_wait(request, *, email: str, action: str) -> int:
+    """For a way into an account outside DRF (Wagtail's admin sign-in and password reset): spend one request of
+    the budgets the API's endpoint `action` has (`login`, `forgot_password`), shared with it, per client address
+    and per email. Answers 0 when within both, else the seconds until the first allows again."""
+    view = _Action(action)
+    waits = [t.wait() for t in (AuthIpThrottle(), AuthAccountThrottle(email=email)) if not t.allow_request(request, view)]
+    return max(1, int(max(w or 1 for w in waits))) if waits else 0
 
 
 class PublicIpThrottle(_LiveRateThrottle):

@@ -117,6 +117,11 @@ DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "warranty_api.User"
+# Every password check outside the API's own endpoints (Wagtail's admin sign-in) goes through the API's lockout
+# and rate budgets; Wagtail's reset form finds staff accounts only, within the forgot-password budgets.
+AUTHENTICATION_BACKENDS = ["warranty_api.authentication.AccountPasswordBackend"]
+WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "home.forms.AdminPasswordResetForm"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

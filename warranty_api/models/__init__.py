@@ -4,7 +4,7 @@ from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
-from .customers import Customer
+from .customers import ADDRESS_KEYS, Customer
 from .idempotency import IdempotencyRecord
 from .imports import SerialImportJob
 from .integrations import PurchaseVerification, ShopifyConnection
@@ -25,6 +25,7 @@ from .warranties import Warranty, WarrantyEvent, WarrantyTransfer
 from .webhooks import InboundEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ADDRESS_KEYS",
     "REGISTRATION_FIELDS",
     "RESERVED_SLUGS",
     "TENANT_SLUG_RE",

@@ -3,7 +3,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
 
 from .base import PublicIdField
 
@@ -12,6 +11,15 @@ class Role:
     CUSTOMER = "customer"
     AGENT = "agent"
     ADMIN = "admin"
+
+
+class AccountManager(UserManager):
+    @classmethod
+    def normalize_email(cls, email):
+        # `create_user`, `createsuperuser` and Django's `AbstractUser.clean` store this form too.
+        from ..selectors.accounts import normalize_email
+
+        return normalize_email(email or "")
 
 
 class User(AbstractUser):
@@ -38,7 +46,7 @@ class User(AbstractUser):
     # Stamped into every token; a new password moves it on, so every token issued before stops working at once.
     credentials_version = models.PositiveIntegerField(default=0)
 
-    objects = UserManager()
+    objects = AccountManager()
 
     class Meta:
         constraints = [
@@ -47,14 +55,14 @@ class User(AbstractUser):
             ),
             models.UniqueConstraint(fields=["email"], condition=Q(tenant__isnull=True), name="user_unique_staff_email"),
         ]
-        # Sign-in, sign-up and password reset find an account by its email whatever its case (`email__iexact`,
-        # UPPER(email) = UPPER(...)): without these, each scanned every account of the brand.
-        indexes = [
-            models.Index(F("tenant"), Upper("email"), name="user_customer_email_ci_idx", condition=Q(tenant__isnull=False)),
-            models.Index(Upper("email"), name="user_staff_email_ci_idx", condition=Q(tenant__isnull=True)),
-        ]
+        # Emails are stored in their one normalised form (`normalize_email`, applied in `save`) and found by that
+        # exact value, so these two constraints' indexes serve sign-in, sign-up and reset as well.
 
     def save(self, *args, **kwargs):
+        # Whatever wrote the address (a service, Wagtail's user forms, a shell), it is stored in the form every
+        # lookup, uniqueness check and rate limit uses.
+        self.email = AccountManager.normalize_email(self.email)
+        self.pending_email = AccountManager.normalize_email(self.pending_email)
         # Done here rather than in each service so that every way of setting a password counts: the API, the
         # portal, Wagtail's admin and its reset form, `manage.py changepassword`. Django sets `_password` only in
         # `set_password` (and clears it for the silent re-hash of a hasher upgrade at sign-in, which must not
@@ -80,4 +88,4 @@ class User(AbstractUser):
 
     @staticmethod
     def customer_username(tenant_id: int, email: str) -> str:
-        return f"{tenant_id}:{email.strip().lower()}"
+        return f"{tenant_id}:{AccountManager.normalize_email(email)}"

@@ -6,6 +6,9 @@ from django.db import models
 from .base import PublicIdField, TimeStamped
 from .tenancy import Tenant
 
+# The parts of a postal address, on a customer record, an account and a registration; no other key is taken.
+ADDRESS_KEYS = ("street", "street2", "city", "state", "zip", "country")
+
 
 class Customer(TimeStamped):
     """Contact details a brand holds for one email. `account` is linked only once the email is verified."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db.models import QuerySet
 
 from ..models import Membership, Role, Tenant, User, Warranty
@@ -20,7 +24,31 @@ def user_role(*, user: User, tenant: Tenant) -> str | None:
 
 
 def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The one form of an email address that is stored, looked up, kept unique and keyed on (rate limits, the
+    sign-in lockout), whatever path it came by.
+
+    NFKC folds the compatibility look-alikes into the letter they stand for (long s U+017F to `s`, the Kelvin
+    sign to `K`, fullwidth letters to ASCII), then the address is lower-cased. Lookups are exact on this form,
+    so no database's own case folding (PostgreSQL's `UPPER()` folds the long s to `S`) can make two spellings
+    reach one account.
+    """
+    if not isinstance(email, str):
+        return ""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).strip().lower())
+
+
+def email_acceptable(email: str) -> bool:
+    """A normalised address an account may have: valid, with an ASCII local part.
+
+    Django's validator lets the four non-ASCII letters that `re.IGNORECASE` matches to `[a-z]` into the local
+    part (dotless i U+0131, dotted I U+0130, long s U+017F, the Kelvin sign U+212A); `normalize_email` turns
+    the last two into ASCII, the two i's would stay look-alikes of `i` and are refused.
+    """
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        return False
+    return email.rpartition("@")[0].isascii()
 
 
 def account_for_email(*, tenant: Tenant, email: str) -> User | None:
@@ -31,10 +59,21 @@ def account_for_email(*, tenant: Tenant, email: str) -> User | None:
     email = normalize_email(email)
     if not email:
         return None
-    customer = User.objects.filter(tenant=tenant, email__iexact=email).first()
+    customer = User.objects.filter(tenant=tenant, email=email).first()
     if customer is not None:
         return customer
-    return User.objects.filter(tenant__isnull=True, email__iexact=email, memberships__tenant=tenant).first()
+    return User.objects.filter(tenant__isnull=True, email=email, memberships__tenant=tenant).first()
+
+
+def staff_account_for_sign_in(email: str) -> User | None:
+    """The active staff account a normalised email (or an operator's username) signs in to Django with."""
+    account = User.objects.filter(tenant__isnull=True, is_active=True, email=email).first()
+    return account or User.objects.filter(tenant__isnull=True, is_active=True, username=email).first()
+
+
+def staff_accounts_for_reset(email: str) -> list[User]:
+    """The active staff account of a normalised email that Wagtail's admin may email a reset link, if any."""
+    return [u for u in User.objects.filter(tenant__isnull=True, is_active=True, email=email) if u.has_usable_password()]
 
 
 def account_by_public_id(*, tenant: Tenant, public_id: str) -> User | None:

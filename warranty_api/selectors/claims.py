@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..exceptions import NotFound, ValidationFailed
 from ..models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Media, Tenant, User, Visibility, normalize_serial
+from .accounts import normalize_email
 from .params import query_bool, query_choices, query_date
 
 ADMIN_SORTS = {
@@ -127,7 +128,7 @@ def _search(q: str) -> Q:
     if q.startswith("clm_"):
         return Q(id=q)
     if "@" in q:
-        email = q.lower()
+        email = normalize_email(q)
         return Q(warranty__customer__email=email) | Q(submitted_by__email=email)
     return Q(warranty__serial_number=normalize_serial(q))
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..exceptions import NotFound, ValidationFailed
 from ..models import Customer, Tenant, User, Warranty, normalize_serial
+from .accounts import normalize_email
 from .params import query_date
 
 _BASE_RELATED = ("product__category",)
@@ -65,7 +66,7 @@ def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None =
     if q:
         if "@" in q:
             # Exact email: resolve the one customer record first, so the page is an indexed lookup by customer.
-            customer_id = Customer.objects.filter(tenant=tenant, email=q.lower()).values_list("id", flat=True).first()
+            customer_id = Customer.objects.filter(tenant=tenant, email=normalize_email(q)).values_list("id", flat=True).first()
             qs = qs.filter(customer_id=customer_id) if customer_id else qs.none()
         else:
             qs = qs.filter(serial_number__startswith=normalize_serial(q))

@@ -1,24 +1,45 @@
 """Inputs and outputs of the warranty endpoints."""
 
-import datetime
-import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from ..models import SerialImportJob, Warranty, WarrantyEvent
+from ..models import ADDRESS_KEYS, SerialImportJob, Warranty, WarrantyEvent
+from ..selectors.params import iso_date
+
+UNKNOWN_ADDRESS_KEY = "An address has only these parts: " + ", ".join(ADDRESS_KEYS) + "."
+
+
+class IsoDateField(serializers.DateField):
+    """A date exactly `YYYY-MM-DD` in ASCII digits; DRF's ISO 8601 parsing also takes `20261101`, week dates and
+    other scripts' digits."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                return iso_date(value)
+            except ValueError:
+                self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 class AddressInput(serializers.Serializer):
+    """The parts of ADDRESS_KEYS; any other key is refused by name (never dropped)."""
+
     street = serializers.CharField(max_length=200, required=False, allow_blank=True)
     street2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state = serializers.CharField(max_length=100, required=False, allow_blank=True)
     zip = serializers.CharField(max_length=20, required=False, allow_blank=True)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (unknown := [key for key in data if key not in ADDRESS_KEYS]):
+            raise ValidationError({key: [ErrorDetail(UNKNOWN_ADDRESS_KEY, code="unknown_field")] for key in unknown})
+        return super().to_internal_value(data)
 
 
 class RegistrationCustomerInput(serializers.Serializer):
@@ -30,7 +51,7 @@ class RegistrationCustomerInput(serializers.Serializer):
 
 class WarrantyRegisterInput(serializers.Serializer):
     serial_number = serializers.CharField(max_length=100, trim_whitespace=True)
-    purchase_date = serializers.DateField(input_formats=["iso-8601"])
+    purchase_date = IsoDateField()
     retailer = serializers.CharField(max_length=200, required=False, allow_blank=True)
     order_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
     proof_of_purchase = serializers.RegexField(r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True)
@@ -44,7 +65,6 @@ _REGISTER_INPUT = WarrantyRegisterInput()
 _REGISTER_INPUT.fields  # noqa: B018 (built once here, not by the first requests racing for it)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _email_valid = EmailValidator()
 
 
@@ -56,6 +76,7 @@ def _text_spec(fields, names) -> tuple[tuple[str, int, bool], ...]:
 _TOP_TEXT = _text_spec(_REGISTER_INPUT.fields, ("serial_number", "retailer", "order_number"))
 _CUSTOMER_FIELDS = _REGISTER_INPUT.fields["customer"].fields
 _CUSTOMER_TEXT = _text_spec(_CUSTOMER_FIELDS, ("email", "name", "phone"))
+_ADDRESS_KEYS = frozenset(ADDRESS_KEYS)
 _ADDRESS_TEXT = _text_spec(_CUSTOMER_FIELDS["address"].fields, list(_CUSTOMER_FIELDS["address"].fields))
 
 
@@ -96,11 +117,8 @@ def register_input_plain(data) -> dict | None:
     out = {}
     if not _plain_texts(data, _TOP_TEXT, out):
         return None
-    date = data.get("purchase_date")
-    if type(date) is not str or not _ISO_DATE.fullmatch(date):
-        return None
     try:
-        out["purchase_date"] = datetime.date.fromisoformat(date)
+        out["purchase_date"] = iso_date(data.get("purchase_date"))
     except ValueError:
         return None
     customer = data.get("customer")
@@ -113,7 +131,7 @@ def register_input_plain(data) -> dict | None:
         return None
     if "address" in customer:
         address, kept = customer["address"], {}
-        if type(address) is not dict or not _plain_texts(address, _ADDRESS_TEXT, kept):
+        if type(address) is not dict or not address.keys() <= _ADDRESS_KEYS or not _plain_texts(address, _ADDRESS_TEXT, kept):
             return None
         person["address"] = kept
     out["customer"] = person
@@ -250,8 +268,8 @@ class WarrantyAdminDetailOutput(WarrantyAdminOutput):
 class WarrantyAdminPatchInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["void", "active"], required=False)
     void_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    purchase_date = serializers.DateField(input_formats=["iso-8601"], required=False)
-    warranty_end = serializers.DateField(input_formats=["iso-8601"], required=False)
+    purchase_date = IsoDateField(required=False)
+    warranty_end = IsoDateField(required=False)
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="Why; kept in the audit trail.")
 

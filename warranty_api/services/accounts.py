@@ -6,6 +6,7 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,14 +15,19 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from ..exceptions import ApiError, AuthenticationFailedError, Conflict, ValidationFailed
-from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
-from ..selectors.accounts import account_by_public_id, account_for_email, normalize_email, user_role
+from ..models import ADDRESS_KEYS, Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
+from ..selectors.accounts import (
+    account_by_public_id,
+    account_for_email,
+    email_acceptable,
+    normalize_email,
+    user_role,
+)
 from ..throttles import _digest
 from .notifications import notify
 from .tokens import tokens_revoke_all
@@ -49,10 +55,8 @@ def _password_check(password: str, user: User, field: str) -> None:
 
 def _email_check(email: str, field: str = "email") -> str:
     email = normalize_email(email)
-    try:
-        validate_email(email)
-    except DjangoValidationError:
-        raise ValidationFailed.field(field, "invalid", "Enter a valid email address.") from None
+    if not email_acceptable(email):
+        raise ValidationFailed.field(field, "invalid", "Enter a valid email address.")
     return email
 
 
@@ -63,10 +67,12 @@ def _contact_check(*, name=None, phone=None, address=None) -> None:
         raise ValidationFailed.field("phone", "invalid", "Give a phone number of at most 40 characters.")
     if address is not None and (
         not isinstance(address, dict)
-        or len(address) > 10
         or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 200 for k, v in address.items())
     ):
         raise ValidationFailed.field("address", "invalid", "Give the address as an object of text fields.")
+    if address and (unknown := [key for key in address if key not in ADDRESS_KEYS]):
+        message = "An address has only these parts: " + ", ".join(ADDRESS_KEYS) + "."
+        raise ValidationFailed(fields={f"address.{key}": [{"code": "unknown_field", "message": message}] for key in unknown})
 
 
 # --- registration and email verification ---------------------------------------------------------------------
@@ -74,8 +80,8 @@ def _contact_check(*, name=None, phone=None, address=None) -> None:
 
 def _email_taken(*, tenant: Tenant, email: str, exclude: User | None = None) -> bool:
     """An account already signs in with this email at this tenant (a customer, or one of its staff)."""
-    customers = User.objects.filter(tenant=tenant, email__iexact=email)
-    staff = User.objects.filter(tenant__isnull=True, email__iexact=email, memberships__tenant=tenant)
+    customers = User.objects.filter(tenant=tenant, email=email)
+    staff = User.objects.filter(tenant__isnull=True, email=email, memberships__tenant=tenant)
     if exclude is not None:
         customers, staff = customers.exclude(pk=exclude.pk), staff.exclude(pk=exclude.pk)
     return customers.exists() or staff.exists()
@@ -200,9 +206,9 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
     """The owner of `target` proved it: switch a pending change, mark verified, then link and attach data."""
     if target != user.email:
         if user.is_customer:
-            clash = User.objects.filter(tenant=user.tenant_id, email__iexact=target).exclude(pk=user.pk).exists()
+            clash = User.objects.filter(tenant=user.tenant_id, email=target).exclude(pk=user.pk).exists()
         else:
-            clash = User.objects.filter(tenant__isnull=True, email__iexact=target).exclude(pk=user.pk).exists()
+            clash = User.objects.filter(tenant__isnull=True, email=target).exclude(pk=user.pk).exists()
         if clash:
             raise Conflict("Another account already uses this email address.", code="email_already_registered")
         user.email = target
@@ -220,8 +226,8 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
 
 def _link_customer(*, tenant: Tenant, user: User) -> Customer:
     """Link the brand's record of this email to the account; a record of a previous address is let go."""
-    Customer.objects.filter(account=user).exclude(tenant=tenant, email__iexact=user.email).update(account=None)
-    customer = Customer.objects.filter(tenant=tenant, email__iexact=user.email).first()
+    Customer.objects.filter(account=user).exclude(tenant=tenant, email=user.email).update(account=None)
+    customer = Customer.objects.filter(tenant=tenant, email=user.email).first()
     if customer is None:
         try:
             with transaction.atomic():
@@ -230,7 +236,7 @@ def _link_customer(*, tenant: Tenant, user: User) -> Customer:
                     account=user,
                 )
         except IntegrityError:  # a public registration created it at the same instant
-            customer = Customer.objects.get(tenant=tenant, email__iexact=user.email)
+            customer = Customer.objects.get(tenant=tenant, email=user.email)
     if customer.account_id != user.pk:
         customer.account = user
         customer.save(update_fields=["account", "updated_at"])
@@ -256,25 +262,37 @@ def login_delay(failures: int) -> int:
     return int(min(policy["base_seconds"] * 2 ** (failures - free), policy["max_seconds"]))
 
 
-def _login_keys(tenant: Tenant, email: str) -> tuple[str, str]:
-    base = f"login-failures:{tenant.id}:{_digest(email)}"
-    return f"{base}:count", f"{base}:until"
+class SignInLocked(ApiError):
+    """Too many consecutive failed password checks for one email: every way in waits (429, Retry-After)."""
 
+    status_code = 429
+    code = "rate_limited"
 
-def _login_wait(tenant: Tenant, email: str) -> None:
-    _, until_key = _login_keys(tenant, email)
-    until = cache.get(until_key)
-    remaining = (until - time.time()) if until else 0
-    if remaining > 0:
-        wait = max(1, math.ceil(remaining))
-        raise ApiError(
+    def __init__(self, wait: int):
+        self.wait = wait
+        super().__init__(
             f"Too many failed sign-ins for this account; try again in {wait} seconds or reset the password.",
-            code="rate_limited", status=429, headers={"Retry-After": str(wait)},
+            headers={"Retry-After": str(wait)},
         )
 
 
-def _login_failed(tenant: Tenant, email: str) -> None:
-    count_key, until_key = _login_keys(tenant, email)
+def _login_keys(email: str) -> tuple[str, str]:
+    # Per normalised email, not per brand: a staff account signs in at every brand it serves and at Wagtail's
+    # admin, and each spelling of an address is the same key.
+    base = f"login-failures:{_digest(normalize_email(email))}"
+    return f"{base}:count", f"{base}:until"
+
+
+def sign_in_wait(email: str) -> int:
+    """Seconds a password check for this email must still wait (0: none)."""
+    _, until_key = _login_keys(email)
+    until = cache.get(until_key)
+    remaining = (until - time.time()) if until else 0
+    return max(1, math.ceil(remaining)) if remaining > 0 else 0
+
+
+def _login_failed(email: str) -> None:
+    count_key, until_key = _login_keys(email)
     cache.add(count_key, 0, timeout=24 * 3600)
     try:
         failures = cache.incr(count_key)
@@ -286,29 +304,49 @@ def _login_failed(tenant: Tenant, email: str) -> None:
         cache.set(until_key, time.time() + delay, timeout=delay + 1)
 
 
-def login_failures_reset(*, tenant: Tenant, email: str) -> None:
-    cache.delete_many(list(_login_keys(tenant, normalize_email(email))))
+def login_failures_reset(*, email: str) -> None:
+    cache.delete_many(list(_login_keys(email)))
+
+
+def credentials_check(*, email: str, password: object, account_of: Callable[[str], User | None]) -> User | None:
+    """The one password check of every way into an account: the API's sign-in and change-password, and Django's
+    `authenticate` (Wagtail's admin sign-in) through `authentication.AccountPasswordBackend`.
+
+    While the email waits after failures it raises `SignInLocked` before anything is looked up or hashed.
+    `account_of` gets the normalised email and answers the account that may sign in with it, or None; a miss
+    costs the same hashing as a hit and counts as a failure like a wrong password, so neither the answer nor
+    the lockout tells whether the email has an account. A match clears the count.
+    """
+    email = normalize_email(email)
+    wait = sign_in_wait(email)
+    if wait:
+        raise SignInLocked(wait)
+    password = password if isinstance(password, str) else ""
+    user = account_of(email) if email else None
+    if user is None:
+        User().set_password(password)  # the same hashing work as a known email, so timing tells nothing
+    elif user.check_password(password):
+        login_failures_reset(email=email)
+        return user
+    _login_failed(email)
+    return None
 
 
 def account_authenticate(*, tenant: Tenant, email: str, password: str) -> tuple[User, str]:
     """The account and role for these credentials at this tenant; one refusal whatever was wrong."""
-    email = normalize_email(email)
-    password = password if isinstance(password, str) else ""
-    _login_wait(tenant, email)
-    user = account_for_email(tenant=tenant, email=email) if email else None
+    roles = {}
+
+    def account_of(normal_email: str) -> User | None:
+        user = account_for_email(tenant=tenant, email=normal_email)
+        roles[user] = user_role(user=user, tenant=tenant) if user is not None else None
+        return user if roles[user] is not None else None
+
+    user = credentials_check(email=email, password=password, account_of=account_of)
     if user is None:
-        User().set_password(password)  # the same hashing work as a known email, so timing tells nothing
-        ok = False
-    else:
-        ok = user.check_password(password)
-    role = user_role(user=user, tenant=tenant) if ok else None
-    if role is None:
-        _login_failed(tenant, email)
         raise AuthenticationFailedError(LOGIN_FAILED_MESSAGE)
-    login_failures_reset(tenant=tenant, email=email)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    return user, role
+    return user, roles[user]
 
 
 # --- passwords ----------------------------------------------------------------------------------------------------
@@ -373,7 +411,7 @@ def password_reset_confirm(*, tenant: Tenant, uid: str, token: str, new_password
     user.set_password(new_password)  # changes the hash the token was made from: single use
     user.save()  # moves `credentials_version` on: access tokens issued before stop working
     tokens_revoke_all(user=user)
-    login_failures_reset(tenant=tenant, email=user.email)
+    login_failures_reset(email=user.email)
     return user
 
 
@@ -381,7 +419,7 @@ def password_reset_confirm(*, tenant: Tenant, uid: str, token: str, new_password
 def password_change(*, user: User, current_password: str, new_password: str) -> User:
     """Change the password of a signed-in account; every token issued before, access or refresh, stops working."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if not isinstance(current_password, str) or not user.check_password(current_password):
+    if credentials_check(email=user.email, password=current_password, account_of=lambda _email: user) is None:
         raise ValidationFailed.field("current_password", "incorrect", "The current password is not right.")
     _password_check(new_password, user, "new_password")
     user.set_password(new_password)

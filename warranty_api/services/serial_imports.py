@@ -23,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from ..models import KnownSerial, Product, SerialImportJob, Tenant, User, normalize_serial
+from ..selectors.params import iso_date
 
 HEADER = ("serial_number", "sku", "manufactured_on")
 _BATCH = 2000
@@ -84,7 +85,7 @@ def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportR
     reader = csv.reader(text)
     # One alternation matches exactly when one of the formats matches the whole serial.
     matches = re.compile("|".join(f"(?:{f.pattern})" for f in formats), re.IGNORECASE).fullmatch if formats else None
-    from_iso, normalize = datetime.date.fromisoformat, normalize_serial
+    from_iso, normalize = iso_date, normalize_serial
     dates: dict[str, str] = {}
     for row in reader:
         if reader.line_num == 1 and row and row[0].strip().lower() == HEADER[0]:

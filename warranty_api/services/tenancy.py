@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Category, KnownSerial, Membership, Product, Tenant, User
+from ..selectors.accounts import email_acceptable, normalize_email
 from .portal import portal_provision, staff_groups_sync
 from .serial_imports import known_serials_lock
 from .tenant_config import TenantSpec
@@ -153,8 +154,8 @@ def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
 
 
 def staff_user_get_or_create(*, email: str) -> tuple[User, bool]:
-    email = email.strip().lower()
-    user = User.objects.filter(tenant__isnull=True, email__iexact=email).first()
+    email = normalize_email(email)
+    user = User.objects.filter(tenant__isnull=True, email=email).first()
     if user:
         return user, False
     user = User(username=email, email=email, tenant=None)
@@ -167,9 +168,10 @@ def staff_user_get_or_create(*, email: str) -> tuple[User, bool]:
 def staff_create(*, tenant: Tenant, email: str, role: str, password: str) -> tuple[User, list[str]]:
     """Create or update a staff account with a role in `tenant`; the password goes through Django's validators."""
     from django.contrib.auth.password_validation import validate_password
-    from django.core.validators import validate_email
+    from django.core.exceptions import ValidationError
 
-    validate_email(email)
+    if not email_acceptable(normalize_email(email)):
+        raise ValidationError("Enter a valid email address.", code="invalid")
     user, created = staff_user_get_or_create(email=email)
     validate_password(password, user)
     user.set_password(password)

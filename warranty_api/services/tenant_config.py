@@ -12,6 +12,8 @@ from django.core.validators import validate_email
 
 from ..models import REGISTRATION_FIELDS, RESERVED_SLUGS, TENANT_SLUG_RE, Coverage, StaffRole, VerificationMode
 from ..models.catalog import normalize_serial
+from ..selectors.accounts import email_acceptable, normalize_email
+from ..selectors.params import iso_date
 
 KNOWN_RESOLUTIONS = ("repair", "replacement", "refund")
 _HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -279,12 +281,11 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
         entry = c.obj(item, path, _STAFF_KEYS, {"email", "role"})
         email = c.text(entry.get("email"), f"{path}.email", max_length=254) if "email" in entry else ""
         if email:
-            try:
-                validate_email(email)
-            except DjangoValidationError:
+            email = normalize_email(email)
+            if not email_acceptable(email):
                 c.add(f"{path}.email", "must be an email address")
         role = c.choice(entry.get("role"), f"{path}.role", [r.value for r in StaffRole]) if "role" in entry else ""
-        staff.append({"email": email.lower(), "role": role})
+        staff.append({"email": email, "role": role})
 
     if c.errors:
         return None, c.errors
@@ -312,9 +313,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
 
 
 def _parse_date(value: Any) -> datetime.date | None:
-    if not isinstance(value, str):
-        return None
     try:
-        return datetime.date.fromisoformat(value) if len(value) == 10 else None
+        return iso_date(value)
     except ValueError:
         return None

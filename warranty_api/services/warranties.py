@@ -254,6 +254,18 @@ def warranty_snapshot(warranty: Warranty, *, owner_public_id: str | None = None)
 
 # --- registration ---------------------------------------------------------------------------------------
 
+# No product registered here was bought before this: an earlier date is a typo (`0001-01-01`, a swapped century).
+EARLIEST_PURCHASE_DATE = datetime.date(1990, 1, 1)
+
+
+def _purchase_date_check(purchase_date: datetime.date, today: datetime.date) -> None:
+    if purchase_date > today:
+        raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+    if purchase_date < EARLIEST_PURCHASE_DATE:
+        raise ValidationFailed.field(
+            "purchase_date", "too_early", f"The purchase date cannot be before {EARLIEST_PURCHASE_DATE.isoformat()}."
+        )
+
 
 def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
     customer, created = Customer.objects.get_or_create(
@@ -343,8 +355,7 @@ def warranty_register(
         tenant, data["serial_number"], owner_email=None if account is not None else email, lookup=lookup
     )
     purchase_date: datetime.date = data["purchase_date"]
-    if purchase_date > today:
-        raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+    _purchase_date_check(purchase_date, today)
     if resolved.known and resolved.known.manufactured_on and purchase_date < resolved.known.manufactured_on:
         raise ValidationFailed.field(
             "purchase_date",
@@ -553,7 +564,7 @@ def warranties_claim_for_account(*, tenant: Tenant, user: User) -> int:
         return 0
     with transaction.atomic():
         ids = list(
-            Warranty.objects.filter(tenant=tenant, owner__isnull=True, customer__email=user.email.strip().lower())
+            Warranty.objects.filter(tenant=tenant, owner__isnull=True, customer__email=normalize_email(user.email))
             .select_for_update()
             .values_list("id", flat=True)
         )
@@ -620,8 +631,7 @@ def warranty_admin_update(
 
     if "purchase_date" in changes:
         purchase_date = changes["purchase_date"]
-        if purchase_date > today:
-            raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
+        _purchase_date_check(purchase_date, today)
         known = KnownSerial.objects.filter(tenant=tenant, serial_number=warranty.serial_number).first()
         if known and known.manufactured_on and purchase_date < known.manufactured_on:
             raise ValidationFailed.field(
@@ -684,8 +694,8 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
         raise Unprocessable("This warranty has expired.", code="warranty_expired")
     if effective != Warranty.Status.ACTIVE:
         raise Conflict("Only an active warranty can be transferred.", code="invalid_transition")
-    email = email.strip().lower()
-    if email == (user.email or "").lower():
+    email = normalize_email(email)
+    if email == normalize_email(user.email):
         raise ValidationFailed.field("email", "same_owner", "This is your own email; name the new owner's.")
     if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
         raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
@@ -725,7 +735,7 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
             .select_related("warranty")
             .first()
         )
-        if transfer is None or (user.email or "").lower() != transfer.to_email:
+        if transfer is None or normalize_email(user.email) != transfer.to_email:
             raise NotFound()
         if not user.email_verified:
             raise PermissionDeniedError("Verify your email before accepting a transfer.", code="email_not_verified")

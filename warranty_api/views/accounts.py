@@ -91,8 +91,9 @@ class LoginView(_PublicAuthView):
         summary="Sign in a customer or a staff member",
         description=(
             "Wrong email or password answer the same 401 `authentication_failed`. After 5 consecutive failures "
-            "for one email, sign-in for it waits 2^(n-5) seconds (at most 15 minutes), answered 429 with "
-            "Retry-After; a successful sign-in or a password reset clears the count."
+            "for one email (in any spelling: the address is matched in its normalised form), sign-in for it waits "
+            "2^(n-5) seconds (at most 15 minutes), answered 429 with Retry-After, at every brand and in Wagtail's "
+            "admin too; a successful sign-in or a password reset clears the count."
         ),
         request=AccountLoginInput,
         responses={200: AccountSessionOutput, **ERRORS},

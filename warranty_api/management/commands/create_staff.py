@@ -4,9 +4,9 @@ import getpass
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
 
 from warranty_api.models import StaffRole, Tenant
+from warranty_api.selectors.accounts import email_acceptable, normalize_email
 from warranty_api.services.tenancy import staff_create
 
 
@@ -23,10 +23,8 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=options["tenant"]).first()
         if tenant is None:
             raise CommandError(f"There is no tenant '{options['tenant']}'. Load it first with load_tenant.")
-        try:
-            validate_email(options["email"])
-        except ValidationError as exc:
-            raise CommandError(f"Email refused: {options['email']!r} is not an email address.") from exc
+        if not email_acceptable(normalize_email(options["email"])):
+            raise CommandError(f"Email refused: {options['email']!r} is not an email address.")
         password = options["password"]
         if password is None:
             password = getpass.getpass("Password: ")
