@@ -51,12 +51,12 @@ MAX_APP_ENDPOINTS = 20
 D = WebhookDelivery.Status
 
 
-def _lease() -> datetime.timedelta:
-    # Past the send's timeout (plus slack), the sweep may give the row to another worker.
-    return datetime.timedelta(seconds=float(settings.AFTERSALE_WEBHOOK_TIMEOUT) * 2 + 30)
-
-
-OUTBOX = Outbox(WebhookDelivery, waiting=D.QUEUED, working=D.SENDING, failed=D.FAILED, lease=_lease)
+# App webhooks and the inventory system's fulfillment requests and cancellations alike: one POST per attempt,
+# bounded as a whole by WEBHOOK_TIMEOUT.
+OUTBOX = Outbox(
+    WebhookDelivery, waiting=D.QUEUED, working=D.SENDING, failed=D.FAILED, kind="webhook delivery",
+    longest_attempt=lambda: float(settings.AFTERSALE_WEBHOOK_TIMEOUT),
+)
 
 
 def _iso(value) -> str | None:
