@@ -37,7 +37,7 @@ def test_production_passes_check_deploy_without_warnings():
         ({}, ("django.db.backends.sqlite3", "orm", "django.core.mail.backends.console.EmailBackend")),
         (
             {"DATABASE_URL": "postgres://u@db.internal:5432/aftersale", "REDIS_URL": "redis://cache:6379/0", "EMAIL_HOST": "smtp.example.com"},
-            ("django.db.backends.postgresql", "redis", "django.core.mail.backends.smtp.EmailBackend"),
+            ("django.db.backends.postgresql", "redis", "warranty_api.integrations.email.EmailBackend"),
         ),
     ],
 )
@@ -69,3 +69,36 @@ def test_media_goes_to_the_bucket_the_environment_names():
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["probe/hello.txt"]
         assert s3.keys() == {"probe/hello.txt"}
+
+
+def test_production_refuses_an_allow_list_of_plain_http_hosts():
+    result = _manage(
+        "check", DJANGO_SETTINGS_MODULE="site_aftersale.settings.production", SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="warranty.example.com", FIELD_ENCRYPTION_KEY="2Gm0Qj7xv9hF0x3b7cWq1d3j1Jv1mRk8m3u0oVx9N2E=",
+        OUTBOUND_HTTP_ALLOW_HOSTS="fake-shopify.staging.example",
+    )
+    assert result.returncode != 0
+    assert "OUTBOUND_HTTP_ALLOW_HOSTS must be empty in production" in result.stderr
+
+
+_READ_BACK = (
+    "from django.conf import settings as s;"
+    "print(s.AFTERSALE_SHOPIFY_TIMEOUT, s.AFTERSALE_SHOPIFY_TEST_TIMEOUT, s.AFTERSALE_WEBHOOK_TIMEOUT,"
+    " ','.join(s.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS), s.AFTERSALE_OUTBOX_RETRY_BASE_SECONDS,"
+    " s.AFTERSALE_OUTBOX_RETRY_MAX_SECONDS, s.AFTERSALE_OUTBOX_SWEEP_MINUTES, s.AFTERSALE_OUTBOX_LEASE_SECONDS)"
+)
+_STAGING_ENV = {
+    "SHOPIFY_TIMEOUT": "3", "SHOPIFY_TEST_TIMEOUT": "2", "WEBHOOK_TIMEOUT": "4",
+    "OUTBOUND_HTTP_ALLOW_HOSTS": "fake-shopify.staging.example,hooks.staging.example",
+    "OUTBOX_RETRY_BASE_SECONDS": "5", "OUTBOX_RETRY_MAX_SECONDS": "60", "OUTBOX_SWEEP_MINUTES": "2",
+    "OUTBOX_LEASE_SECONDS": "30",
+}
+
+
+@pytest.mark.parametrize("module", ["dev", "test"])
+def test_timeouts_allow_list_back_off_and_sweeps_come_from_the_environment(module):
+    result = _manage("shell", "--no-imports", "-c", _READ_BACK, DJANGO_SETTINGS_MODULE=f"site_aftersale.settings.{module}",
+                     **_STAGING_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3.0", "2.0", "4.0", "fake-shopify.staging.example,hooks.staging.example", "5",
+                                     "60", "2", "30"]

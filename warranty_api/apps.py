@@ -7,4 +7,4 @@ class WarrantyApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import schema  # noqa: F401  registers the OpenAPI extension
+        from . import checks, schema  # noqa: F401  registers the start-up checks and the OpenAPI extension

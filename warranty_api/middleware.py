@@ -17,7 +17,7 @@ logger = logging.getLogger("warranty_api")
 # /<tenant>/aftersale/api/<rest> is the brief's base URL; it is the same resource as /api/<tenant>/<rest>.
 _ALIAS_RE = re.compile(r"^/(?P<tenant>[^/]+)/aftersale/api(?P<rest>/.*)?$")
 _TENANT_PATH_RE = re.compile(r"^/api/(?:p/)?(?P<tenant>[^/]+)(?:/|$)")
-_GLOBAL_API_PATHS = {"health", "config", "schema", "docs", "redoc"}
+_GLOBAL_API_PATHS = {"health", "config", "schema", "docs", "redoc", "webhooks"}
 # The public registration reads its tenant in the same statement as its serial lookup (views/warranties.py).
 _DEFERRED_TENANT_RE = re.compile(r"^/api/p/(?P<tenant>[^/]+)/warranties$")
 

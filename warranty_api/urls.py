@@ -100,6 +100,7 @@ public_patterns: list = [
 urlpatterns = [
     path("health", system.HealthView.as_view(), name="health"),
     path("config", system.GlobalConfigView.as_view(), name="config"),
+    path("webhooks/schemas", system.WebhookSchemasView.as_view(), name="webhook-schemas"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

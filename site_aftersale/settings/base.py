@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -180,9 +180,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Over SMTP, Django's backend with EMAIL_TIMEOUT for the whole of a send, not for each socket operation.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+    "warranty_api.integrations.email.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Aftersale <no-reply@aftersale.localhost>")
 
@@ -251,6 +252,8 @@ SPECTACULAR_SETTINGS = {
         "FulfillmentStatusEnum": "warranty_api.models.claims.Fulfillment.Status",
         "MediaKindEnum": "warranty_api.models.media.Media.Kind",
         "FulfillmentKindEnum": "warranty_api.models.claims.Fulfillment.Kind",
+        "VerificationModeEnum": "warranty_api.models.tenancy.VerificationMode",
+        "WarrantyVerificationEnum": "warranty_api.models.warranties.Warranty.Verification",
     },
 }
 
@@ -260,8 +263,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-# How long a worker holds an outbox row it is sending before the sweep may give it to another worker.
+# Outbox work (email, purchase checks, webhook deliveries, fulfillment requests; services/outbox.py): how long a
+# worker holds a row it works on before a sweep may give it to another worker (one setting for every kind; it
+# must outlast one attempt, which the checks in warranty_api/checks.py hold it to), the wait before a retry
+# (base, doubling, capped), and how often the sweeps re-enqueue what is due (schedules_sync).
 AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+AFTERSALE_OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+AFTERSALE_OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+AFTERSALE_OUTBOX_SWEEP_MINUTES = env_int("OUTBOX_SWEEP_MINUTES", 1)
 # Scheduled reminders: a warranty ending within this many days gets one reminder; a claim waiting this many
 # days in info_requested gets one reminder per waiting period. Jobs read rows in batches of this size.
 AFTERSALE_EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 30)
@@ -298,17 +307,17 @@ FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 
 # Shopify purchase verification.
 AFTERSALE_SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2025-07")
-AFTERSALE_SHOPIFY_TIMEOUT = float(env_str("SHOPIFY_TIMEOUT", "10"))  # seconds, every call to Shopify
-AFTERSALE_SHOPIFY_TEST_TIMEOUT = float(env_str("SHOPIFY_TEST_TIMEOUT", "5"))  # the admin's connection test
+AFTERSALE_SHOPIFY_TIMEOUT = env_float("SHOPIFY_TIMEOUT", 10.0)  # seconds for the whole of a call to Shopify
+AFTERSALE_SHOPIFY_TEST_TIMEOUT = env_float("SHOPIFY_TEST_TIMEOUT", 5.0)  # the admin's connection test
 AFTERSALE_SHOPIFY_DATE_WINDOW_DAYS = env_int("SHOPIFY_DATE_WINDOW_DAYS", 30)  # order date vs purchase date
 AFTERSALE_SHOPIFY_MAX_ATTEMPTS = env_int("SHOPIFY_MAX_ATTEMPTS", 8)
-# Hosts a connection's api_base_url may name over plain http (the tests' fake Admin API). Empty in production.
-AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS: list[str] = []
 
-# Webhooks (apps and the inventory system). Hosts a webhook URL may name over plain http, and that skip the
-# public-address check (the tests' receiver on 127.0.0.1). Empty in every real deployment.
-AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS: list[str] = []
-AFTERSALE_WEBHOOK_TIMEOUT = float(env_str("WEBHOOK_TIMEOUT", "10"))  # seconds, connect and each read
-AFTERSALE_WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)  # 30 s doubling, capped at 1 h: ~4.5 h
+# Hosts an outbound call (a webhook or inventory URL, a Shopify api_base_url override) may name over plain
+# http, and that skip the public-address check: a test's or a staging deployment's fakes. Refused in production.
+AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = env_list("OUTBOUND_HTTP_ALLOW_HOSTS")
+
+# Webhooks (apps and the inventory system).
+AFTERSALE_WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10.0)  # seconds for the whole of one delivery
+AFTERSALE_WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)  # waits of 30 s doubling, capped at 1 h: ~3 h
 # Inbound inventory events: a signature's timestamp may be this far from now, either way.
 AFTERSALE_WEBHOOK_REPLAY_WINDOW_SECONDS = 300

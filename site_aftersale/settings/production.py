@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import FIELD_ENCRYPTION_KEY, REST_FRAMEWORK, SECRET_KEY
+from .base import AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS, FIELD_ENCRYPTION_KEY, REST_FRAMEWORK, SECRET_KEY
 from .env import env_bool, env_int
 
 DEBUG = False
@@ -17,6 +17,11 @@ if not FIELD_ENCRYPTION_KEY:
         "FIELD_ENCRYPTION_KEY must be set in production (generate one with "
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)."
     )
+
+if AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS:
+    # Plain http and the public-address rule's exemption are for fakes in tests and staging, never for a
+    # deployment that brands use: a brand's URL on a listed host would reach inside our network.
+    raise ImproperlyConfigured("OUTBOUND_HTTP_ALLOW_HOSTS must be empty in production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Production runs behind one TLS-terminating load balancer (README); rate limits count its X-Forwarded-For.

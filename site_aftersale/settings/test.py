@@ -2,7 +2,7 @@
 
 from .base import *  # noqa: F403
 from .base import MEDIA_STORAGE_BACKEND, MEDIA_STORAGE_OPTIONS, Q_CLUSTER, REST_FRAMEWORK
-from .env import env_bool, env_str
+from .env import env_bool, env_float, env_list, env_str
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -23,10 +23,9 @@ REST_FRAMEWORK = {
         "public_ip": env_str("THROTTLE_PUBLIC_IP", "1000/minute"),
     },
 }
-# The Shopify tests run a fake Admin API on 127.0.0.1; a short timeout keeps its "hang" case quick.
-AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
-AFTERSALE_SHOPIFY_TIMEOUT = 0.5
-AFTERSALE_SHOPIFY_TEST_TIMEOUT = 0.5
-# The webhook tests run a receiver on 127.0.0.1; a short timeout keeps its "hang" case quick.
-AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
-AFTERSALE_WEBHOOK_TIMEOUT = 1.0
+# The tests run a fake Shopify Admin API and webhook receivers on 127.0.0.1; short timeouts keep their "hang"
+# cases quick. Each still comes from its environment variable when set (a worker a test starts sets its own).
+AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = env_list("OUTBOUND_HTTP_ALLOW_HOSTS", ["127.0.0.1"])
+AFTERSALE_SHOPIFY_TIMEOUT = env_float("SHOPIFY_TIMEOUT", 0.5)
+AFTERSALE_SHOPIFY_TEST_TIMEOUT = env_float("SHOPIFY_TEST_TIMEOUT", 0.5)
+AFTERSALE_WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 1.0)

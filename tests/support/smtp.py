@@ -1,10 +1,11 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd) whose behaviour a test can steer."""
+"""Real SMTP servers on 127.0.0.1 for the tests: one (aiosmtpd) whose behaviour a test can steer, one that trickles."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
@@ -53,3 +54,61 @@ class SmtpServer:
     def __exit__(self, *exc) -> None:
         self.handler.release.set()
         self.controller.stop()
+
+
+class TricklingSmtpServer:
+    """An SMTP server on 127.0.0.1 that answers every command correctly, one byte every `interval` seconds:
+    each read of the client is quick, the conversation as a whole is not. `delivered` counts whole messages."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.delivered = 0
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TricklingSmtpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._server.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._converse, args=(client,), daemon=True).start()
+
+    def _say(self, client: socket.socket, line: str) -> None:
+        for byte in (line + "\r\n").encode():
+            client.sendall(bytes([byte]))
+            time.sleep(self.interval)
+
+    def _converse(self, client: socket.socket) -> None:
+        try:
+            with client, client.makefile("rb") as lines:
+                self._say(client, "220 trickle.example ESMTP")
+                while line := lines.readline():
+                    command = line.decode(errors="replace").strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self._say(client, "250 trickle.example")
+                    elif command == "DATA":
+                        self._say(client, "354 End data with <CR><LF>.<CR><LF>")
+                        while (body := lines.readline()) and body not in (b".\r\n", b".\n"):
+                            pass
+                        self.delivered += 1
+                        self._say(client, "250 Queued")
+                    elif command == "QUIT":
+                        self._say(client, "221 Bye")
+                        return
+                    else:
+                        self._say(client, "250 OK")
+        except OSError:  # the client gave up on us
+            return

@@ -28,7 +28,9 @@ def order(name: str, email: str, date: str, *skus: str, number: int | None = Non
 
 class FakeShopify:
     """Orders in `orders`; `script` holds the next answers to give instead of the normal one, in order:
-    ("status", code, headers), ("hang", seconds), ("redirect", location)."""
+    ("status", code, headers), ("hang", seconds), ("redirect", location), ("trickle", seconds): the normal
+    answer sent one byte at a time, `seconds` apart (each read is quick, the whole answer is not), and
+    ("hold",): wait until `release` is set, with `holding` set meanwhile."""
 
     def __init__(self):
         self.orders: list[dict] = []
@@ -36,6 +38,8 @@ class FakeShopify:
         self.down = False  # every request answers 503 while set
         self.requests: list[dict] = []
         self.shop_name = "Northpeak Outdoor Store"
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -49,6 +53,7 @@ class FakeShopify:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -82,6 +87,20 @@ class FakeShopify:
                 self.end_headers()
                 self.wfile.write(raw)
 
+            def _trickle(self, interval: float, body: dict):
+                raw = json.dumps(body).encode()
+                answer = (
+                    f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(raw)}\r\n"
+                    "Connection: close\r\n\r\n"
+                ).encode() + raw
+                self.close_connection = True
+                try:
+                    for index in range(len(answer)):
+                        self.wfile.write(answer[index : index + 1])
+                        time.sleep(interval)
+                except OSError:  # the client gave up on us
+                    return None
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = json.loads(self.rfile.read(length) or b"{}")
@@ -98,6 +117,11 @@ class FakeShopify:
                         time.sleep(step[1])
                     if step[0] == "redirect":
                         return self._send(302, {}, {"Location": step[1]})
+                    if step[0] == "trickle":
+                        return self._trickle(step[1], fake.answer(payload.get("variables") or {}, payload.get("query", "")))
+                    if step[0] == "hold":
+                        fake.holding.set()
+                        fake.release.wait(60)
                 if fake.down:
                     return self._send(503, {"errors": "Service Unavailable"})
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:

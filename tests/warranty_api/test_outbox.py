@@ -1,4 +1,5 @@
-"""The staff outbox: a tenant's failed and retrying emails and purchase checks, and sending an email again."""
+"""The outbox: staff's view of a tenant's failed and retrying emails and purchase checks, sending an email again, and
+the lease and back-off every kind of outbox work shares."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.warranty_api.claims_helpers import make_warranty
-from warranty_api.models import Notification, PurchaseVerification, Role
+from warranty_api.checks import outbox_settings_check
+from warranty_api.models import Notification, PurchaseVerification, Role, WebhookDelivery
+from warranty_api.services.notifications import OUTBOX as notification_outbox
+from warranty_api.services.notifications import notification_send
+from warranty_api.services.outbox import OUTBOXES, backoff
+from warranty_api.services.verification import OUTBOX as verification_outbox
+from warranty_api.services.webhooks import OUTBOX as webhook_outbox
 
 URL = "/api/northpeak/admin/outbox"
 
@@ -204,3 +211,78 @@ def test_an_admin_cannot_retry_another_tenants_message(tenant, other_tenant, mak
     assert theirs.status == "failed" and theirs.attempts == 6
     foreign = client_for(make_staff(other_tenant, Role.ADMIN), other_tenant)
     assert foreign.post(f"/api/southwind/admin/outbox/notifications/{_message(tenant).pk}/retry").status_code == 404
+
+
+# ------------------------------------------------------------------------------------------- leases and back-off
+
+
+def _webhook_delivery(tenant):
+    from warranty_api.services.webhooks import webhook_endpoint_create
+
+    endpoint, _ = webhook_endpoint_create(tenant=tenant, url="https://hooks.example.com/in", events=["*"])
+    return WebhookDelivery.objects.create(
+        tenant=tenant, endpoint=endpoint, event_id="evt_lease", event_type="claim.created", body="{}",
+        max_attempts=3, next_attempt_at=timezone.now(),
+    )
+
+
+# Every kind of outbox work: (its Outbox, a due row of it).
+KINDS = {
+    "email": (notification_outbox, lambda tenant: _message(tenant, status="queued", attempts=0)),
+    "purchase check": (verification_outbox, lambda tenant: _check(tenant, status="queued", attempts=0)),
+    "webhook delivery": (webhook_outbox, _webhook_delivery),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_work_takes_its_lease_from_the_one_setting(tenant, settings, kind):
+    outbox, make_row = KINDS[kind]
+    row = make_row(tenant)
+    outbox.model.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    settings.AFTERSALE_OUTBOX_LEASE_SECONDS = 7
+    before = timezone.now()
+    assert outbox.claim(row.pk)
+    after = timezone.now()
+    lease_until = outbox.model.objects.get(pk=row.pk).lease_until
+    assert before + datetime.timedelta(seconds=7) <= lease_until <= after + datetime.timedelta(seconds=7)
+
+
+def test_every_kind_of_work_is_covered_by_the_lease_check():
+    assert {outbox.kind for outbox in OUTBOXES} >= set(KINDS)
+
+
+@pytest.mark.parametrize(
+    ("timeouts", "problem"),
+    [
+        ({"EMAIL_TIMEOUT": 30}, "email"),
+        ({"AFTERSALE_SHOPIFY_TIMEOUT": 10}, "purchase check"),  # two calls of 10 s: 20 s
+        ({"AFTERSALE_WEBHOOK_TIMEOUT": 25}, "webhook delivery"),
+    ],
+)
+def test_a_lease_shorter_than_an_attempt_refuses_to_start(settings, timeouts, problem):
+    settings.AFTERSALE_OUTBOX_LEASE_SECONDS = 20
+    settings.EMAIL_TIMEOUT, settings.AFTERSALE_SHOPIFY_TIMEOUT, settings.AFTERSALE_WEBHOOK_TIMEOUT = 5, 5, 5
+    assert outbox_settings_check() == []
+    for name, value in timeouts.items():
+        setattr(settings, name, value)
+    errors = outbox_settings_check()
+    assert [error.id for error in errors] == ["aftersale.E001"]
+    assert f"one {problem} attempt" in errors[0].msg
+
+
+def test_the_retry_back_off_doubles_from_its_setting_up_to_its_cap(settings):
+    settings.AFTERSALE_OUTBOX_RETRY_BASE_SECONDS, settings.AFTERSALE_OUTBOX_RETRY_MAX_SECONDS = 5, 30
+    assert [backoff(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 30, 30]
+
+
+def test_a_failed_send_waits_the_configured_back_off(tenant, settings):
+    settings.AFTERSALE_OUTBOX_RETRY_BASE_SECONDS = 5
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    message = _message(tenant, status="queued", attempts=0)
+    Notification.objects.filter(pk=message.pk).update(next_attempt_at=None)
+    before = timezone.now()
+    assert notification_send(message.pk) == "retry"
+    after = timezone.now()
+    next_at = Notification.objects.get(pk=message.pk).next_attempt_at
+    assert before + datetime.timedelta(seconds=5) <= next_at <= after + datetime.timedelta(seconds=5)

@@ -99,10 +99,41 @@ def test_put_refuses_bad_settings(admin_client, body, field, code):
 
 
 def test_base_url_override_is_refused_when_settings_allow_no_host(admin_client, settings, fake):
-    settings.AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS = []
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
     body = {"shop_domain": "northpeak.myshopify.com", "access_token": TOKEN, "api_base_url": fake.base_url}
     response = admin_client.put(SHOPIFY, body, format="json")
     assert response.json()["error"]["fields"]["api_base_url"][0]["code"] == "not_allowed"
+
+
+def test_an_admin_sets_the_verification_mode_and_the_link_stays_as_it_was(admin_client, tenant, fake):
+    link(tenant, fake)
+    assert admin_client.post(SHOPIFY + "/test").status_code == 200
+    before = ShopifyConnection.objects.get(tenant=tenant)
+    for mode in ("advisory", "off", "required"):
+        response = admin_client.put(SHOPIFY, {"verification": mode}, format="json")
+        assert response.status_code == 200, response.content
+        assert response.json()["data"]["verification"] == mode
+        tenant.refresh_from_db()
+        assert tenant.verification == mode
+    after = ShopifyConnection.objects.get(tenant=tenant)
+    kept = ("shop_domain", "api_version", "api_base_url", "access_token_encrypted", "last_test_ok")
+    assert [getattr(after, name) for name in kept] == [getattr(before, name) for name in kept]
+    assert admin_client.get(SHOPIFY).json()["data"]["verification"] == "required"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"verification": "sometimes"}, "verification", "invalid_choice"),
+        ({"verification": "required"}, "shop_domain", "required"),  # nothing linked yet
+    ],
+)
+def test_a_refused_mode_changes_nothing(admin_client, tenant, body, field, code):
+    response = admin_client.put(SHOPIFY, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][field][0]["code"] == code
+    tenant.refresh_from_db()
+    assert tenant.verification == "off" and not ShopifyConnection.objects.exists()
 
 
 def test_connection_test_answers_the_shop_name(admin_client, tenant, fake):
@@ -123,8 +154,10 @@ def test_connection_test_answers_the_shop_name(admin_client, tenant, fake):
         (("status", 500), TOKEN, 502, "shopify_unavailable"),
         (("status", 429, {"Retry-After": "7"}), TOKEN, 503, "shopify_throttled"),
         (("hang", 1.2), TOKEN, 502, "shopify_timeout"),
+        # Every read is quick, the whole answer is not: the timeout is for the call, not for each read.
+        (("trickle", 0.05), TOKEN, 502, "shopify_timeout"),
     ],
-    ids=["bad-token", "server-error", "throttled", "timeout"],
+    ids=["bad-token", "server-error", "throttled", "timeout", "trickling-answer"],
 )
 def test_connection_test_reports_the_error_in_the_envelope(admin_client, tenant, fake, script, token, status, code):
     link(tenant, fake, token=token)

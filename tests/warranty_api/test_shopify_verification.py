@@ -205,6 +205,14 @@ def test_a_store_that_does_not_answer_times_out(connected, fake, registered, set
     assert warranty.verification_detail["error"]["code"] == "shopify_timeout"
 
 
+def test_a_store_that_trickles_its_answer_times_out_as_a_whole(connected, fake, registered):
+    fake.orders = [order("#1001", EMAIL, "2025-03-01", SKU)]
+    fake.script.append(("trickle", 0.05))  # each byte well within the timeout, the answer far beyond it
+    warranty = registered(connected)
+    assert warranty.verification == "error"
+    assert warranty.verification_detail["error"]["code"] == "shopify_timeout"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_outage_leaves_the_warranty_registered_and_a_later_sweep_completes_it(make_tenant, fake):
     tenant = make_tenant("northpeak", registration={"required_fields": [], "extension_window_days": 30, "require_known_serial": False, "verification": "required"})
@@ -313,7 +321,7 @@ def test_redirects_are_not_followed_and_the_session_is_cleared(connected, fake, 
 
 
 def test_a_base_url_override_is_refused_where_settings_do_not_allow_it(connected, fake, registered, settings):
-    settings.AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS = []
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
     warranty = registered(connected)
     assert warranty.verification_detail["error"]["code"] == "shopify_bad_config"
     assert PurchaseVerification.objects.get(pk=warranty.pk).status == "failed"  # not retried: config, not luck

@@ -23,6 +23,7 @@ from warranty_api.models import (
     Role,
     Warranty,
     WebhookDelivery,
+    WebhookEndpoint,
 )
 from warranty_api.services.claims import claim_submit, claim_transition, fulfillment_update
 from warranty_api.services.webhooks import inventory_integration_save, webhook_endpoint_create
@@ -187,7 +188,7 @@ def test_a_delivery_that_failed_for_good_holds_its_claims_later_ones_until_retri
 
 
 def test_a_destination_that_became_private_is_not_called(tenant, customer, admin, inventory, receiver, run, settings):
-    settings.AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS = []
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
     approve(run, tenant, admin, make_claim(tenant, customer), "refund")
     head = WebhookDelivery.objects.order_by("id").first()
     assert head.status == "queued" and "Refused destination" in head.last_error
@@ -211,7 +212,42 @@ def test_a_receiver_that_does_not_answer_times_out_and_is_retried(tenant, custom
     assert (head.status, head.attempts) == ("queued", 1) and "Timed out" in head.last_error
 
 
+def test_an_inventory_system_that_trickles_its_answer_times_out_as_a_whole(tenant, customer, admin, inventory,
+                                                                          receiver, run):
+    receiver.mode = "trickle"  # each byte well within WEBHOOK_TIMEOUT, the answer far beyond it
+    approve(run, tenant, admin, make_claim(tenant, customer), "refund")
+    head = WebhookDelivery.objects.order_by("id").first()
+    assert (head.status, head.attempts) == ("queued", 1) and "Timed out" in head.last_error
+    assert len(receiver.requests) == 1 and receiver.accepted == []
+
+
+def test_a_delivery_error_never_tells_the_address_a_refused_destination_reached(tenant, customer, admin, inventory,
+                                                                               run):
+    # A URL saved before the guard knew its form: a number that the resolver reads as 127.0.0.1.
+    WebhookEndpoint.objects.filter(pk=inventory.pk).update(url="https://2130706433/hooks")
+    approve(run, tenant, admin, make_claim(tenant, customer), "refund")
+    head = WebhookDelivery.objects.order_by("id").first()
+    assert head.status == "queued" and "Refused destination" in head.last_error
+    assert "127.0.0.1" not in head.last_error
+
+
 # ------------------------------------------------------------------------------------------- outbound: apps
+
+
+def test_an_app_that_trickles_its_answer_times_out_as_a_whole(tenant, customer, run):
+    app = Receiver().start()
+    try:
+        _, app.secret = webhook_endpoint_create(tenant=tenant, url=app.url, events=["claim.created"])
+        app.mode = "trickle"
+        warranty = make_warranty(tenant, customer)
+        run(claim_submit, tenant=tenant, user=customer, warranty_id=warranty.id, issue_type="malfunction",
+            description="Stiff slide")
+    finally:
+        app.stop()
+    delivery = WebhookDelivery.objects.get(event_type="claim.created")
+    assert (delivery.status, delivery.attempts) == ("queued", 1) and "Timed out" in delivery.last_error
+    assert len(app.requests) == 1 and app.accepted == []
+
 
 
 def test_app_webhooks_follow_a_claim_in_order_and_only_what_they_subscribe_to(tenant, customer, admin, run):
@@ -422,6 +458,16 @@ def test_the_sweep_is_scheduled_every_minute(db):
     schedule = Schedule.objects.get(name="webhook_deliveries_sweep")
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
         "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, 1)
+
+
+def test_every_sweep_runs_at_the_configured_interval(db, settings):
+    from django.core.management import call_command
+    from django_q.models import Schedule
+
+    settings.AFTERSALE_OUTBOX_SWEEP_MINUTES = 3
+    call_command("schedules_sync")
+    sweeps = {"notifications_sweep", "purchase_verifications_sweep", "webhook_deliveries_sweep"}
+    assert dict(Schedule.objects.filter(name__in=sweeps).values_list("name", "minutes")) == dict.fromkeys(sweeps, 3)
 
 
 def test_a_public_registration_reaches_the_brands_app_webhook(tenant, api, django_capture_on_commit_callbacks):

@@ -61,8 +61,65 @@ def test_inventory_settings_are_checked(admin_client, body, field, code):
     assert not WebhookEndpoint.objects.exists()
 
 
+# What each address reaches decides, not how it is written: IPv6 forms that carry a private IPv4 address, and
+# IPv4 written as one number, are refused like the address they reach.
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::127.0.0.1]/hooks",  # IPv4-compatible loopback
+        "https://[::ffff:10.0.0.5]/hooks",  # IPv4-mapped private
+        "https://[64:ff9b::127.0.0.1]/hooks",  # NAT64 of loopback
+        "https://[64:ff9b::a9fe:a9fe]/hooks",  # NAT64 of the metadata address 169.254.169.254
+        "https://[2002:7f00:1::1]/hooks",  # 6to4 of 127.0.0.1
+        "https://[2002:c0a8:101::1]/hooks",  # 6to4 of 192.168.1.1
+        "https://[fe80::1]/hooks",  # link-local
+        "https://[fd00::1]/hooks",  # unique local
+        "https://[2001:db8::1]/hooks",  # documentation
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",  # Teredo
+        "https://2130706433/hooks",  # 127.0.0.1 as one number
+        "https://0x7f.1/hooks",  # 127.0.0.1 in hex shorthand
+        "https://100.64.0.1/hooks",  # carrier-grade NAT
+        "https://localhost./hooks",  # a trailing dot is the same name
+    ],
+)
+def test_every_form_of_a_non_public_address_is_refused(admin_client, settings, url):
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
+    for response in (
+        admin_client.put(INVENTORY, {"url": url, "secret": SECRET}, format="json"),
+        admin_client.post(WEBHOOKS, {"url": url, "events": ["*"]}, format="json"),
+    ):
+        assert response.status_code == 400, (url, response.content)
+        assert response.json()["error"]["fields"]["url"][0]["code"] == "invalid"
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[2606:4700:4700::1111]/hooks",
+        "https://[64:ff9b::808:808]/hooks",  # NAT64 of a public address
+        "https://[2002:808:808::1]/hooks",  # 6to4 of a public address
+        "https://93.184.215.14/hooks",
+        "https://hooks.example.com/in",
+    ],
+)
+def test_public_addresses_are_accepted(admin_client, settings, url):
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
+    response = admin_client.post(WEBHOOKS, {"url": url, "events": ["*"]}, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_name_resolving_inside_is_refused_without_saying_where_it_resolves(settings):
+    from warranty_api.integrations.webhooks import UnsafeDestination, post
+
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
+    with pytest.raises(UnsafeDestination) as refused:
+        post("https://2130706433/hooks", b"{}", {}, timeout=1)
+    assert "127.0.0.1" not in str(refused.value)
+
+
 def test_loopback_is_refused_when_settings_allow_no_http_host(admin_client, settings):
-    settings.AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS = []
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = []
     response = admin_client.put(INVENTORY, {"url": "https://127.0.0.1/hooks", "secret": SECRET}, format="json")
     assert response.json()["error"]["fields"]["url"][0]["code"] == "invalid"
 
@@ -196,7 +253,7 @@ REQUESTS = {
 @pytest.mark.parametrize("request_name", list(REQUESTS))
 @pytest.mark.parametrize("actor", [*EXPECTED, "admin"])
 def test_authorization_table(actors, world, actor, request_name, settings):
-    settings.AFTERSALE_WEBHOOK_ALLOW_HTTP_HOSTS = ["127.0.0.1"]
+    settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = ["127.0.0.1"]
     method, path, body, admin_status = REQUESTS[request_name]
     _, client = actors[actor]
     before = state()

@@ -1,7 +1,8 @@
 """A webhook receiver for the tests: a real HTTP server on 127.0.0.1 that checks signatures and records bodies.
 
 It can be down: `mode = "503"` answers 503, `stop()` closes the port (connection refused) and `start()` opens
-the same port again. `accepted` holds the bodies it answered 2xx to, in arrival order.
+the same port again; `mode = "trickle"` sends a 200 one byte every `trickle_seconds` (each read is quick, the
+whole answer is not). `accepted` holds the bodies it answered 2xx to in full, in arrival order.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
     def __init__(self, secret: str = ""):
         self.secret = secret
-        self.mode = "ok"  # ok | 503
+        self.mode = "ok"  # ok | 503 | trickle
+        self.trickle_seconds = 0.05
         self.requests: list[dict] = []  # every request that reached us, answered or not
         self.accepted: list[dict] = []  # bodies answered 2xx
         self._lock = threading.Lock()
@@ -57,6 +60,16 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
+            def _trickle(self):
+                answer = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\nConnection: close\r\n\r\n" + b"o" * 40
+                self.close_connection = True
+                try:
+                    for index in range(len(answer)):
+                        self.wfile.write(answer[index : index + 1])
+                        time.sleep(receiver.trickle_seconds)
+                except OSError:  # the sender gave up on us
+                    return None
+
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signed = receiver.signature_ok(self.headers.get("Aftersale-Signature", ""), raw)
@@ -69,9 +82,12 @@ class Receiver:
                 }
                 with receiver._lock:
                     receiver.requests.append(record)
+                    trickle = receiver.mode == "trickle"
                     status = 503 if receiver.mode == "503" else (200 if signed else 400)
-                    if status == 200:
+                    if status == 200 and not trickle:
                         receiver.accepted.append(record["body"])
+                if trickle:
+                    return self._trickle()
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

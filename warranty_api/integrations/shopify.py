@@ -4,26 +4,25 @@ Why not `shopify.GraphQL().execute()` itself: it calls `urlopen` with no timeout
 worker for ever), follows redirects carrying the access token, prints error bodies to stdout, and reads the
 session from class-level state shared by every thread. So the package is used for what it is good at - turning
 (shop, version, token) into the endpoint URL and headers - under a lock, with the session activated and cleared
-around that alone; the request itself is ours: a timeout on every call, no redirects, bounded reads, errors
-mapped to a few exception types the caller can act on.
+around that alone; the request itself is ours (outbound.py): a timeout for the whole call, the store's address
+checked as every brand-set destination is, no redirects, bounded reads, errors mapped to a few exception types
+the caller can act on.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
-import http.client
 import json
 import re
-import socket
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 import shopify
 from django.conf import settings
+
+from . import outbound
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 API_VERSION_RE = re.compile(r"^(\d{4}-\d{2}|unstable)$")
@@ -94,24 +93,15 @@ class ShopifyOrder:
 
 
 def base_url_allowed(url: str) -> bool:
-    """An api_base_url override is only for hosts the settings list (the tests' 127.0.0.1)."""
+    """An api_base_url override is only for hosts on OUTBOUND_HTTP_ALLOW_HOSTS (a test's or staging's fake)."""
     parts = urllib.parse.urlsplit(url)
     return (
         parts.scheme in ("http", "https")
-        and parts.hostname in set(getattr(settings, "AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS", []) or [])
+        and (parts.hostname or "").lower() in outbound.allowed_http_hosts()
         and not parts.username
         and parts.path in ("", "/")
         and not parts.query
     )
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # urllib would resend our headers, the token among them, to wherever a redirect points.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def _retry_after_seconds(value: str | None, default: float = 2.0) -> float:
@@ -139,7 +129,8 @@ def _parse_time(value: str | None) -> datetime.datetime | None:
 
 
 class ShopifyClient:
-    """One store's Admin GraphQL API. Every call has `timeout` seconds in all (connect and each read)."""
+    """One store's Admin GraphQL API. Every call has `timeout` seconds in all (connect, TLS, sending and every
+    read together: outbound.request)."""
 
     def __init__(self, credentials: ShopifyCredentials, *, timeout: float | None = None):
         self.credentials = credentials
@@ -174,30 +165,26 @@ class ShopifyClient:
         """Run one GraphQL operation and answer its `data`; raise a ShopifyError subclass on any failure."""
         endpoint, headers = self._target()
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(endpoint, data=body, headers=headers, method="POST")  # noqa: S310
         try:
-            with _opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-                raw = response.read(_MAX_BODY + 1)
-        except urllib.error.HTTPError as exc:
-            with exc:
-                self._raise_for_status(exc.code, exc.headers)
-            raise AssertionError("unreachable") from exc  # pragma: no cover
+            response = outbound.request(
+                "POST", endpoint, body=body, headers=headers, timeout=self.timeout, max_body=_MAX_BODY
+            )
+        except outbound.UnsafeDestination as exc:
+            raise ShopifyBadConfig(f"The store cannot be called from here: {exc}") from exc
         except TimeoutError as exc:
             raise ShopifyTimeout(f"Shopify did not answer within {self.timeout:g} s.") from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, socket.timeout | TimeoutError):
-                raise ShopifyTimeout(f"Shopify did not answer within {self.timeout:g} s.") from exc
-            raise ShopifyUnavailable(f"Shopify could not be reached: {reason.__class__.__name__}.") from exc
-        if status != 200:
-            raise ShopifyUnavailable(f"Shopify answered HTTP {status}.")
-        if len(raw) > _MAX_BODY:
+        except OSError as exc:
+            raise ShopifyUnavailable(f"Shopify could not be reached: {exc.__class__.__name__}.") from exc
+        if response.status != 200:
+            self._raise_for_status(response.status, response.headers)
+        if len(response.body) > _MAX_BODY:
             raise ShopifyUnavailable("Shopify's answer was too large.")
         try:
-            payload = json.loads(raw)
+            payload = json.loads(response.body)
         except ValueError as exc:
             raise ShopifyUnavailable("Shopify's answer was not JSON.") from exc
+        if not isinstance(payload, dict):
+            raise ShopifyUnavailable("Shopify's answer held no data.")
         self._raise_for_graphql_errors(payload)
         data = payload.get("data")
         if not isinstance(data, dict):
@@ -216,6 +203,8 @@ class ShopifyClient:
             raise ShopifyBadConfig(f"Shopify redirected the request (HTTP {status}); check the shop domain.")
         if status == 404:
             raise ShopifyBadConfig("Shopify answered 404: check the shop domain and API version.")
+        if 200 <= status < 400:
+            raise ShopifyUnavailable(f"Shopify answered HTTP {status}.")
         raise ShopifyError(f"Shopify refused the request (HTTP {status}).")
 
     @staticmethod

@@ -18,7 +18,7 @@ class ShopifyConnection(TimeStamped):
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="shopify_connection")
     shop_domain = models.CharField(max_length=255, help_text="The store's permanent domain, e.g. brand.myshopify.com.")
     # Tests point the client at a fake Admin API on 127.0.0.1; the client refuses any host that
-    # settings.AFTERSALE_SHOPIFY_ALLOW_HTTP_HOSTS does not list (empty in every real deployment).
+    # settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS does not list (empty, and refused, in production).
     api_base_url = models.CharField(max_length=255, blank=True, help_text="Test override of https://<shop_domain>.")
     access_token_encrypted = models.TextField(blank=True)
     access_token_last4 = models.CharField(max_length=4, blank=True)

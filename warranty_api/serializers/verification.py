@@ -2,13 +2,24 @@
 
 from rest_framework import serializers
 
+from ..models import VerificationMode
+
 
 def _iso(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class ShopifyConnectionInput(serializers.Serializer):
-    shop_domain = serializers.CharField(max_length=255, help_text="brand.myshopify.com")
+    shop_domain = serializers.CharField(
+        max_length=255, required=False, help_text="brand.myshopify.com; may be omitted to keep the linked store."
+    )
+    verification = serializers.ChoiceField(
+        choices=VerificationMode.choices,
+        required=False,
+        help_text="Whether registrations are checked against the store's orders: `off`, `advisory` (checked, the "
+        "warranty is active at once) or `required` (the warranty waits for a verified purchase or staff). Omit to "
+        "keep the brand's current mode.",
+    )
     access_token = serializers.CharField(
         max_length=500, required=False, write_only=True, help_text="Omit to keep the stored token."
     )
@@ -27,6 +38,7 @@ class ShopifyLastTestOutput(serializers.Serializer):
 
 class ShopifyConnectionOutput(serializers.Serializer):
     connected = serializers.BooleanField()
+    verification = serializers.ChoiceField(choices=VerificationMode.choices)
     shop_domain = serializers.CharField(allow_null=True)
     api_version = serializers.CharField(allow_null=True)
     api_base_url = serializers.CharField(allow_null=True)
@@ -36,10 +48,11 @@ class ShopifyConnectionOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
-def shopify_connection_data(connection) -> dict:
+def shopify_connection_data(connection, *, tenant) -> dict:
     if connection is None:
         return {
             "connected": False,
+            "verification": tenant.verification,
             "shop_domain": None,
             "api_version": None,
             "api_base_url": None,
@@ -50,6 +63,7 @@ def shopify_connection_data(connection) -> dict:
         }
     return {
         "connected": True,
+        "verification": tenant.verification,
         "shop_domain": connection.shop_domain,
         "api_version": connection.api_version,
         "api_base_url": connection.api_base_url or None,

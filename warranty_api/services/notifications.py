@@ -6,7 +6,6 @@ if the broker loses the task, `notifications_sweep` (scheduled) hands overdue ro
 
 from __future__ import annotations
 
-import datetime
 import html
 import re
 from dataclasses import dataclass
@@ -24,17 +23,14 @@ from .queueing import task_enqueue_after_commit
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
 
 
-def _lease() -> datetime.timedelta:
-    # How long a sender holds a row before the sweep may give it to another worker (a setting, read per claim).
-    return datetime.timedelta(seconds=getattr(settings, "AFTERSALE_OUTBOX_LEASE_SECONDS", 300))
-
-
 OUTBOX = Outbox(
     Notification,
     waiting=Notification.Status.QUEUED,
     working=Notification.Status.SENDING,
     failed=Notification.Status.FAILED,
-    lease=_lease,
+    kind="email",
+    # One message is one SMTP conversation, bounded as a whole by EMAIL_TIMEOUT (integrations/email.py).
+    longest_attempt=lambda: float(settings.EMAIL_TIMEOUT or 0),
     # A message's task may send it at once (enqueued on commit, or a staff retry); only the sweep waits.
     honour_schedule=False,
 )

@@ -12,14 +12,32 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 
-def backoff(attempts: int, *, base: int = 30, cap: int = 3600) -> datetime.timedelta:
-    """30 s, 1 min, 2 min, ... up to an hour: the wait before attempt `attempts + 1`."""
-    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+def backoff(attempts: int) -> datetime.timedelta:
+    """The wait before attempt `attempts + 1`: OUTBOX_RETRY_BASE_SECONDS (30 s), doubling after each failed
+    attempt, at most OUTBOX_RETRY_MAX_SECONDS (an hour): 30 s, 1 min, 2 min, 4 min, ... 1 h, 1 h."""
+    base = settings.AFTERSALE_OUTBOX_RETRY_BASE_SECONDS
+    return datetime.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.AFTERSALE_OUTBOX_RETRY_MAX_SECONDS))
+
+
+def outbox_lease() -> datetime.timedelta:
+    """How long a worker holds an outbox row it claimed before a sweep may give the row to another worker.
+
+    One setting, OUTBOX_LEASE_SECONDS, for every kind of outbox work, read at each claim. No kind needs another:
+    each attempt is bounded as a whole by its calls' timeouts (`Outbox.longest_attempt`), and warranty_api/
+    checks.py refuses to start with a lease that would not outlast the longest, since a second worker would
+    then repeat an attempt the first is still making.
+    """
+    return datetime.timedelta(seconds=settings.AFTERSALE_OUTBOX_LEASE_SECONDS)
+
+
+# Every kind of outbox work, as its module defines it (the start-up checks walk them).
+OUTBOXES: list[Outbox] = []
 
 
 @dataclass(frozen=True)
@@ -34,12 +52,17 @@ class Outbox:
     waiting: str
     working: str
     failed: str
-    # A duration, or a function answering one when a row is claimed (so settings changed at run time count).
-    lease: datetime.timedelta | Callable[[], datetime.timedelta]
+    # What the work is, for people ("email", "purchase check"), and the most seconds one attempt can take (from
+    # the settings of the calls it makes, each bounded as a whole), which the lease must outlast.
+    kind: str
+    longest_attempt: Callable[[], float]
     status_field: str = "status"
     # When True a waiting row is not taken before `next_attempt_at` even if its task is run early (a broker
     # redelivery, say), so a service's Retry-After is honoured; the sweep only ever enqueues due rows.
     honour_schedule: bool = True
+
+    def __post_init__(self):
+        OUTBOXES.append(self)
 
     def _status(self, value: str) -> Q:
         return Q(**{self.status_field: value})
@@ -61,7 +84,7 @@ class Outbox:
         return bool(
             self.model.objects.filter(self.claimable(now), pk=pk).update(
                 **{self.status_field: self.working},
-                lease_until=now + (self.lease() if callable(self.lease) else self.lease),
+                lease_until=now + outbox_lease(),
                 attempts=F("attempts") + 1,
             )
         )

@@ -44,14 +44,14 @@ logger = logging.getLogger(__name__)
 
 V = Warranty.Verification
 S = Warranty.Status
-# Longer than two calls at the client's timeout; past it, the sweep hands the check to another worker.
-LEASE = datetime.timedelta(minutes=2)
 OUTBOX = Outbox(
     PurchaseVerification,
     waiting=PurchaseVerification.Status.QUEUED,
     working=PurchaseVerification.Status.RUNNING,
     failed=PurchaseVerification.Status.FAILED,
-    lease=LEASE,
+    kind="purchase check",
+    # At most two calls to the store (by order number, then by email), each bounded as a whole.
+    longest_attempt=lambda: 2 * float(settings.AFTERSALE_SHOPIFY_TIMEOUT),
 )
 # A pending warranty without a row this old lost its enqueue (the process stopped right after the commit).
 ORPHAN_AGE = datetime.timedelta(minutes=2)
@@ -443,20 +443,27 @@ def _normalise_domain(raw: str) -> str:
 def shopify_connection_save(
     *,
     tenant: Tenant,
-    shop_domain: str,
+    shop_domain: str | None = None,
     access_token: str | None = None,
     api_version: str | None = None,
     api_base_url: str | None = None,
+    verification: str | None = None,
 ) -> ShopifyConnection:
-    """Create or replace the brand's store link. An omitted token keeps the stored one (it is never read back)."""
+    """Create or replace the brand's store link, and set its verification mode; all or nothing.
+
+    An omitted token keeps the stored one (it is never read back). An omitted `shop_domain` keeps the linked
+    store as it is (its domain, API version and base URL, unless given); an omitted mode keeps the brand's.
+    """
     errors: dict[str, list[dict[str, str]]] = {}
 
     def fail(name: str, code: str, message: str) -> None:
         errors.setdefault(name, []).append({"code": code, "message": message})
 
-    domain = _normalise_domain(shop_domain)
-    if not SHOP_DOMAIN_RE.match(domain):
+    domain = _normalise_domain(shop_domain) if shop_domain is not None else None
+    if domain is not None and not SHOP_DOMAIN_RE.match(domain):
         fail("shop_domain", "invalid", "Give the store's permanent domain, like brand.myshopify.com.")
+    if verification is not None and verification not in VerificationMode.values:
+        fail("verification", "invalid_choice", "Choose off, advisory or required.")
     version = (api_version or settings.AFTERSALE_SHOPIFY_API_VERSION).strip()
     if not API_VERSION_RE.match(version):
         fail("api_version", "invalid", "Give a Shopify API version like 2025-07.")
@@ -470,8 +477,19 @@ def shopify_connection_save(
         connection = ShopifyConnection.objects.select_for_update().filter(tenant=tenant).first()
         if token is None and (connection is None or not connection.has_access_token):
             fail("access_token", "required", "Give the Admin API access token of the store's custom app.")
+        if domain is None:
+            if connection is None:
+                fail("shop_domain", "required", "Give the store's permanent domain, like brand.myshopify.com.")
+            else:  # not a relink: what is not given stays
+                domain = connection.shop_domain
+                version = version if api_version else connection.api_version
+                base_url = base_url if api_base_url is not None else connection.api_base_url
         if errors:
             raise ValidationFailed(fields=errors)
+        if verification is not None and verification != tenant.verification:
+            # The tenant row's updated_at versions per-process caches of the brand (selectors.catalog).
+            Tenant.objects.filter(pk=tenant.pk).update(verification=verification, updated_at=timezone.now())
+            tenant.verification = verification
         connection = connection or ShopifyConnection(tenant=tenant)
         changed = (connection.shop_domain, connection.api_base_url) != (domain, base_url) or token is not None
         connection.shop_domain, connection.api_version, connection.api_base_url = domain, version, base_url

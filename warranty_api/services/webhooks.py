@@ -2,9 +2,9 @@
 
 Every event becomes one `WebhookDelivery` row per endpoint, written in the transaction of the change, so an
 event is never lost and never sent for a change that rolled back. The task `webhook_deliver` sends one row;
-`webhook_deliveries_sweep` (scheduled every minute) re-enqueues what is due. Order: a delivery waits while an
-earlier delivery with the same endpoint and `ordering_key` (a claim id) is not delivered, including one that
-failed for good. A later status of a claim never overtakes an earlier one at the receiver; an admin's retry of
+`webhook_deliveries_sweep` (scheduled every OUTBOX_SWEEP_MINUTES) re-enqueues what is due. Order: a delivery
+waits while an earlier delivery with the same endpoint and `ordering_key` (a claim id) is not delivered,
+including one that failed for good. A later status of a claim never overtakes an earlier one at the receiver; an admin's retry of
 the failed delivery lets the rest follow.
 """
 
@@ -51,12 +51,12 @@ MAX_APP_ENDPOINTS = 20
 D = WebhookDelivery.Status
 
 
-def _lease() -> datetime.timedelta:
-    # Past the send's timeout (plus slack), the sweep may give the row to another worker.
-    return datetime.timedelta(seconds=float(settings.AFTERSALE_WEBHOOK_TIMEOUT) * 2 + 30)
-
-
-OUTBOX = Outbox(WebhookDelivery, waiting=D.QUEUED, working=D.SENDING, failed=D.FAILED, lease=_lease)
+# App webhooks and the inventory system's fulfillment requests and cancellations alike: one POST per attempt,
+# bounded as a whole by WEBHOOK_TIMEOUT.
+OUTBOX = Outbox(
+    WebhookDelivery, waiting=D.QUEUED, working=D.SENDING, failed=D.FAILED, kind="webhook delivery",
+    longest_attempt=lambda: float(settings.AFTERSALE_WEBHOOK_TIMEOUT),
+)
 
 
 def _iso(value) -> str | None:

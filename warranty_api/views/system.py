@@ -83,3 +83,21 @@ class GlobalConfigView(APIView):
                 }
             }
         )
+
+
+class WebhookSchemasView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        summary="The webhook contract: a JSON Schema and an example of every event sent and accepted",
+        description="`outbound`: each event type we send (to apps' webhooks, or to the brand's inventory system), "
+        "with the JSON Schema of the whole request body and an example. `inbound`: each event the inventory system "
+        "may send to `POST /api/<tenant>/integrations/inventory/events`, likewise. `signature`: how both directions "
+        "are signed.",
+        responses={200: dict},
+    )
+    def get(self, request):
+        from ..webhook_schemas import webhook_schemas_document
+
+        return Response({"data": webhook_schemas_document()})

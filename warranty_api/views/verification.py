@@ -27,20 +27,22 @@ class ShopifyConnectionView(TenantAPIView):
         responses={200: ShopifyConnectionOutput},
     )
     def get(self, request, tenant: str):
-        return ok(shopify_connection_data(shopify_connection_get(tenant=self.tenant)))
+        return ok(shopify_connection_data(shopify_connection_get(tenant=self.tenant), tenant=self.tenant))
 
     @extend_schema(
         operation_id="admin_shopify_connection_put",
-        summary="Link or relink the brand's Shopify store",
+        summary="Link or relink the brand's Shopify store, and set its verification mode",
         description="Replaces the link. `access_token` may be omitted to keep the stored one; it is stored "
-        "encrypted and never returned (only `has_access_token` and its last four characters).",
+        "encrypted and never returned (only `has_access_token` and its last four characters). `shop_domain` may be "
+        "omitted to keep the linked store. `verification` (`off`, `advisory`, `required`) sets how the brand's new "
+        "registrations are checked; omitted, the mode stays as it is.",
         request=ShopifyConnectionInput,
         responses={200: ShopifyConnectionOutput},
     )
     def put(self, request, tenant: str):
         data = validated(ShopifyConnectionInput, request.data, only_declared=True)
         connection = services.shopify_connection_save(tenant=self.tenant, **data)
-        return ok(shopify_connection_data(connection))
+        return ok(shopify_connection_data(connection, tenant=self.tenant))
 
 
 class ShopifyConnectionTestView(TenantAPIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_q.models import Schedule
@@ -15,14 +16,20 @@ class ScheduleSpec:
     func: str
     schedule_type: str
     minutes: int | None = None
+    # An outbox sweep: every OUTBOX_SWEEP_MINUTES (read when the command runs), whatever `minutes` says.
+    sweep: bool = False
+
+    def every(self) -> int | None:
+        return settings.AFTERSALE_OUTBOX_SWEEP_MINUTES if self.sweep else self.minutes
 
 
 # Every schedule of the product, by a unique name. Add yours here; `make run` and deployments run the command.
-# The sweeps re-enqueue outbox rows whose task the broker lost, so they run every minute.
+# The sweeps re-enqueue outbox rows that are due (retries, tasks the broker lost, work of a dead worker): every
+# OUTBOX_SWEEP_MINUTES, one by default, since the back-off starts at 30 s.
 SCHEDULES: tuple[ScheduleSpec, ...] = (
-    ScheduleSpec("notifications_sweep", "warranty_api.tasks.notifications_sweep", Schedule.MINUTES, minutes=1),
+    ScheduleSpec("notifications_sweep", "warranty_api.tasks.notifications_sweep", Schedule.MINUTES, sweep=True),
     ScheduleSpec(
-        "purchase_verifications_sweep", "warranty_api.tasks.purchase_verifications_sweep", Schedule.MINUTES, minutes=1
+        "purchase_verifications_sweep", "warranty_api.tasks.purchase_verifications_sweep", Schedule.MINUTES, sweep=True
     ),
     ScheduleSpec("media_purge_unattached", "warranty_api.tasks.media_purge_unattached", Schedule.HOURLY),
     ScheduleSpec("idempotency_purge", "warranty_api.tasks.idempotency_purge", Schedule.HOURLY),
@@ -31,8 +38,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
         "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
     ),
-    # Webhook retries and deliveries lost with a worker; every minute, since back-off starts at 30 s.
-    ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, 1),
+    ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, sweep=True),
 )
 
 _OURS = "warranty_api.tasks."
@@ -45,7 +51,7 @@ class Command(BaseCommand):
         changes: list[str] = []
         with transaction.atomic():
             for spec in SCHEDULES:
-                wanted = {"func": spec.func, "schedule_type": spec.schedule_type, "minutes": spec.minutes, "repeats": -1}
+                wanted = {"func": spec.func, "schedule_type": spec.schedule_type, "minutes": spec.every(), "repeats": -1}
                 schedule = Schedule.objects.filter(name=spec.name).first()
                 if schedule is None:
                     Schedule.objects.create(name=spec.name, **wanted)
