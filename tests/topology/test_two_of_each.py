@@ -103,7 +103,7 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
         env = {
             "Q_SYNC": "0", "Q_WORKERS": "1", "OUTBOX_LEASE_SECONDS": "5", "EMAIL_TIMEOUT": "2",
             "THROTTLE_AUTH_ACCOUNT": "5/minute",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_BACKEND": "warranty_api.integrations.email.EmailBackend", "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp.port), "EMAIL_USE_TLS": "0",
             "DATABASE_REPLICA_URLS": f"postgres://{user}@127.0.0.1:{replica_port}/{db['NAME']}",
             "MEDIA_STORAGE_BACKEND": "storages.backends.s3.S3Storage", "AWS_STORAGE_BUCKET_NAME": s3.bucket,
