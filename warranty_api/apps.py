@@ -8,3 +8,6 @@ class WarrantyApiConfig(AppConfig):
 
     def ready(self):
         from . import checks, schema  # noqa: F401  registers the start-up checks and the OpenAPI extension
+        from .serializers import refuse_numbers_as_text
+
+        refuse_numbers_as_text()

@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from .exceptions import ValidationFailed
+from .selectors.params import query_bool
 
 
 def _cursor_of(url: str | None) -> str | None:
@@ -109,7 +110,7 @@ def _invalid_cursor() -> ValidationFailed:
 
 
 def _wants_total(request) -> bool:
-    return request.query_params.get("include_total", "").lower() in {"1", "true", "yes"}
+    return bool(query_bool(request.query_params, "include_total"))
 
 
 def paginate(view, queryset, serializer_class, *, ordering: tuple[str, ...] | None = None, context=None, extra_meta=None):

@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     # API.md: request bodies are JSON; only the upload views take multipart/form-data (they say so themselves).
     "DEFAULT_PARSER_CLASSES": ["warranty_api.parsers.ApiJSONParser"],
     "EXCEPTION_HANDLER": "warranty_api.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "warranty_api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Who a client is, for the rate limits: the connection's address, or with N trusted proxies in front the
     # address the last of them saw (the Nth from the right of X-Forwarded-For). Never the header as sent,
@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["warranty_api.schema.api_paths_only"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "warranty_api.schema.close_strict_bodies"],
     # Several models have a `status`; name each enum after its model so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "warranty_api.models.claims.Claim.Status",

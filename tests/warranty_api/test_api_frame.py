@@ -165,6 +165,15 @@ def test_nul_in_a_body_string_is_a_field_error(api, tenant):
     assert error["fields"]["email"][0]["code"] == "invalid_character"
 
 
+@pytest.mark.parametrize("value", ["0", "12.5", "-1e3", "true", "[]", "{}"])
+def test_a_number_for_a_text_field_is_a_field_error(api, tenant, value):
+    """The schema says `string`: a number is refused like a list is, not read as its digits (DRF's default)."""
+    body = b'{"email": ' + value.encode() + b"}"
+    response = api.generic("POST", "/api/northpeak/auth/forgot-password", body, content_type="application/json")
+    error = assert_error(response, 400, "validation_error")
+    assert error["fields"]["email"][0]["code"] == "invalid"
+
+
 def test_json_endpoints_refuse_form_bodies(api, tenant):
     """API.md: bodies are JSON; only the upload endpoints take multipart/form-data."""
     for fmt in ("multipart", None):

@@ -40,3 +40,16 @@ def test_products_filter_and_pagination(api, make_tenant, django_assert_max_num_
     for limit in (5, 50):
         with django_assert_max_num_queries(3):
             api.get(f"/api/northpeak/products?limit={limit}")
+
+
+def test_include_total_takes_only_a_boolean(api, make_tenant):
+    """`include_total` is a boolean in the schema: a value that is neither true nor false is a 400, not ignored."""
+    make_tenant("northpeak")
+    for value in ("true", "1", "yes", "True"):
+        assert api.get(f"/api/northpeak/products?include_total={value}").json()["meta"]["total"] == 1
+    for value in ("false", "0", "no", ""):
+        assert "total" not in api.get(f"/api/northpeak/products?include_total={value}").json()["meta"]
+    for value in ("null", "maybe", "2"):
+        response = api.get(f"/api/northpeak/products?include_total={value}")
+        assert response.status_code == 400, value
+        assert response.json()["error"]["fields"]["include_total"][0]["code"] == "invalid"

@@ -158,6 +158,15 @@ def test_admin_patch_future_purchase_date_is_refused(admin_client, fleet):
     assert response.json()["error"]["fields"]["purchase_date"][0]["code"] == "in_future"
 
 
+@pytest.mark.parametrize("body", ["[]", '["status"]', '"void"', "7", "null"])
+def test_admin_patch_body_that_is_not_an_object_is_refused(admin_client, fleet, body):
+    """A PATCH body is an object of fields; anything else was read as an empty change and answered 200."""
+    url = f"/api/northpeak/admin/warranties/{fleet['recent'].id}"
+    response = admin_client.generic("PATCH", url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
 @pytest.mark.postgres
 def test_admin_list_query_plan_uses_indexes(admin_client, tenant, fleet):
     from django.db import connection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 
@@ -116,8 +117,8 @@ class AdminClaimListView(TenantAPIView):
             OpenApiParameter("product", str, description="A product id (prd_...)"),
             OpenApiParameter("category", str, description="A category slug"),
             OpenApiParameter("assignee", str, description="A staff user id (usr_...), `me` or `none`"),
-            OpenApiParameter("created_after", str, description="YYYY-MM-DD, inclusive"),
-            OpenApiParameter("created_before", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("created_after", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
             OpenApiParameter("older_than_days", int, description="Only claims filed more than N days ago"),
             OpenApiParameter("has_photos", bool),
             OpenApiParameter("q", str, description="A claim id, a serial number or a customer email (exact)"),

@@ -17,6 +17,8 @@ from ..services.media import max_upload_bytes, media_upload
 from ..throttles import PublicIpThrottle
 from .base import TenantAPIView, ok
 
+# What an upload is served as (services/media.py stores HEIC as JPEG; thumbnails are JPEG).
+MEDIA_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 # Room for the multipart boundaries and headers around a file of the maximum size.
 _MULTIPART_OVERHEAD = 64 * 1024
 
@@ -88,8 +90,9 @@ class MediaFileView(TenantAPIView):
     @extend_schema(
         operation_id="media_get",
         summary="The uploaded file, to its uploader and the brand's staff",
-        parameters=[OpenApiParameter("size", str, enum=["thumb"], description="`thumb`: the 400px JPEG thumbnail")],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY), 404: None},
+        parameters=[OpenApiParameter("size", str, enum=["thumb", "full"],
+                                     description="`thumb`: the 400px JPEG thumbnail; `full` (the default): the file")],
+        responses={(200, *MEDIA_CONTENT_TYPES): OpenApiResponse(OpenApiTypes.BINARY), 404: None},
     )
     def get(self, request, tenant: str, media_id: str):
         media = media_get_visible(tenant=self.tenant, user=request.user, role=self.role, media_id=media_id)

@@ -79,6 +79,7 @@ class NotificationTemplateDetailView(TenantAPIView):
 
 class NotificationTemplatePreviewView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    refuses_unknown_fields = True  # for the OpenAPI schema: the body is `validated(..., only_declared=True)`
 
     @extend_schema(
         operation_id="admin_notification_template_preview",

@@ -69,6 +69,7 @@ class ShopifyConnectionTestView(TenantAPIView):
 
 class WarrantyVerificationView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    refuses_unknown_fields = True  # for the OpenAPI schema: the body is `validated(..., only_declared=True)`
 
     @extend_schema(
         operation_id="admin_warranty_verification_get",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -213,10 +214,10 @@ _ADMIN_LIST_PARAMS = [
     OpenApiParameter("category", str, description="A category slug"),
     OpenApiParameter("q", str, description="Serial number prefix, or a customer's exact email"),
     OpenApiParameter("verification", str),
-    OpenApiParameter("registered_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("registered_to", str, description="YYYY-MM-DD"),
-    OpenApiParameter("purchased_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("purchased_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("registered_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("registered_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("purchased_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+    OpenApiParameter("purchased_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
     OpenApiParameter(
         "sort", str,
         enum=["created_at", "-created_at", "purchase_date", "-purchase_date", "warranty_end", "-warranty_end"],
@@ -253,7 +254,9 @@ class AdminWarrantyDetailView(TenantAPIView):
         responses={200: WarrantyAdminDetailOutput},
     )
     def patch(self, request, tenant: str, warranty_id: str):
-        data = request.data if isinstance(request.data, dict) else {}
+        data = request.data
+        if not isinstance(data, dict):
+            raise ValidationFailed.field("non_field_errors", "invalid", "Send a JSON object.")
         refused = {
             name: [{"code": "not_allowed", "message": "This field cannot be changed here."}]
             for name in data

@@ -1,6 +1,6 @@
 """Webhook endpoints: app subscriptions and the inventory integration (admin), and the inventory system's events."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from ..integrations.webhooks import SIGNATURE_HEADER
@@ -68,6 +68,7 @@ class InventoryIntegrationView(TenantAPIView):
 
 class WebhookEndpointListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    refuses_unknown_fields = True  # for the OpenAPI schema: the body is `validated(..., only_declared=True)`
 
     @extend_schema(
         operation_id="admin_webhooks_list",
@@ -177,7 +178,7 @@ class InventoryEventView(TenantAPIView):
             "409 `invalid_transition`. A refused event's id stays unused, so it may be sent again once fixed."
         ),
         request={"application/json": {"type": "object"}},
-        responses={200: InventoryEventAcceptedOutput},
+        responses={200: InventoryEventAcceptedOutput, 401: OpenApiResponse(description="`signature_invalid`")},
     )
     def post(self, request, tenant: str):
         # The raw bytes are what was signed: read them, never the parsed data.
