@@ -65,13 +65,14 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
-            return refused
         alias = _ALIAS_RE.match(request.path_info)
         if alias:
             rest = alias.group("rest") or ""
             request.path_info = f"/api/{alias.group('tenant')}{rest}"
             request.path = request.path_info
+        # After the alias is rewritten, so that both spellings of a path are guarded.
+        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
+            return refused
         request.tenant = None
         request.deferred_tenant_slug = None
         match = _TENANT_PATH_RE.match(request.path_info)

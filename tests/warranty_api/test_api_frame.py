@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 from django.urls import path
 from rest_framework.response import Response
+from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 import site_aftersale.urls as root_urls
@@ -259,3 +260,32 @@ def test_a_non_json_error_from_a_drf_view_keeps_its_code(tenant):
     response = Client(raise_request_exception=False).get("/api/schema", HTTP_ACCEPT="text/csv")
     error = assert_error(response, 406, "not_acceptable")
     assert "json" in error["message"].lower() or "accept" in error["message"].lower()
+
+
+@pytest.mark.parametrize(
+    "url", ["/north%00peak/aftersale/api/products", "/northpeak/aftersale/api/media/media_%00", "/northpeak/aftersale/api/prod%00ucts"]
+)
+def test_nul_in_an_alias_path_is_not_found(tenant, url):
+    """The alias is rewritten before the NUL guard looks, so it guards both spellings (PostgreSQL: it was a 500)."""
+    from django.test import Client
+
+    assert_error(Client(raise_request_exception=False).get(url), 404, "not_found")
+
+
+def test_nul_in_an_alias_query_parameter_is_a_field_error(tenant):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/northpeak/aftersale/api/products?search=a%00b")
+    assert assert_error(response, 400, "validation_error")["fields"]["search"][0]["code"] == "invalid_character"
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "a\x01b", "tab\there", "caf\u00e9"])
+def test_an_idempotency_key_with_a_control_or_non_ascii_character_is_a_field_error(tenant, key):
+    """The key is stored: only visible ASCII is taken (the IETF draft's key is a structured-field string)."""
+    from warranty_api.models import IdempotencyRecord
+
+    response = APIClient().post(
+        "/api/p/northpeak/warranties", {"serial_number": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert assert_error(response, 400, "validation_error")["fields"]["Idempotency-Key"][0]["code"] == "invalid"
+    assert not IdempotencyRecord.objects.exists()
