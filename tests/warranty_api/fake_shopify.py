@@ -28,7 +28,7 @@ def order(name: str, email: str, date: str, *skus: str, number: int | None = Non
 
 class FakeShopify:
     """Orders in `orders`; `script` holds the next answers to give instead of the normal one, in order:
-    ("status", code, headers), ("hang", seconds), ("redirect", location)."""
+    ("status", code, headers), ("hang", seconds), ("redirect", location), ("raw", body bytes) with 200."""
 
     def __init__(self):
         self.orders: list[dict] = []
@@ -98,6 +98,12 @@ class FakeShopify:
                         time.sleep(step[1])
                     if step[0] == "redirect":
                         return self._send(302, {}, {"Location": step[1]})
+                    if step[0] == "raw":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(step[1])))
+                        self.end_headers()
+                        return self.wfile.write(step[1])
                 if fake.down:
                     return self._send(503, {"errors": "Service Unavailable"})
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:

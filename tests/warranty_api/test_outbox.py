@@ -204,3 +204,18 @@ def test_an_admin_cannot_retry_another_tenants_message(tenant, other_tenant, mak
     assert theirs.status == "failed" and theirs.attempts == 6
     foreign = client_for(make_staff(other_tenant, Role.ADMIN), other_tenant)
     assert foreign.post(f"/api/southwind/admin/outbox/notifications/{_message(tenant).pk}/retry").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'["2026-01-01T00:00:00+00:00", "ntf_\\u0000"]', b"[" * 5_000 + b"]" * 5_000, b'["2026-01-01T00:00:00", NaN]'],
+    ids=["nul-in-the-id", "nested-too-deeply", "not-a-number"],
+)
+def test_a_hand_made_cursor_is_a_field_error(admin, raw):
+    """The cursor is client input decoded by the JSON parser's rules: nothing in it reaches a query unchecked."""
+    import base64
+
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = admin.get(f"{URL}?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["cursor"][0]["code"] == "invalid"

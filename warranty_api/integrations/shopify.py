@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 import shopify
 from django.conf import settings
 
+from ..exceptions import ApiError
+from ..parsers import json_loads_checked
+
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 API_VERSION_RE = re.compile(r"^(\d{4}-\d{2}|unstable)$")
 _MAX_BODY = 4 * 1024 * 1024
@@ -195,9 +198,9 @@ class ShopifyClient:
         if len(raw) > _MAX_BODY:
             raise ShopifyUnavailable("Shopify's answer was too large.")
         try:
-            payload = json.loads(raw)
-        except ValueError as exc:
-            raise ShopifyUnavailable("Shopify's answer was not JSON.") from exc
+            payload = json_loads_checked(raw)
+        except ApiError as exc:  # not JSON, nested past our depth limit, or text we could not store
+            raise ShopifyUnavailable("Shopify's answer was not JSON we can read.") from exc
         self._raise_for_graphql_errors(payload)
         data = payload.get("data")
         if not isinstance(data, dict):
