@@ -177,6 +177,7 @@ def _has_alpha(image: Image.Image, transparency) -> bool:
 
 # --- PDF ------------------------------------------------------------------------------------------------------
 
+_OUTSIDE = "it has an action that reaches outside the document (a link, another file, a form that sends data)"
 # Names that make a PDF act rather than show: scripts, launching programs, carrying other files, active forms.
 _FORBIDDEN_PDF_NAMES = {
     b"JavaScript": "it contains JavaScript",
@@ -186,7 +187,20 @@ _FORBIDDEN_PDF_NAMES = {
     b"EmbeddedFiles": "it carries embedded files",
     b"RichMedia": "it contains rich media (Flash)",
     b"XFA": "it contains an XFA form, which may run scripts",
+    # Actions that reach outside the document: another file, an embedded one, a web address, a form post or import.
+    b"GoToR": _OUTSIDE,
+    b"GoToE": _OUTSIDE,
+    b"URI": _OUTSIDE,
+    b"SubmitForm": _OUTSIDE,
+    b"ImportData": _OUTSIDE,
 }
+_CANNOT_CHECK = "it keeps its objects in a way we cannot check"
+# An object stream is read as a plain inflate: one FlateDecode, no predictor, no other filter.
+_OBJECT_STREAM_UNREADABLE_NAMES = {
+    b"LZWDecode", b"LZW", b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx", b"RunLengthDecode", b"RL",
+    b"Crypt", b"DecodeParms", b"DP", b"JBIG2Decode", b"DCTDecode", b"DCT", b"JPXDecode", b"CCITTFaxDecode", b"CCF",
+}
+_FLATE_NAMES = {b"FlateDecode", b"Fl"}
 # A PDF name: a slash, then regular characters, where `#xx` escapes any byte (`/J#61vaScript` is /JavaScript).
 _PDF_NAME_RE = re.compile(rb"/((?:[^\s/<>\[\]()%{}#]|#[0-9A-Fa-f]{2})+)")
 _HEX_ESCAPE_RE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -208,10 +222,13 @@ def _pdf_refusal(data: bytes) -> str | None:
 
 
 def _object_streams(data: bytes):
-    """The raw bytes of each object stream (/Type /ObjStm): where a PDF 1.5+ file may keep its dictionaries.
+    """(the names of its dictionary, its raw bytes) for each object stream (/Type /ObjStm): where a PDF 1.5+
+    file may keep its dictionaries.
 
     Other streams (pages, images, fonts) cannot hold actions, and scanning their binary content would refuse
-    honest files by chance, so they are left alone.
+    honest files by chance, so they are left alone. The dictionary is read back from the stream keyword to its
+    `obj`; `_check_pdf` refuses a file naming more object streams than were found this way (a dictionary
+    disguised from this look-back).
     """
     position = 0
     while True:
@@ -223,37 +240,55 @@ def _object_streams(data: bytes):
             return
         position = end + len(b"endstream")
         obj = data.rfind(b"obj", max(0, match.start() - 4096), match.start())
-        if obj >= 0 and b"ObjStm" in set(_pdf_names(data[obj : match.start()])):
-            yield data[match.end() : end]
+        names = list(_pdf_names(data[obj : match.start()])) if obj >= 0 else []
+        if b"ObjStm" in names:
+            yield names, data[match.end() : end]
+
+
+def _object_stream_refusal(names: list[bytes], raw: bytes, budget: int) -> tuple[str | None, int]:
+    """Why one object stream's content is refused, and how many bytes its inflate took."""
+    if _OBJECT_STREAM_UNREADABLE_NAMES.intersection(names) or sum(name in _FLATE_NAMES for name in names) > 1:
+        return _CANNOT_CHECK, 0
+    if not _FLATE_NAMES.intersection(names):
+        return None, 0  # not compressed: its objects were in the scan of the raw file
+    try:
+        inflated = zlib.decompressobj().decompress(raw, budget)
+    except zlib.error:
+        return _CANNOT_CHECK, 0
+    if len(inflated) >= budget:
+        return "it expands to more data than we can check", len(inflated)
+    inner = list(_pdf_names(inflated))
+    if b"ObjStm" in inner:  # an object stream cannot hold another: a reader that took one anyway would hide it
+        return _CANNOT_CHECK, len(inflated)
+    return _pdf_refusal(inflated), len(inflated)
 
 
 def _check_pdf(upload: UploadedFile) -> None:
-    """Refuse a PDF that is not one end to end, is encrypted (it could not be inspected), or can act.
+    """Refuse a PDF that is not one end to end, is encrypted (it could not be inspected), can act, or can reach
+    outside itself (links, other files, form submissions).
 
-    The scan covers the raw file and every object stream, inflated. The whole PDF (at most the upload limit)
-    is read once into memory: PDF structure is not streamable.
+    The scan covers the raw file and every object stream, inflated; an object stream that a plain inflate
+    would not show as a reader sees it (another filter, a predictor, compressed twice) is refused. The whole
+    PDF (at most the upload limit) is read once into memory: PDF structure is not streamable.
     """
     upload.seek(0)
     data = upload.read()
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
         raise UnsupportedMediaType("The file is not a complete PDF (its header or its end marker is missing).")
     reason = _pdf_refusal(data)
-    if reason is None and b"Encrypt" in set(_pdf_names(data)):
+    names = list(_pdf_names(data)) if reason is None else []
+    if b"Encrypt" in names:
         reason = "it is encrypted, so it cannot be checked"
     inflated_total = 0
-    for raw in _object_streams(data) if reason is None else ():
-        try:
-            inflated = zlib.decompressobj().decompress(raw, _PDF_INFLATE_LIMIT - inflated_total)
-        except zlib.error:
-            reason = "it compresses its objects in a way we cannot check"
-            break
-        inflated_total += len(inflated)
-        if inflated_total >= _PDF_INFLATE_LIMIT:
-            reason = "it expands to more data than we can check"
-            break
-        reason = _pdf_refusal(inflated)
+    found = 0
+    for stream_names, raw in _object_streams(data) if reason is None else ():
+        found += 1
+        reason, used = _object_stream_refusal(stream_names, raw, _PDF_INFLATE_LIMIT - inflated_total)
+        inflated_total += used
         if reason:
             break
+    if reason is None and found < names.count(b"ObjStm"):
+        reason = _CANNOT_CHECK
     if reason:
         raise UnsupportedMediaType(f"This PDF is not accepted because {reason}; send a plain document or a photo.")
 
