@@ -553,3 +553,36 @@ def test_a_pdf_with_a_plain_object_stream_is_accepted(customer):
     _user, client = customer
     content = pdf_with_object_stream(b"<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (note) >>")
     assert post_upload(client, content, "receipt.pdf", "application/pdf").status_code == 201
+
+
+def worst_case_png(side: int = 6240) -> bytes:
+    """A few hundred KB that decode to side x side RGB pixels (the issue's 147 KB file was 156 MB decoded)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (255, 255, 255)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def test_a_worst_case_image_on_the_public_path_is_refused_before_decoding(api, tenant):
+    """Anonymous uploads have a lower pixel cap, read from the header: nothing of the raster is decoded."""
+    import tracemalloc
+
+    content = worst_case_png()
+    assert len(content) < 400_000
+    tracemalloc.start()
+    try:
+        response = post_upload(api, content, "receipt.png", "image/png", url=PUBLIC_UPLOAD)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    error = assert_error(response, 413, "payload_too_large")
+    assert "6240x6240" in error["message"] and "without signing in" in error["message"]
+    assert peak < 30 * len(content)  # far from the 117 MB raster (Pillow's decode buffers are traced too)
+    assert not Media.objects.exists()
+
+
+def test_the_public_pixel_cap_is_a_setting(api, tenant, settings):
+    settings.AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = 1_000_000
+    content = image_bytes("PNG", size=(1200, 1000))
+    assert_error(post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD), 413, "payload_too_large")
+    settings.AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = 1_200_000
+    assert post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD).status_code == 201

@@ -28,6 +28,8 @@ register_heif_opener()
 
 # A 40-megapixel photo is larger than any phone takes; decoding one costs about 160 MB, which is the bound.
 DEFAULT_MAX_PIXELS = 40_000_000
+# Anonymous uploads: a 12 MP phone photo of a receipt fits; a 147 KB PNG of 6240x6240 (156 MB decoded) does not.
+DEFAULT_PUBLIC_MAX_PIXELS = 16_000_000
 THUMBNAIL_SIZE = (400, 400)
 JPEG_QUALITY = 88
 # Re-encoded files stay in memory up to this size and spill to a temporary file beyond it.
@@ -42,6 +44,11 @@ def max_upload_bytes() -> int:
 
 def max_pixels() -> int:
     return getattr(settings, "AFTERSALE_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def public_max_pixels() -> int:
+    """The cap for an upload nobody signed in for: a receipt photo needs no more, and anyone can send it."""
+    return min(getattr(settings, "AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS", DEFAULT_PUBLIC_MAX_PIXELS), max_pixels())
 
 
 # --- finding the type from the bytes -------------------------------------------------------------------------
@@ -81,10 +88,9 @@ _OUTPUT = {
 }
 
 
-def _too_many_pixels(width: int, height: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"The image is {width}x{height} pixels; images may have at most {max_pixels() // 1_000_000} megapixels."
-    )
+def _too_many_pixels(width: int, height: int, limit: int) -> PayloadTooLarge:
+    who = "images sent without signing in" if limit < max_pixels() else "images"
+    return PayloadTooLarge(f"The image is {width}x{height} pixels; {who} may have at most {limit // 1_000_000} megapixels.")
 
 
 def _spooled():
@@ -101,14 +107,13 @@ class _Prepared:
     height: int | None
 
 
-def _prepare_image(upload: UploadedFile, pillow_format: str) -> _Prepared:
+def _prepare_image(upload: UploadedFile, pillow_format: str, limit: int) -> _Prepared:
     """Decode the whole image within the pixel limit, re-encode it without metadata, and make a thumbnail.
 
     Re-encoding is what drops EXIF/GPS/XMP and anything appended after the image (a polyglot's payload):
     the stored file holds only pixels Pillow decoded. A file Pillow cannot decode end to end is refused.
     """
     upload.seek(0)
-    limit = max_pixels()
     try:
         # Pillow only warns between one and two times MAX_IMAGE_PIXELS; the warning is made an error here, and
         # the size from the header is checked below before any pixel is decoded.
@@ -117,7 +122,7 @@ def _prepare_image(upload: UploadedFile, pillow_format: str) -> _Prepared:
             image = Image.open(upload, formats=[pillow_format])
             width, height = image.size
             if width * height > limit:
-                raise _too_many_pixels(width, height)
+                raise _too_many_pixels(width, height, limit)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
@@ -318,8 +323,9 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
     """Check an uploaded file by its bytes, clean it, store it and its thumbnail, and record it.
 
     Images (JPEG, PNG, WebP, HEIC) are decoded within the pixel limit and re-encoded, which drops EXIF, GPS and
-    any trailing bytes; HEIC is stored as JPEG. PDFs are stored as sent once checked. Anything else is 415;
-    over the size or pixel limit is 413. The upload stays unattached until `media_attach`; unattached uploads
+    any trailing bytes; HEIC is stored as JPEG. An anonymous upload has the lower public pixel cap, checked from
+    the header before any pixel is decoded (what an anonymous caller can make a server hold). PDFs are stored
+    as sent once checked. Anything else is 415; over the size or pixel limit is 413. The upload stays unattached until `media_attach`; unattached uploads
     are purged after 24 hours.
     """
     if purpose not in Media.Purpose.values:
@@ -336,7 +342,8 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
         raise UnsupportedMediaType(f"This type of file is not accepted; send a {ACCEPTED_TYPES} file.")
 
     if sniffed.kind == Media.Kind.IMAGE:
-        prepared = _prepare_image(upload, sniffed.pillow_format)
+        signed_in = uploaded_by is not None and uploaded_by.is_authenticated
+        prepared = _prepare_image(upload, sniffed.pillow_format, max_pixels() if signed_in else public_max_pixels())
     else:
         _check_pdf(upload)
         upload.seek(0)
