@@ -11,6 +11,7 @@ import datetime
 import functools
 import hashlib
 import json
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,8 @@ TTL = datetime.timedelta(hours=24)
 # A first request still "in flight" after this long died with its process; its key may be used again.
 ABANDONED_AFTER = datetime.timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
+# The key is stored: no control character (PostgreSQL cannot hold NUL) and nothing a log would misprint.
+_VISIBLE_ASCII = re.compile(r"[\x20-\x7e]+")
 
 
 def _caller(request) -> str:
@@ -78,8 +81,10 @@ def idempotent(method):
         if key is None:
             return method(view, request, *args, **kwargs)
         key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
-            raise ValidationFailed.field(HEADER, "invalid", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
+        if not key or len(key) > MAX_KEY_LENGTH or not _VISIBLE_ASCII.fullmatch(key):
+            raise ValidationFailed.field(
+                HEADER, "invalid", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID, say)."
+            )
         tenant = view.tenant
         caller = _caller(request)
         request_hash = _fingerprint(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
 from .exceptions import TenantNotFound, error_response
@@ -65,13 +65,14 @@ class TenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
-            return refused
         alias = _ALIAS_RE.match(request.path_info)
         if alias:
             rest = alias.group("rest") or ""
             request.path_info = f"/api/{alias.group('tenant')}{rest}"
             request.path = request.path_info
+        # After the alias is rewritten, so that both spellings of a path are guarded.
+        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
+            return refused
         request.tenant = None
         request.deferred_tenant_slug = None
         match = _TENANT_PATH_RE.match(request.path_info)
@@ -110,25 +111,53 @@ class ApiErrorEnvelopeMiddleware:
         if response.get("Content-Type", "").startswith("application/json"):
             return response
         status = response.status_code
-        if status == 404:
-            return error_response(404, "not_found", "There is nothing at this address.")
-        if status == 405:
-            return error_response(405, "method_not_allowed", f"{request.method} is not allowed on this path.")
-        if status == 413:
-            return error_response(413, "payload_too_large", "The request body is too large.")
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and set(data) == {"error"}:
+            # A DRF view whose renderer is not JSON (the schema's YAML) rendered our envelope in its own format.
+            enveloped = JsonResponse(data, status=status)
+            for header in _KEPT_ERROR_HEADERS:
+                if header in response:
+                    enveloped[header] = response[header]
+            return enveloped
         if status >= 500:
             return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
-        return error_response(status, "bad_request", "The request could not be processed.")
+        code, message = _STATUS_ERRORS.get(status, ("bad_request", "The request could not be processed."))
+        if status == 405:
+            message = f"{request.method} is not allowed on this path."
+        return error_response(status, code, message)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not _is_api(request):
             return None
-        from django.core.exceptions import RequestDataTooBig
+        from django.core.exceptions import PermissionDenied, RequestDataTooBig
 
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, "payload_too_large", "The request body is too large.")
+        if isinstance(exception, Http404):
+            return error_response(404, "not_found", "There is nothing at this address.")
+        if isinstance(exception, PermissionDenied):
+            return error_response(403, "permission_denied", "Your role does not allow this.")
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
+# The code of an error that reached the envelope without one (a response that is not ours), by its status.
+_STATUS_ERRORS = {
+    401: ("authentication_failed", "Sign in again: the credentials are missing, wrong or no longer valid."),
+    403: ("permission_denied", "Your role does not allow this."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This method is not allowed on this path."),
+    406: ("not_acceptable", "This API answers application/json only."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json (or multipart/form-data for uploads)."),
+    429: ("rate_limited", "Too many requests; try again later."),
+}
+_KEPT_ERROR_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
+
+
+def api_path_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """The last /api/ route: a path the API does not know is its 404, never a Wagtail page lookup."""
+    return error_response(404, "not_found", "There is nothing at this address.")
 
 
 class CommonMiddleware(_DjangoCommonMiddleware):

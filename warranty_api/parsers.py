@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from rest_framework.parsers import JSONParser
+from rest_framework.utils.json import strict_constant
 
 from .exceptions import ApiError, ValidationFailed
 
@@ -61,6 +63,28 @@ def check_parsed_body(data) -> None:
                 stack.append((item, _path(path, key), depth + 1))
 
 
+def _too_deep() -> InvalidJson:
+    return InvalidJson(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+
+
+def json_loads_checked(raw: bytes | str):
+    """The body a view reads itself (a signed body, the registration's short way), held to the parser's rules.
+
+    400 `invalid_json` for what is not strict JSON (NaN and Infinity included, as DRF's parser), what is nested
+    too deeply (json gives up with RecursionError near 1,000 levels: that is our depth limit, not a fault) and
+    lone surrogates; 400 `validation_error` for NUL.
+    """
+    try:
+        # UTF-8 only (RFC 8259), as DRF's parser reads a body; json.loads would also guess UTF-16 and UTF-32.
+        data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw, parse_constant=strict_constant)
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        raise InvalidJson() from None
+    check_parsed_body(data)
+    return data
+
+
 class ApiJSONParser(JSONParser):
     """DRF's JSON parser, plus: a body nested too deeply and text no field can hold are 400s."""
 
@@ -68,6 +92,6 @@ class ApiJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise InvalidJson(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
+            raise _too_deep() from None
         check_parsed_body(data)
         return data

@@ -1,8 +1,10 @@
 """Routes of the API. Tenant paths take `<tenant>`; TenantMiddleware has already resolved it."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from .middleware import api_path_not_found
 from .views import accounts, catalog, claims, media, notifications, system, verification, warranties, webhooks
 
 tenant_patterns = [
@@ -106,4 +108,6 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("p/<str:tenant>/", include(public_patterns)),
     path("<str:tenant>/", include(tenant_patterns)),
+    # Anything else under /api/ (a trailing slash, say) is the API's 404, not a path for Wagtail's pages.
+    re_path(r"", csrf_exempt(api_path_not_found), name="api-not-found"),
 ]

@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Warranty registration, claims and post-purchase care for product brands.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The reference is public: a bearer token sent along (apps send theirs everywhere) is not even read.
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -260,6 +262,9 @@ SPECTACULAR_SETTINGS = {
 
 # Uploads: 10 MB per file; Django streams anything above 2.5 MB to a temporary file.
 AFTERSALE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Pixels an upload may decode to (about 4 bytes each while it is re-encoded): signed in, and anonymous.
+AFTERSALE_UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
+AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = env_int("UPLOAD_PUBLIC_MAX_PIXELS", 16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

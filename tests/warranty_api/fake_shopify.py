@@ -28,9 +28,9 @@ def order(name: str, email: str, date: str, *skus: str, number: int | None = Non
 
 class FakeShopify:
     """Orders in `orders`; `script` holds the next answers to give instead of the normal one, in order:
-    ("status", code, headers), ("hang", seconds), ("redirect", location), ("trickle", seconds): the normal
-    answer sent one byte at a time, `seconds` apart (each read is quick, the whole answer is not), and
-    ("hold",): wait until `release` is set, with `holding` set meanwhile."""
+    ("status", code, headers), ("hang", seconds), ("redirect", location), ("raw", body bytes) with 200,
+    ("trickle", seconds): the normal answer sent one byte at a time, `seconds` apart (each read is quick, the
+    whole answer is not), and ("hold",): wait until `release` is set, with `holding` set meanwhile."""
 
     def __init__(self):
         self.orders: list[dict] = []
@@ -122,6 +122,12 @@ class FakeShopify:
                     if step[0] == "hold":
                         fake.holding.set()
                         fake.release.wait(60)
+                    if step[0] == "raw":
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(step[1])))
+                        self.end_headers()
+                        return self.wfile.write(step[1])
                 if fake.down:
                     return self._send(503, {"errors": "Service Unavailable"})
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:

@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 from django.urls import path
 from rest_framework.response import Response
+from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 import site_aftersale.urls as root_urls
@@ -203,3 +204,97 @@ def test_hand_made_cursor_is_a_field_error(tenant, make_customer, position):
     cursor = base64.b64encode(urlencode({"p": position, "r": "0"}).encode()).decode()
     response = client_for(customer, tenant).get(f"/api/northpeak/claims?cursor={quote(cursor)}")
     assert assert_error(response, 400, "validation_error")["fields"]["cursor"][0]["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/",
+        "/api/health/",
+        "/api/northpeak/",
+        "/api/northpeak/products/",
+        "/api/northpeak/no-such-thing/",
+        "/api/p/northpeak/",
+        "/api/p/northpeak/upload/",
+        "/northpeak/aftersale/api/products/",
+    ],
+)
+def test_unknown_api_path_with_a_trailing_slash_is_not_found(tenant, url):
+    """An /api/ path our routes do not know never reaches Wagtail's page serving (its Http404 was a 500)."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    assert_error(client.get(url), 404, "not_found")
+    assert_error(client.post(url, {}, content_type="application/json"), 404, "not_found")
+
+
+def test_http404_raised_outside_drf_is_enveloped_not_found(tenant):
+    """The envelope's exception hook maps Django's Http404 to 404, whatever view raised it."""
+    from django.http import Http404
+    from django.test import Client
+
+    def plain_view(request, tenant):
+        raise Http404("no")
+
+    patterns = [path("api/<str:tenant>/plain", plain_view), *root_urls.urlpatterns]
+    with override_settings(ROOT_URLCONF=type("U", (), {"urlpatterns": patterns})):
+        response = Client(raise_request_exception=False).get("/api/northpeak/plain")
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize("url", ["/api/schema", "/api/health", "/api/northpeak/products", "/api/northpeak/config"])
+@pytest.mark.parametrize("accept", ["text/html", "application/xml"])
+def test_an_accept_we_cannot_answer_is_406_not_acceptable(tenant, url, accept):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get(url, HTTP_ACCEPT=accept)
+    assert_error(response, 406, "not_acceptable")
+
+
+@pytest.mark.parametrize("url", ["/api/schema", "/api/docs", "/api/redoc"])
+def test_schema_and_docs_are_public_even_with_a_bearer_token(tenant, make_customer, url):
+    """A signed-in app that sends its token everywhere still gets the public reference."""
+    from tests.conftest import client_for
+
+    client = client_for(make_customer(tenant), tenant)
+    assert client.get(url).status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert client.get(url).status_code == 200
+
+
+def test_a_non_json_error_from_a_drf_view_keeps_its_code(tenant):
+    """An error a view renders as something else than JSON (the schema's YAML) leaves as the same envelope in JSON."""
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/api/schema", HTTP_ACCEPT="text/csv")
+    error = assert_error(response, 406, "not_acceptable")
+    assert "json" in error["message"].lower() or "accept" in error["message"].lower()
+
+
+@pytest.mark.parametrize(
+    "url", ["/north%00peak/aftersale/api/products", "/northpeak/aftersale/api/media/media_%00", "/northpeak/aftersale/api/prod%00ucts"]
+)
+def test_nul_in_an_alias_path_is_not_found(tenant, url):
+    """The alias is rewritten before the NUL guard looks, so it guards both spellings (PostgreSQL: it was a 500)."""
+    from django.test import Client
+
+    assert_error(Client(raise_request_exception=False).get(url), 404, "not_found")
+
+
+def test_nul_in_an_alias_query_parameter_is_a_field_error(tenant):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/northpeak/aftersale/api/products?search=a%00b")
+    assert assert_error(response, 400, "validation_error")["fields"]["search"][0]["code"] == "invalid_character"
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "a\x01b", "tab\there", "caf\u00e9"])
+def test_an_idempotency_key_with_a_control_or_non_ascii_character_is_a_field_error(tenant, key):
+    """The key is stored: only visible ASCII is taken (the IETF draft's key is a structured-field string)."""
+    from warranty_api.models import IdempotencyRecord
+
+    response = APIClient().post(
+        "/api/p/northpeak/warranties", {"serial_number": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert assert_error(response, 400, "validation_error")["fields"]["Idempotency-Key"][0]["code"] == "invalid"
+    assert not IdempotencyRecord.objects.exists()

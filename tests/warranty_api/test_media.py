@@ -87,6 +87,13 @@ def pdf_with_hidden_js() -> bytes:
     return minimal_pdf(b"/OpenAction 4 0 R ", stream + hidden + b"\nendstream\nendobj\n")
 
 
+def pdf_with_object_stream(inner: bytes, dictionary: bytes = b"/Filter /FlateDecode", compress=zlib.compress) -> bytes:
+    """`inner` as the objects of a compressed object stream whose dictionary also holds `dictionary`."""
+    packed = compress(b"4 0 " + inner)
+    stream = b"5 0 obj\n<< /Type /ObjStm /N 1 /First 4 " + dictionary + b" /Length %d >>\nstream\n" % len(packed)
+    return minimal_pdf(b"/OpenAction 4 0 R ", stream + packed + b"\nendstream\nendobj\n")
+
+
 def upload_file(content: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
@@ -287,6 +294,30 @@ PDF_REFUSED = [
     ("launch", minimal_pdf(b"/OpenAction << /S /Launch /F (calc.exe) >> "), "launch"),
     ("embedded_file", minimal_pdf(b"/Names << /EmbeddedFiles << /Names [(a) << /EF << /F 9 0 R >> >>] >> >> "), "embedded"),
     ("encrypted", minimal_pdf(b"/Encrypt << /Filter /Standard >> "), "encrypted"),
+    # Actions that reach outside the document: another file, a form post, a web address, an embedded file.
+    ("go_to_remote", minimal_pdf(b"/OpenAction << /S /GoToR /F (other.pdf) /D [0 /Fit] >> "), "outside"),
+    ("go_to_embedded", minimal_pdf(b"/OpenAction << /S /GoToE /T << /R /C /N (a) >> >> "), "outside"),
+    ("submit_form", minimal_pdf(b"/OpenAction << /S /SubmitForm /F << /FS /URL /F (https://x.example/) >> >> "),
+     "outside"),
+    ("uri", minimal_pdf(b"/OpenAction << /S /URI /URI (https://x.example/?leak) >> "), "outside"),
+    ("import_data", minimal_pdf(b"/OpenAction << /S /ImportData /F (data.fdf) >> "), "outside"),
+    ("escaped_uri", minimal_pdf(b"/OpenAction << /S /#55#52I /#55RI (https://x.example/) >> "), "outside"),
+    ("submit_form_in_object_stream", pdf_with_object_stream(b"<< /S /SubmitForm /F (https://x.example/) >>"),
+     "outside"),
+    ("uri_in_object_stream_escaped", pdf_with_object_stream(b"<< /S /U#52I /U#52I (https://x.example/) >>"), "outside"),
+    # Object streams whose content a plain inflate would not show as a reader sees it.
+    ("object_stream_compressed_twice",
+     pdf_with_object_stream(b"<< /S /JavaScript /JS (1) >>", b"/Filter [/FlateDecode /FlateDecode]",
+                            lambda data: zlib.compress(zlib.compress(data))), "cannot check"),
+    ("object_stream_with_a_predictor",
+     pdf_with_object_stream(b"<< /S /URI /URI (x) >>", b"/Filter /FlateDecode /DecodeParms << /Predictor 12 >>"),
+     "cannot check"),
+    ("object_stream_ascii_hex", pdf_with_object_stream(b"<< /S /URI /URI (x) >>", b"/Filter /ASCIIHexDecode",
+                                                       lambda data: data.hex().encode() + b">"), "cannot check"),
+    # The stream's dictionary hides its /Type from a look-back: a string holding "obj", then padding.
+    ("object_stream_dictionary_disguised",
+     pdf_with_object_stream(b"<< /S /URI /URI (x) >>", b"/Pad (" + b"x" * 5000 + b") /Fake (obj) /Filter /FlateDecode"),
+     "cannot check"),
 ]
 
 
@@ -515,3 +546,43 @@ def test_schedules_sync_creates_the_hourly_purge_once_and_repairs_it(db):
 
     assert Schedule.objects.count() == len(SCHEDULES)  # every listed schedule, and nothing else
 
+
+
+def test_a_pdf_with_a_plain_object_stream_is_accepted(customer):
+    """Object streams themselves are fine (PDF 1.5 writers use them); only what they hold is judged."""
+    _user, client = customer
+    content = pdf_with_object_stream(b"<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (note) >>")
+    assert post_upload(client, content, "receipt.pdf", "application/pdf").status_code == 201
+
+
+def worst_case_png(side: int = 6240) -> bytes:
+    """A few hundred KB that decode to side x side RGB pixels (the issue's 147 KB file was 156 MB decoded)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side), (255, 255, 255)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def test_a_worst_case_image_on_the_public_path_is_refused_before_decoding(api, tenant):
+    """Anonymous uploads have a lower pixel cap, read from the header: nothing of the raster is decoded."""
+    import tracemalloc
+
+    content = worst_case_png()
+    assert len(content) < 400_000
+    tracemalloc.start()
+    try:
+        response = post_upload(api, content, "receipt.png", "image/png", url=PUBLIC_UPLOAD)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    error = assert_error(response, 413, "payload_too_large")
+    assert "6240x6240" in error["message"] and "without signing in" in error["message"]
+    assert peak < 30 * len(content)  # far from the 117 MB raster (Pillow's decode buffers are traced too)
+    assert not Media.objects.exists()
+
+
+def test_the_public_pixel_cap_is_a_setting(api, tenant, settings):
+    settings.AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = 1_000_000
+    content = image_bytes("PNG", size=(1200, 1000))
+    assert_error(post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD), 413, "payload_too_large")
+    settings.AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = 1_200_000
+    assert post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD).status_code == 201

@@ -286,3 +286,18 @@ def test_a_failed_send_waits_the_configured_back_off(tenant, settings):
     after = timezone.now()
     next_at = Notification.objects.get(pk=message.pk).next_attempt_at
     assert before + datetime.timedelta(seconds=5) <= next_at <= after + datetime.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'["2026-01-01T00:00:00+00:00", "ntf_\\u0000"]', b"[" * 5_000 + b"]" * 5_000, b'["2026-01-01T00:00:00", NaN]'],
+    ids=["nul-in-the-id", "nested-too-deeply", "not-a-number"],
+)
+def test_a_hand_made_cursor_is_a_field_error(admin, raw):
+    """The cursor is client input decoded by the JSON parser's rules: nothing in it reaches a query unchecked."""
+    import base64
+
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = admin.get(f"{URL}?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["cursor"][0]["code"] == "invalid"

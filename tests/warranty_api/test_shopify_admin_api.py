@@ -156,8 +156,10 @@ def test_connection_test_answers_the_shop_name(admin_client, tenant, fake):
         (("hang", 1.2), TOKEN, 502, "shopify_timeout"),
         # Every read is quick, the whole answer is not: the timeout is for the call, not for each read.
         (("trickle", 0.05), TOKEN, 502, "shopify_timeout"),
+        (("raw", b'{"data": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"), TOKEN, 502, "shopify_unavailable"),
+        (("raw", b"not json"), TOKEN, 502, "shopify_unavailable"),
     ],
-    ids=["bad-token", "server-error", "throttled", "timeout", "trickling-answer"],
+    ids=["bad-token", "server-error", "throttled", "timeout", "trickling-answer", "answer-nested-too-deeply", "answer-not-json"],
 )
 def test_connection_test_reports_the_error_in_the_envelope(admin_client, tenant, fake, script, token, status, code):
     link(tenant, fake, token=token)

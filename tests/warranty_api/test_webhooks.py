@@ -382,13 +382,32 @@ def _refusal_cases(approved, other_tenant_fulfillment):
                                       "not_found"),
         "other-tenants-path": (dict(event=good, url="/api/southwind/integrations/inventory/events"), 401,
                                "signature_invalid"),
+        # Signed bodies that the JSON parser's limits refuse, as on every other endpoint.
+        "nested-past-the-recursion-limit": (dict(event=b'{"a": ' * 10_000 + b"1" + b"}" * 10_000), 400,
+                                            "invalid_json"),
+        "nested-past-the-depth-limit": (dict(event={**good, "data": {**good["data"], "x": nest(40)}}), 400,
+                                        "invalid_json"),
+        "nul-in-the-note": (dict(event={**good, "data": {**good["data"], "note": "a\u0000b"}}), 400,
+                            "validation_error"),
+        "lone-surrogate-in-the-note": (dict(event=raw.replace(b'"return.received"', b'"return.received", "n": "\\ud800"')),
+                                       400, "invalid_json"),
+        "not-a-number": (dict(event=raw.replace(b'"return.received"', b'"return.received", "n": NaN')), 400,
+                         "invalid_json"),
     }
+
+
+def nest(levels: int):
+    value: object = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
 
 
 CASES = [
     "forged-signature", "body-changed-after-signing", "no-signature", "stale-timestamp", "future-timestamp",
     "other-tenants-secret", "malformed-json", "missing-fields", "unknown-type", "wrong-kind", "unknown-fulfillment",
-    "other-tenants-fulfillment", "other-tenants-path",
+    "other-tenants-fulfillment", "other-tenants-path", "nested-past-the-recursion-limit", "nested-past-the-depth-limit",
+    "nul-in-the-note", "lone-surrogate-in-the-note", "not-a-number",
 ]
 
 

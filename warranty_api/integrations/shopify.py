@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import shopify
 from django.conf import settings
 
+from ..exceptions import ApiError
+from ..parsers import json_loads_checked
 from . import outbound
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
@@ -180,9 +182,9 @@ class ShopifyClient:
         if len(response.body) > _MAX_BODY:
             raise ShopifyUnavailable("Shopify's answer was too large.")
         try:
-            payload = json.loads(response.body)
-        except ValueError as exc:
-            raise ShopifyUnavailable("Shopify's answer was not JSON.") from exc
+            payload = json_loads_checked(response.body)
+        except ApiError as exc:  # not JSON, nested past our depth limit, or text we could not store
+            raise ShopifyUnavailable("Shopify's answer was not JSON we can read.") from exc
         if not isinstance(payload, dict):
             raise ShopifyUnavailable("Shopify's answer held no data.")
         self._raise_for_graphql_errors(payload)

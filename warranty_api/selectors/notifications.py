@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from ..exceptions import NotFound, ValidationFailed
 from ..models import Notification, NotificationKind, NotificationTemplate, PurchaseVerification, Tenant
+from ..parsers import json_loads_checked
 from ..services.notifications import PLACEHOLDERS, default_template, placeholders_allowed
 
 
@@ -106,7 +107,7 @@ def _encode_cursor(item: OutboxItem) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime.datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, pk = json.loads(raw)
+        created, pk = json_loads_checked(raw)  # the parser's rules: no NUL reaches the query
         when = parse_datetime(created)
         if when is None or not isinstance(pk, str):
             raise ValueError

@@ -28,6 +28,8 @@ register_heif_opener()
 
 # A 40-megapixel photo is larger than any phone takes; decoding one costs about 160 MB, which is the bound.
 DEFAULT_MAX_PIXELS = 40_000_000
+# Anonymous uploads: a 12 MP phone photo of a receipt fits; a 147 KB PNG of 6240x6240 (156 MB decoded) does not.
+DEFAULT_PUBLIC_MAX_PIXELS = 16_000_000
 THUMBNAIL_SIZE = (400, 400)
 JPEG_QUALITY = 88
 # Re-encoded files stay in memory up to this size and spill to a temporary file beyond it.
@@ -42,6 +44,11 @@ def max_upload_bytes() -> int:
 
 def max_pixels() -> int:
     return getattr(settings, "AFTERSALE_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def public_max_pixels() -> int:
+    """The cap for an upload nobody signed in for: a receipt photo needs no more, and anyone can send it."""
+    return min(getattr(settings, "AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS", DEFAULT_PUBLIC_MAX_PIXELS), max_pixels())
 
 
 # --- finding the type from the bytes -------------------------------------------------------------------------
@@ -81,10 +88,9 @@ _OUTPUT = {
 }
 
 
-def _too_many_pixels(width: int, height: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"The image is {width}x{height} pixels; images may have at most {max_pixels() // 1_000_000} megapixels."
-    )
+def _too_many_pixels(width: int, height: int, limit: int) -> PayloadTooLarge:
+    who = "images sent without signing in" if limit < max_pixels() else "images"
+    return PayloadTooLarge(f"The image is {width}x{height} pixels; {who} may have at most {limit // 1_000_000} megapixels.")
 
 
 def _spooled():
@@ -101,14 +107,13 @@ class _Prepared:
     height: int | None
 
 
-def _prepare_image(upload: UploadedFile, pillow_format: str) -> _Prepared:
+def _prepare_image(upload: UploadedFile, pillow_format: str, limit: int) -> _Prepared:
     """Decode the whole image within the pixel limit, re-encode it without metadata, and make a thumbnail.
 
     Re-encoding is what drops EXIF/GPS/XMP and anything appended after the image (a polyglot's payload):
     the stored file holds only pixels Pillow decoded. A file Pillow cannot decode end to end is refused.
     """
     upload.seek(0)
-    limit = max_pixels()
     try:
         # Pillow only warns between one and two times MAX_IMAGE_PIXELS; the warning is made an error here, and
         # the size from the header is checked below before any pixel is decoded.
@@ -117,7 +122,7 @@ def _prepare_image(upload: UploadedFile, pillow_format: str) -> _Prepared:
             image = Image.open(upload, formats=[pillow_format])
             width, height = image.size
             if width * height > limit:
-                raise _too_many_pixels(width, height)
+                raise _too_many_pixels(width, height, limit)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
@@ -177,6 +182,7 @@ def _has_alpha(image: Image.Image, transparency) -> bool:
 
 # --- PDF ------------------------------------------------------------------------------------------------------
 
+_OUTSIDE = "it has an action that reaches outside the document (a link, another file, a form that sends data)"
 # Names that make a PDF act rather than show: scripts, launching programs, carrying other files, active forms.
 _FORBIDDEN_PDF_NAMES = {
     b"JavaScript": "it contains JavaScript",
@@ -186,7 +192,20 @@ _FORBIDDEN_PDF_NAMES = {
     b"EmbeddedFiles": "it carries embedded files",
     b"RichMedia": "it contains rich media (Flash)",
     b"XFA": "it contains an XFA form, which may run scripts",
+    # Actions that reach outside the document: another file, an embedded one, a web address, a form post or import.
+    b"GoToR": _OUTSIDE,
+    b"GoToE": _OUTSIDE,
+    b"URI": _OUTSIDE,
+    b"SubmitForm": _OUTSIDE,
+    b"ImportData": _OUTSIDE,
 }
+_CANNOT_CHECK = "it keeps its objects in a way we cannot check"
+# An object stream is read as a plain inflate: one FlateDecode, no predictor, no other filter.
+_OBJECT_STREAM_UNREADABLE_NAMES = {
+    b"LZWDecode", b"LZW", b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx", b"RunLengthDecode", b"RL",
+    b"Crypt", b"DecodeParms", b"DP", b"JBIG2Decode", b"DCTDecode", b"DCT", b"JPXDecode", b"CCITTFaxDecode", b"CCF",
+}
+_FLATE_NAMES = {b"FlateDecode", b"Fl"}
 # A PDF name: a slash, then regular characters, where `#xx` escapes any byte (`/J#61vaScript` is /JavaScript).
 _PDF_NAME_RE = re.compile(rb"/((?:[^\s/<>\[\]()%{}#]|#[0-9A-Fa-f]{2})+)")
 _HEX_ESCAPE_RE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -208,10 +227,13 @@ def _pdf_refusal(data: bytes) -> str | None:
 
 
 def _object_streams(data: bytes):
-    """The raw bytes of each object stream (/Type /ObjStm): where a PDF 1.5+ file may keep its dictionaries.
+    """(the names of its dictionary, its raw bytes) for each object stream (/Type /ObjStm): where a PDF 1.5+
+    file may keep its dictionaries.
 
     Other streams (pages, images, fonts) cannot hold actions, and scanning their binary content would refuse
-    honest files by chance, so they are left alone.
+    honest files by chance, so they are left alone. The dictionary is read back from the stream keyword to its
+    `obj`; `_check_pdf` refuses a file naming more object streams than were found this way (a dictionary
+    disguised from this look-back).
     """
     position = 0
     while True:
@@ -223,37 +245,55 @@ def _object_streams(data: bytes):
             return
         position = end + len(b"endstream")
         obj = data.rfind(b"obj", max(0, match.start() - 4096), match.start())
-        if obj >= 0 and b"ObjStm" in set(_pdf_names(data[obj : match.start()])):
-            yield data[match.end() : end]
+        names = list(_pdf_names(data[obj : match.start()])) if obj >= 0 else []
+        if b"ObjStm" in names:
+            yield names, data[match.end() : end]
+
+
+def _object_stream_refusal(names: list[bytes], raw: bytes, budget: int) -> tuple[str | None, int]:
+    """Why one object stream's content is refused, and how many bytes its inflate took."""
+    if _OBJECT_STREAM_UNREADABLE_NAMES.intersection(names) or sum(name in _FLATE_NAMES for name in names) > 1:
+        return _CANNOT_CHECK, 0
+    if not _FLATE_NAMES.intersection(names):
+        return None, 0  # not compressed: its objects were in the scan of the raw file
+    try:
+        inflated = zlib.decompressobj().decompress(raw, budget)
+    except zlib.error:
+        return _CANNOT_CHECK, 0
+    if len(inflated) >= budget:
+        return "it expands to more data than we can check", len(inflated)
+    inner = list(_pdf_names(inflated))
+    if b"ObjStm" in inner:  # an object stream cannot hold another: a reader that took one anyway would hide it
+        return _CANNOT_CHECK, len(inflated)
+    return _pdf_refusal(inflated), len(inflated)
 
 
 def _check_pdf(upload: UploadedFile) -> None:
-    """Refuse a PDF that is not one end to end, is encrypted (it could not be inspected), or can act.
+    """Refuse a PDF that is not one end to end, is encrypted (it could not be inspected), can act, or can reach
+    outside itself (links, other files, form submissions).
 
-    The scan covers the raw file and every object stream, inflated. The whole PDF (at most the upload limit)
-    is read once into memory: PDF structure is not streamable.
+    The scan covers the raw file and every object stream, inflated; an object stream that a plain inflate
+    would not show as a reader sees it (another filter, a predictor, compressed twice) is refused. The whole
+    PDF (at most the upload limit) is read once into memory: PDF structure is not streamable.
     """
     upload.seek(0)
     data = upload.read()
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
         raise UnsupportedMediaType("The file is not a complete PDF (its header or its end marker is missing).")
     reason = _pdf_refusal(data)
-    if reason is None and b"Encrypt" in set(_pdf_names(data)):
+    names = list(_pdf_names(data)) if reason is None else []
+    if b"Encrypt" in names:
         reason = "it is encrypted, so it cannot be checked"
     inflated_total = 0
-    for raw in _object_streams(data) if reason is None else ():
-        try:
-            inflated = zlib.decompressobj().decompress(raw, _PDF_INFLATE_LIMIT - inflated_total)
-        except zlib.error:
-            reason = "it compresses its objects in a way we cannot check"
-            break
-        inflated_total += len(inflated)
-        if inflated_total >= _PDF_INFLATE_LIMIT:
-            reason = "it expands to more data than we can check"
-            break
-        reason = _pdf_refusal(inflated)
+    found = 0
+    for stream_names, raw in _object_streams(data) if reason is None else ():
+        found += 1
+        reason, used = _object_stream_refusal(stream_names, raw, _PDF_INFLATE_LIMIT - inflated_total)
+        inflated_total += used
         if reason:
             break
+    if reason is None and found < names.count(b"ObjStm"):
+        reason = _CANNOT_CHECK
     if reason:
         raise UnsupportedMediaType(f"This PDF is not accepted because {reason}; send a plain document or a photo.")
 
@@ -283,8 +323,9 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
     """Check an uploaded file by its bytes, clean it, store it and its thumbnail, and record it.
 
     Images (JPEG, PNG, WebP, HEIC) are decoded within the pixel limit and re-encoded, which drops EXIF, GPS and
-    any trailing bytes; HEIC is stored as JPEG. PDFs are stored as sent once checked. Anything else is 415;
-    over the size or pixel limit is 413. The upload stays unattached until `media_attach`; unattached uploads
+    any trailing bytes; HEIC is stored as JPEG. An anonymous upload has the lower public pixel cap, checked from
+    the header before any pixel is decoded (what an anonymous caller can make a server hold). PDFs are stored
+    as sent once checked. Anything else is 415; over the size or pixel limit is 413. The upload stays unattached until `media_attach`; unattached uploads
     are purged after 24 hours.
     """
     if purpose not in Media.Purpose.values:
@@ -301,7 +342,8 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
         raise UnsupportedMediaType(f"This type of file is not accepted; send a {ACCEPTED_TYPES} file.")
 
     if sniffed.kind == Media.Kind.IMAGE:
-        prepared = _prepare_image(upload, sniffed.pillow_format)
+        signed_in = uploaded_by is not None and uploaded_by.is_authenticated
+        prepared = _prepare_image(upload, sniffed.pillow_format, max_pixels() if signed_in else public_max_pixels())
     else:
         _check_pdf(upload)
         upload.seek(0)

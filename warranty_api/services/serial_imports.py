@@ -109,6 +109,10 @@ def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportR
         if len(serial) > 100:
             result.error(reader.line_num, "serial_number is longer than 100 characters")
             continue
+        if not serial.isprintable():
+            # Without serial formats any text passes them; NUL cannot be stored, and no serial has a control key.
+            result.error(reader.line_num, f"serial_number {serial!r} has a control character")
+            continue
         if matches is not None and matches(serial) is None:
             result.error(reader.line_num, f"serial_number {serial!r} does not match the brand's serial formats")
             continue

@@ -33,6 +33,7 @@ from ..models import (
     WebhookEndpoint,
     new_public_id,
 )
+from ..parsers import json_loads_checked
 from .outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -532,10 +533,7 @@ def inventory_event_receive(*, tenant: Tenant, body: bytes, signature: str) -> t
         secret = ""
     if not http.signature_valid(secret, body, signature, tolerance=settings.AFTERSALE_WEBHOOK_REPLAY_WINDOW_SECONDS):
         raise SignatureInvalid()
-    try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("The request body is not valid JSON.", code="invalid_json", status=400) from None
+    event = json_loads_checked(body)
     event_id, event_type, data = _inbound_fields(event)
     kind, steps = INBOUND_EVENTS[event_type]
     with transaction.atomic():

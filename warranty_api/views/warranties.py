@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.utils.json import strict_constant as json_strict_constant
 
 from ..exceptions import ApiError, ValidationFailed, error_body
 from ..middleware import resolve_deferred_tenant, tenant_not_found
 from ..models import Role, SerialImportJob
 from ..pagination import paginate
-from ..parsers import check_parsed_body
+from ..parsers import json_loads_checked
 from ..permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
 from ..selectors.warranties import (
     admin_warranty_get,
@@ -100,9 +97,8 @@ def _plain_registration(view, request) -> HttpResponse | None:
     if not 0 < length <= _PLAIN_BODY_MAX:
         return None
     try:
-        data = json.loads(request.body.decode("utf-8"), parse_constant=json_strict_constant)
-        check_parsed_body(data)
-    except (ValueError, RecursionError, ApiError):
+        data = json_loads_checked(request.body)
+    except ApiError:
         return None  # DRF's parser answers it (400 invalid_json / validation_error), as before
     validated = register_input_plain(data)
     if validated is None:
