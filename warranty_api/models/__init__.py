@@ -4,7 +4,7 @@ from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
-from .customers import Customer
+from .customers import Customer, CustomerErasure
 from .idempotency import IdempotencyRecord
 from .imports import SerialImportJob
 from .integrations import PurchaseVerification, ShopifyConnection
@@ -34,6 +34,7 @@ __all__ = [
     "ClaimMessage",
     "Coverage",
     "Customer",
+    "CustomerErasure",
     "Fulfillment",
     "IdempotencyRecord",
     "InboundEvent",
