@@ -401,3 +401,37 @@ def test_every_model_and_field_has_an_erasure_policy():
         if model in policy:
             fields = {f.name for f in model._meta.concrete_fields}
             assert set(policy[model]) == fields, (model, fields ^ set(policy[model]))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_erasures_at_once_erase_once_and_answer_the_same(tenant, make_customer, make_staff):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no row locks (select_for_update is a no-op there)")
+    jane = make_customer(tenant, EMAIL)
+    make_warranty(tenant, jane)
+    admins = [make_staff(tenant, Role.ADMIN), make_staff(tenant, Role.ADMIN)]
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def erase(index: int) -> None:
+        try:
+            client = client_for(admins[index], tenant)
+            barrier.wait()
+            results[index] = client.post(ERASE, {"email": EMAIL}, format="json")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=erase, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200, 200], [r.content for r in results]
+    assert results[0].json() == results[1].json()
+    assert CustomerErasure.objects.count() == 1
+    assert WarrantyEvent.objects.filter(action="customer_erased").count() == 1

@@ -263,12 +263,10 @@ def _erase_admin_log(subject: CustomerSubject) -> None:
     ).update(label=subject.account.username, data={})
 
 
-def _delete_files(names: list[str]) -> None:
+def _delete_files(names: list[tuple[str, str]]) -> None:
     """Strict, unlike the upload purge: a receipt left in storage would be personal data kept."""
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
+    for field_name, name in names:
+        Media._meta.get_field(field_name).storage.delete(name)
 
 
 def customer_erase(*, tenant: Tenant, email: str, actor: User | None, via: str) -> CustomerErasure:
@@ -298,7 +296,12 @@ def _erase(subject: CustomerSubject, *, actor: User | None, via: str, digest: st
 
     # Read before the warranties let go of their receipts (which is how a receipt is found).
     media = Media.objects.filter(tenant=tenant, pk__in=list(subject.media().values_list("pk", flat=True)))
-    files = [name for pair in media.values_list("file", "thumbnail") for name in pair if name]
+    files = [
+        (field_name, name)
+        for pair in media.values_list("file", "thumbnail")
+        for field_name, name in zip(("file", "thumbnail"), pair, strict=True)
+        if name
+    ]
     warranties = subject.warranties()
     counts["warranties"] = _policy_update(warranties)
     counts["warranties_scrubbed"] = _scrub_rows(warranties, ["verification_detail"], emails)
