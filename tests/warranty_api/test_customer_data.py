@@ -435,3 +435,22 @@ def test_two_erasures_at_once_erase_once_and_answer_the_same(tenant, make_custom
     assert results[0].json() == results[1].json()
     assert CustomerErasure.objects.count() == 1
     assert WarrantyEvent.objects.filter(action="customer_erased").count() == 1
+
+
+def test_no_one_can_take_a_tombstones_address(tenant, api):
+    """A registration or sign-up with an erased.invalid address would hand the tombstone new personal data."""
+    address = {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
+    registration = {
+        "serial_number": "SN-CA-77770009", "purchase_date": timezone.localdate().isoformat(),
+        "customer": {"email": "erased+cus_abc@Erased.Invalid", "name": "Someone", "phone": "+1 555 0100",
+                     "address": address},
+    }
+    response = api.post("/api/p/northpeak/warranties", registration, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["customer.email"][0]["code"] == "invalid"
+    signup = api.post("/api/northpeak/auth/register", {"email": "erased+usr_abc@erased.invalid",
+                                                        "password": PASSWORD, "name": "Someone"}, format="json")
+    assert signup.status_code == 400, signup.content
+    assert signup.json()["error"]["fields"]["email"][0]["code"] == "invalid"
+    assert not Customer.objects.exists() and not User.objects.filter(email__endswith="erased.invalid").exists()
+    assert not Warranty.objects.exists()

@@ -23,6 +23,7 @@ from ..exceptions import ApiError, AuthenticationFailedError, Conflict, Validati
 from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
 from ..selectors.accounts import account_by_public_id, account_for_email, normalize_email, user_role
 from ..throttles import _digest
+from .customer_data import is_erased_email
 from .notifications import notify
 from .tokens import tokens_revoke_all
 
@@ -53,6 +54,8 @@ def _email_check(email: str, field: str = "email") -> str:
         validate_email(email)
     except DjangoValidationError:
         raise ValidationFailed.field(field, "invalid", "Enter a valid email address.") from None
+    if is_erased_email(email):  # the domain of erased customers' tombstones: no account may take one
+        raise ValidationFailed.field(field, "invalid", "Enter a valid email address.")
     return email
 
 
