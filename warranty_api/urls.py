@@ -5,7 +5,18 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from .middleware import api_path_not_found
-from .views import accounts, catalog, claims, media, notifications, system, verification, warranties, webhooks
+from .views import (
+    accounts,
+    catalog,
+    claims,
+    customer_data,
+    media,
+    notifications,
+    system,
+    verification,
+    warranties,
+    webhooks,
+)
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -30,6 +41,8 @@ tenant_patterns = [
     path("auth/change-password", accounts.ChangePasswordView.as_view(), name="auth-change-password"),
     path("admin/staff", accounts.StaffListView.as_view(), name="admin-staff-list"),
     path("admin/staff/<str:user_id>", accounts.StaffDetailView.as_view(), name="admin-staff-detail"),
+    path("admin/customers/export", customer_data.CustomerExportView.as_view(), name="admin-customer-export"),
+    path("admin/customers/erase", customer_data.CustomerEraseView.as_view(), name="admin-customer-erase"),
     path("claims", claims.ClaimListCreateView.as_view(), name="claim-list"),
     path("claims/<str:claim_id>", claims.ClaimDetailView.as_view(), name="claim-detail"),
     path("claims/<str:claim_id>/messages", claims.ClaimMessageCreateView.as_view(), name="claim-messages"),

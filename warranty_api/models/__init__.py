@@ -4,7 +4,7 @@ from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
 from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
-from .customers import ADDRESS_KEYS, Customer
+from .customers import ADDRESS_KEYS, Customer, CustomerErasure
 from .idempotency import IdempotencyRecord
 from .imports import SerialImportJob
 from .integrations import PurchaseVerification, ShopifyConnection
@@ -35,6 +35,7 @@ __all__ = [
     "ClaimMessage",
     "Coverage",
     "Customer",
+    "CustomerErasure",
     "Fulfillment",
     "IdempotencyRecord",
     "InboundEvent",

@@ -28,3 +28,32 @@ class Customer(TimeStamped):
 
     def __str__(self) -> str:
         return self.email
+
+
+class CustomerErasure(models.Model):
+    """The audit record of one erasure of a customer's personal data: who, when, what; never the person.
+
+    The email is kept only as a keyed digest, so a second erasure of the same address finds this record and
+    answers the same, while the record itself names nobody.
+    """
+
+    class Via(models.TextChoices):
+        API = "api", "Admin API"
+        COMMAND = "command", "manage.py customer_erase"
+
+    id = PublicIdField(prefix="era_", primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    email_digest = models.CharField(max_length=64)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via.choices)
+    # Tombstone ids and counts per table: what the answer to the request said.
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "email_digest", "created_at"], name="customererasure_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"erasure {self.id}"

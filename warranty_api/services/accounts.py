@@ -29,6 +29,7 @@ from ..selectors.accounts import (
     user_role,
 )
 from ..throttles import _digest
+from .customer_data import is_erased_email
 from .notifications import notify
 from .tokens import tokens_revoke_all
 
@@ -55,7 +56,8 @@ def _password_check(password: str, user: User, field: str) -> None:
 
 def _email_check(email: str, field: str = "email") -> str:
     email = normalize_email(email)
-    if not email_acceptable(email):
+    # The tombstones of erased customers have their own domain: no account may take one.
+    if not email_acceptable(email) or is_erased_email(email):
         raise ValidationFailed.field(field, "invalid", "Enter a valid email address.")
     return email
 

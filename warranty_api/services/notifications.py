@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Notification, NotificationKind, NotificationTemplate, Tenant
+from .customer_data import is_erased_email
 from .outbox import Outbox
 from .queueing import task_enqueue_after_commit
 
@@ -75,6 +76,9 @@ def notify(
     notification = notification_new(
         tenant=tenant, kind=kind, to=to, context=context, subject_ref=subject_ref, dedupe_key=dedupe_key
     )
+    if is_erased_email(to):
+        # An erased customer's tombstone (reminders, a claim's updates): nothing is queued, and no row names them.
+        return notification
     notification.save(force_insert=True)
     func, notification_id, task_name = notification_send_task(notification)
     task_enqueue_after_commit(func, notification_id, task_name=task_name)

@@ -34,6 +34,7 @@ from ..models import (
 from ..selectors.accounts import normalize_email
 from ..selectors.catalog import tenant_catalog
 from ..selectors.media import media_unattached_of
+from .customer_data import is_erased_email
 from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
 from .queueing import task_enqueue_after_commit, task_row_for_statement
@@ -350,6 +351,8 @@ def warranty_register(
     _required(tenant, data)
     info = data["customer"]
     email = normalize_email(info["email"])
+    if is_erased_email(email):  # a tombstone's address: registering with it would give the tombstone data again
+        raise ValidationFailed.field("customer.email", "invalid", "Enter a valid email address.")
     # A signed-in caller owns the warranty; otherwise the account of that email, looked up with the serial.
     resolved, lookup = _serial_resolve_and_owner(
         tenant, data["serial_number"], owner_email=None if account is not None else email, lookup=lookup

@@ -11,8 +11,8 @@ class TenantAPIView(APIView):
     """A view under /api/<tenant>/ or /api/p/<tenant>/; `self.tenant` was resolved by TenantMiddleware.
 
     Every `post` honours the Idempotency-Key header (API.md "Writes") without the view doing anything.
-    A view whose answer carries fresh credentials (tokens) sets `idempotency = False`: replaying a stored
-    copy of them would keep secrets in the database for a day.
+    A view whose answer carries fresh credentials (tokens), or a person's whole data (the customer export), sets
+    `idempotency = False`: replaying a stored copy would keep it in the database for a day.
     """
 
     idempotency = True
