@@ -54,12 +54,20 @@ class User(AbstractUser):
             models.Index(Upper("email"), name="user_staff_email_ci_idx", condition=Q(tenant__isnull=True)),
         ]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_is_active = user.__dict__.get("is_active")
+        return user
+
     def save(self, *args, **kwargs):
         # Done here rather than in each service so that every way of setting a password counts: the API, the
         # portal, Wagtail's admin and its reset form, `manage.py changepassword`. Django sets `_password` only in
         # `set_password` (and clears it for the silent re-hash of a hasher upgrade at sign-in, which must not
-        # sign anyone out).
-        new_password = self._password is not None and not self._state.adding
+        # sign anyone out). Deactivating the account (Wagtail's or Django's admin) counts too: without it, the
+        # tokens issued before would work again once the account is reactivated.
+        deactivated = getattr(self, "_loaded_is_active", None) is True and self.is_active is False
+        new_password = (self._password is not None or deactivated) and not self._state.adding
         if new_password:
             # Incremented in the database, so two changes at once both count.
             self.credentials_version = F("credentials_version") + 1
@@ -67,6 +75,7 @@ class User(AbstractUser):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "credentials_version"}
         super().save(*args, **kwargs)
+        self._loaded_is_active = self.is_active
         if new_password:
             self.refresh_from_db(fields=["credentials_version"])
 

@@ -85,6 +85,9 @@ class Membership(TimeStamped):
     role = models.CharField(max_length=16, choices=StaffRole.choices)
     # Deactivation is per tenant: one brand's admin cannot lock a person out of another brand.
     is_active = models.BooleanField(default=True)
+    # Stamped into every token issued for this tenant; deactivation moves it on, so the tokens issued before stay
+    # refused after a reactivation (the account's sessions at other brands are untouched).
+    sessions_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]

@@ -24,7 +24,7 @@ from ..models import Customer, Membership, NotificationKind, Role, StaffRole, Te
 from ..selectors.accounts import account_by_public_id, account_for_email, normalize_email, user_role
 from ..throttles import _digest
 from .notifications import notify
-from .tokens import tokens_revoke_all
+from .tokens import tokens_revoke_all, tokens_revoke_at_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -479,11 +479,19 @@ def staff_update(*, tenant: Tenant, public_id: str, data: dict) -> Membership:
     membership = next((m for m in memberships if m.user.public_id == public_id), None)
     if membership is None:
         raise NotFound()
+    deactivated = membership.is_active and data.get("is_active") is False
     membership.role = data.get("role", membership.role)
     membership.is_active = data.get("is_active", membership.is_active)
     admins = [m for m in memberships if m.role == Role.ADMIN and m.is_active and m.user.is_active]
     if not admins:
         raise Conflict("The brand must keep at least one active admin.", code="last_admin")
-    membership.save(update_fields=["role", "is_active", "updated_at"])
+    changed = ["role", "is_active", "updated_at"]
+    if deactivated:
+        # Every token issued for this brand stays refused, even after a reactivation; other brands' are untouched.
+        membership.sessions_version += 1
+        changed.append("sessions_version")
+    membership.save(update_fields=changed)
+    if deactivated:
+        tokens_revoke_at_tenant(user=membership.user, tenant=tenant)
     staff_groups_sync(membership.user)
     return membership
