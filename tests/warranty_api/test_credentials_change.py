@@ -84,7 +84,7 @@ def test_other_accounts_and_tenants_keep_their_sessions(actors):
 
 def test_a_staff_password_change_ends_its_sessions_at_every_brand(tenant, other_tenant, make_staff):
     admin = make_staff(tenant, Role.ADMIN)
-    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN)
+    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN, accepted_at=timezone.now())
     here, there = login(admin.email), login(admin.email, slug="southwind")
     post(bearer(here["access"]), "change-password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert_error(bearer(there["access"]).get("/api/southwind/auth/me"), 401, "authentication_failed")
@@ -178,7 +178,7 @@ def test_deactivating_a_membership_ends_its_tokens_for_good_and_only_at_that_bra
     """A reactivated membership does not bring back the sessions of before (refresh tokens live 14 days)."""
     admin = make_staff(tenant, Role.ADMIN)
     agent = make_staff(tenant, Role.AGENT, email="crew@example.com")
-    Membership.objects.create(user=agent, tenant=other_tenant, role=Role.AGENT)
+    Membership.objects.create(user=agent, tenant=other_tenant, role=Role.AGENT, accepted_at=timezone.now())
     here, elsewhere = login("crew@example.com"), login("crew@example.com", slug="southwind")
     staff_url = f"/api/northpeak/admin/staff/{agent.public_id}"
     admin_client = bearer(login(admin.email)["access"])

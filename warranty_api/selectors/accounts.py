@@ -15,7 +15,7 @@ def user_access(*, user: User, tenant: Tenant) -> tuple[str, int] | None:
     if user.tenant_id is not None:
         return (Role.CUSTOMER, 0) if user.tenant_id == tenant.id else None
     return (
-        Membership.objects.filter(user=user, tenant=tenant, is_active=True)
+        Membership.objects.filter(user=user, tenant=tenant, is_active=True, accepted_at__isnull=False)
         .values_list("role", "sessions_version")
         .first()
     )
@@ -46,13 +46,17 @@ def account_for_email(*, tenant: Tenant, email: str) -> User | None:
 
 
 def account_by_public_id(*, tenant: Tenant, public_id: str) -> User | None:
-    """An account reachable from this tenant (its customer, or staff with a membership here), by public id."""
+    """An account reachable from this tenant (its customer, or staff with an accepted membership here), by public id.
+
+    A pending invitation does not count: until the person accepts, the brand has no say over the account.
+    """
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
         return None
     if user.tenant_id is not None:
         return user if user.tenant_id == tenant.id else None
-    return user if Membership.objects.filter(user=user, tenant=tenant).exists() else None
+    accepted = Membership.objects.filter(user=user, tenant=tenant, accepted_at__isnull=False)
+    return user if accepted.exists() else None
 
 
 def warranty_count(*, tenant: Tenant, user: User) -> int:
