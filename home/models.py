@@ -19,7 +19,7 @@ from .branding import branding_for
 PORTAL_ROUTE_SLUGS = frozenset(
     {
         "register", "sign-up", "sign-in", "forgot-password", "reset-password", "verify-email",
-        "accept-transfer", "products", "claims", "account",
+        "accept-transfer", "accept-invitation", "products", "claims", "account",
     }
 )
 
@@ -75,7 +75,7 @@ class TenantPortalPage(RoutablePageMixin, Page):
         base = self.url.rstrip("/") if self.url else f"/{tenant.slug}"
         urls = {"home": f"{base}/"}
         for name in ("register", "sign_up", "sign_in", "forgot_password", "reset_password", "verify_email",
-                     "accept_transfer", "products", "claims", "claim_new", "account"):
+                     "accept_transfer", "accept_invitation", "products", "claims", "claim_new", "account"):
             urls[name] = f"{base}/{self.reverse_subpage(name)}"
         support_index = SupportIndexPage.objects.live().child_of(self).order_by("path").first()
         config = {
@@ -146,6 +146,10 @@ class TenantPortalPage(RoutablePageMixin, Page):
     @path("accept-transfer/", name="accept_transfer")
     def accept_transfer(self, request):
         return self._screen(request, "accept_transfer", "Accept a warranty transfer")
+
+    @path("accept-invitation/", name="accept_invitation")
+    def accept_invitation(self, request):
+        return self._screen(request, "accept_invitation", "Join the team")
 
     @path("products/", name="products")
     def products(self, request):

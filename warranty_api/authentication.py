@@ -9,18 +9,26 @@ from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTA
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from .selectors.accounts import staff_account_for_sign_in, user_role
+from .selectors.accounts import staff_account_for_sign_in, user_access
 
 TENANT_CLAIM = "tenant"
 ROLE_CLAIM = "role"
 # The account's `credentials_version` when the token was issued; tokens from before the claim existed count as 0.
 CREDENTIALS_CLAIM = "cv"
-PASSWORD_CHANGED_MESSAGE = "The password of this account was changed after this token was issued; sign in again."
+# The membership's `sessions_version` when the token was issued (0 for customers and for tokens from before).
+SESSIONS_CLAIM = "sv"
+SESSIONS_ENDED_MESSAGE = "Access to this brand was withdrawn after this token was issued; sign in again."
+PASSWORD_CHANGED_MESSAGE = "The password of this account was changed, or the account switched off, after this token was issued; sign in again."
 
 
 def token_credentials_current(token, user) -> bool:
     """False when the account's password changed after the token was issued."""
     return token.get(CREDENTIALS_CLAIM, 0) == user.credentials_version
+
+
+def token_sessions_current(token, sessions_version: int) -> bool:
+    """False when the membership the token was issued under was deactivated after it was issued."""
+    return token.get(SESSIONS_CLAIM, 0) == sessions_version
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
@@ -61,9 +69,12 @@ class TenantJWTAuthentication(JWTAuthentication):
         # The user row is loaded anyway, so this check costs no query.
         if not token_credentials_current(token, user):
             raise exceptions.AuthenticationFailed(PASSWORD_CHANGED_MESSAGE)
-        role = user_role(user=user, tenant=tenant)
-        if role is None:
+        access = user_access(user=user, tenant=tenant)
+        if access is None:
             raise exceptions.AuthenticationFailed("This account has no access to this brand.")
+        role, sessions_version = access
+        if not token_sessions_current(token, sessions_version):
+            raise exceptions.AuthenticationFailed(SESSIONS_ENDED_MESSAGE)
         request.role = role
         return user, token
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
@@ -278,7 +279,7 @@ def test_refresh_refusals(api, tenant, other_tenant, make_customer):
 
 def test_access_token_of_tenant_a_is_401_on_tenant_b(tenant, other_tenant, make_staff):
     admin = make_staff(tenant, Role.ADMIN)
-    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN)  # even staff of both brands
+    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN, accepted_at=timezone.now())  # even staff of both brands
     client = client_for(admin, tenant)
     assert client.get("/api/northpeak/auth/me").status_code == 200
     assert_error(client.get("/api/southwind/auth/me"), 401, "authentication_failed")

@@ -84,7 +84,7 @@ def test_other_accounts_and_tenants_keep_their_sessions(actors):
 
 def test_a_staff_password_change_ends_its_sessions_at_every_brand(tenant, other_tenant, make_staff):
     admin = make_staff(tenant, Role.ADMIN)
-    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN)
+    Membership.objects.create(user=admin, tenant=other_tenant, role=Role.ADMIN, accepted_at=timezone.now())
     here, there = login(admin.email), login(admin.email, slug="southwind")
     post(bearer(here["access"]), "change-password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert_error(bearer(there["access"]).get("/api/southwind/auth/me"), 401, "authentication_failed")
@@ -172,3 +172,41 @@ def test_the_purge_goes_through_every_batch(tenant, make_customer):
     OutstandingToken.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert tokens_purge_expired(batch_size=2) == 3
     assert not OutstandingToken.objects.exists()
+
+
+def test_deactivating_a_membership_ends_its_tokens_for_good_and_only_at_that_brand(tenant, other_tenant, make_staff):
+    """A reactivated membership does not bring back the sessions of before (refresh tokens live 14 days)."""
+    admin = make_staff(tenant, Role.ADMIN)
+    agent = make_staff(tenant, Role.AGENT, email="crew@example.com")
+    Membership.objects.create(user=agent, tenant=other_tenant, role=Role.AGENT, accepted_at=timezone.now())
+    here, elsewhere = login("crew@example.com"), login("crew@example.com", slug="southwind")
+    staff_url = f"/api/northpeak/admin/staff/{agent.public_id}"
+    admin_client = bearer(login(admin.email)["access"])
+    assert admin_client.patch(staff_url, {"is_active": False}, format="json").status_code == 200
+    assert admin_client.patch(staff_url, {"is_active": True}, format="json").status_code == 200
+
+    assert_error(bearer(here["access"]).get(ME), 401, "authentication_failed")
+    assert_error(post(APIClient(), "refresh", {"refresh": here["refresh"]}), 401, "authentication_failed")
+    # The other brand's sessions are not this brand's to end.
+    assert bearer(elsewhere["access"]).get("/api/southwind/auth/me").status_code == 200
+    assert APIClient().post("/api/southwind/auth/refresh", {"refresh": elsewhere["refresh"]}, format="json").status_code == 200
+    # A new sign-in works, and a role change alone ends nothing.
+    fresh = login("crew@example.com")
+    assert admin_client.patch(staff_url, {"role": "admin"}, format="json").status_code == 200
+    assert bearer(fresh["access"]).get(ME).status_code == 200
+    assert post(APIClient(), "refresh", {"refresh": fresh["refresh"]}).status_code == 200
+
+
+def test_a_deactivated_account_does_not_get_its_old_tokens_back_when_reactivated(tenant, make_customer):
+    """Wagtail's or Django's admin switching an account off and on again (the account, not a membership)."""
+    customer = make_customer(tenant, "ann@example.com")
+    session = login("ann@example.com")
+    user = User.objects.get(pk=customer.pk)
+    user.is_active = False
+    user.save()
+    user = User.objects.get(pk=customer.pk)
+    user.is_active = True
+    user.save()
+    assert_error(bearer(session["access"]).get(ME), 401, "authentication_failed")
+    assert_error(post(APIClient(), "refresh", {"refresh": session["refresh"]}), 401, "authentication_failed")
+    assert bearer(login("ann@example.com")["access"]).get(ME).status_code == 200

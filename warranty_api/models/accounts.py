@@ -58,6 +58,12 @@ class User(AbstractUser):
         # Emails are stored in their one normalised form (`normalize_email`, applied in `save`) and found by that
         # exact value, so these two constraints' indexes serve sign-in, sign-up and reset as well.
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_is_active = user.__dict__.get("is_active")
+        return user
+
     def save(self, *args, **kwargs):
         # Whatever wrote the address (a service, Wagtail's user forms, a shell), it is stored in the form every
         # lookup, uniqueness check and rate limit uses.
@@ -66,8 +72,10 @@ class User(AbstractUser):
         # Done here rather than in each service so that every way of setting a password counts: the API, the
         # portal, Wagtail's admin and its reset form, `manage.py changepassword`. Django sets `_password` only in
         # `set_password` (and clears it for the silent re-hash of a hasher upgrade at sign-in, which must not
-        # sign anyone out).
-        new_password = self._password is not None and not self._state.adding
+        # sign anyone out). Deactivating the account (Wagtail's or Django's admin) counts too: without it, the
+        # tokens issued before would work again once the account is reactivated.
+        deactivated = getattr(self, "_loaded_is_active", None) is True and self.is_active is False
+        new_password = (self._password is not None or deactivated) and not self._state.adding
         if new_password:
             # Incremented in the database, so two changes at once both count.
             self.credentials_version = F("credentials_version") + 1
@@ -75,6 +83,7 @@ class User(AbstractUser):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "credentials_version"}
         super().save(*args, **kwargs)
+        self._loaded_is_active = self.is_active
         if new_password:
             self.refresh_from_db(fields=["credentials_version"])
 

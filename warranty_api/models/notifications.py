@@ -10,6 +10,8 @@ class NotificationKind(models.TextChoices):
     REGISTRATION_CONFIRMATION = "registration_confirmation", "Registration confirmation"
     EMAIL_VERIFICATION = "email_verification", "Email verification"
     PASSWORD_RESET = "password_reset", "Password reset"
+    STAFF_INVITATION = "staff_invitation", "Staff invitation (new account: choose a password)"
+    STAFF_MEMBERSHIP_INVITATION = "staff_membership_invitation", "Staff invitation (existing account: accept)"
     CLAIM_RECEIVED = "claim_received", "Claim received"
     CLAIM_INFO_REQUESTED = "claim_info_requested", "More information requested"
     CLAIM_INFO_REMINDER = "claim_info_reminder", "Reminder: information still needed"

@@ -86,9 +86,19 @@ class Membership(TimeStamped):
     role = models.CharField(max_length=16, choices=StaffRole.choices)
     # Deactivation is per tenant: one brand's admin cannot lock a person out of another brand.
     is_active = models.BooleanField(default=True)
+    # Stamped into every token issued for this tenant; deactivation moves it on, so the tokens issued before stay
+    # refused after a reactivation (the account's sessions at other brands are untouched).
+    sessions_version = models.PositiveIntegerField(default=0)
+    # Empty while the membership is an invitation the person has not accepted: it gives no access until then.
+    # Staff accounts are shared across brands, so one brand adding an existing account takes its consent.
+    accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role} of {self.tenant.slug})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None

@@ -11,16 +11,24 @@ from django.db.models import QuerySet
 from ..models import Membership, Role, Tenant, User, Warranty
 
 
-def user_role(*, user: User, tenant: Tenant) -> str | None:
-    """The user's role in this tenant (`customer`, `agent`, `admin`), or None when they have none there."""
+def user_access(*, user: User, tenant: Tenant) -> tuple[str, int] | None:
+    """The user's role in this tenant and the sessions version of that role (what tokens are checked against),
+    or None when they have no access there. A customer's role has no version of its own (always 0)."""
     if not user.is_authenticated or not user.is_active:
         return None
     if user.tenant_id is not None:
-        return Role.CUSTOMER if user.tenant_id == tenant.id else None
-    membership = (
-        Membership.objects.filter(user=user, tenant=tenant, is_active=True).values_list("role", flat=True).first()
+        return (Role.CUSTOMER, 0) if user.tenant_id == tenant.id else None
+    return (
+        Membership.objects.filter(user=user, tenant=tenant, is_active=True, accepted_at__isnull=False)
+        .values_list("role", "sessions_version")
+        .first()
     )
-    return membership
+
+
+def user_role(*, user: User, tenant: Tenant) -> str | None:
+    """The user's role in this tenant (`customer`, `agent`, `admin`), or None when they have none there."""
+    access = user_access(user=user, tenant=tenant)
+    return access[0] if access is not None else None
 
 
 def normalize_email(email: str) -> str:
@@ -77,13 +85,17 @@ def staff_accounts_for_reset(email: str) -> list[User]:
 
 
 def account_by_public_id(*, tenant: Tenant, public_id: str) -> User | None:
-    """An account reachable from this tenant (its customer, or staff with a membership here), by public id."""
+    """An account reachable from this tenant (its customer, or staff with an accepted membership here), by public id.
+
+    A pending invitation does not count: until the person accepts, the brand has no say over the account.
+    """
     user = User.objects.filter(public_id=public_id).first()
     if user is None:
         return None
     if user.tenant_id is not None:
         return user if user.tenant_id == tenant.id else None
-    return user if Membership.objects.filter(user=user, tenant=tenant).exists() else None
+    accepted = Membership.objects.filter(user=user, tenant=tenant, accepted_at__isnull=False)
+    return user if accepted.exists() else None
 
 
 def warranty_count(*, tenant: Tenant, user: User) -> int:

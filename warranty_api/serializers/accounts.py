@@ -87,6 +87,17 @@ class StaffInviteInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=StaffRole.choices)
 
 
+class StaffInvitationAcceptInput(serializers.Serializer):
+    token = serializers.CharField(max_length=512, help_text="From the invitation email's link.")
+
+
+class StaffInvitationAcceptOutput(serializers.Serializer):
+    status = serializers.CharField(help_text="invitation_accepted")
+    tenant = serializers.CharField(help_text="The brand's slug")
+    email = serializers.EmailField(help_text="The account that joined the brand's staff")
+    role = serializers.CharField(help_text="admin or agent")
+
+
 class StaffUpdateInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=StaffRole.choices, required=False)
     is_active = serializers.BooleanField(required=False)
@@ -96,15 +107,21 @@ class StaffMemberOutput(serializers.ModelSerializer):
     id = serializers.CharField(source="user.public_id")
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.full_name")
-    is_active = serializers.SerializerMethodField()
+    is_active = serializers.SerializerMethodField(help_text="The membership gives access now")
     invited = serializers.SerializerMethodField(help_text="True until the person has chosen a password")
+    invitation_pending = serializers.SerializerMethodField(
+        help_text="An existing account added here: true until it accepts the emailed invitation (no access until then)"
+    )
 
     class Meta:
         model = Membership
-        fields = ["id", "email", "name", "role", "is_active", "invited", "created_at"]
+        fields = ["id", "email", "name", "role", "is_active", "invited", "invitation_pending", "created_at"]
 
     def get_is_active(self, membership: Membership) -> bool:
-        return membership.is_active and membership.user.is_active
+        return membership.is_active and not membership.is_pending and membership.user.is_active
+
+    def get_invitation_pending(self, membership: Membership) -> bool:
+        return membership.is_pending
 
     def get_invited(self, membership: Membership) -> bool:
         return not membership.user.has_usable_password()

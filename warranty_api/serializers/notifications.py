@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..services.notifications import TEMPLATE_MAX_LENGTHS
+from ..services.notifications import ACCOUNT_KINDS, TEMPLATE_MAX_LENGTHS
 
 
 def _iso(value):
@@ -17,6 +17,9 @@ class NotificationTemplateOutput(serializers.Serializer):
     subject = serializers.CharField()
     text_body = serializers.CharField()
     html_body = serializers.CharField(help_text="Empty: the HTML part is made from the text body.")
+    html_body_editable = serializers.BooleanField(
+        help_text="False for the emails that open an account: their HTML part is always made from the text body."
+    )
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -29,6 +32,7 @@ def notification_template_data(view) -> dict:
         "subject": view.subject,
         "text_body": view.text_body,
         "html_body": view.html_body,
+        "html_body_editable": view.kind not in ACCOUNT_KINDS,
         "updated_at": _iso(view.updated_at),
     }
 

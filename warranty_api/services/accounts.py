@@ -31,7 +31,7 @@ from ..selectors.accounts import (
 from ..throttles import _digest
 from .customer_data import is_erased_email
 from .notifications import notify
-from .tokens import tokens_revoke_all
+from .tokens import tokens_revoke_all, tokens_revoke_at_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -475,28 +475,97 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
 # --- staff --------------------------------------------------------------------------------------------------------
 
 
+STAFF_INVITATION_SALT = "aftersale.staff-invitation"
+STAFF_INVITATION_MAX_AGE = 14 * 24 * 3600  # the email's wording promises 14 days
+_INVALID_INVITATION = "This invitation link is not valid, was withdrawn or has expired; ask the brand for a new one."
+
+
+def staff_invitation_token(membership: Membership) -> str:
+    """The accept link's token: names one membership (so a withdrawn and re-sent invitation makes a new one)."""
+    return signing.dumps(
+        {"m": membership.pk, "u": membership.user.public_id, "t": membership.tenant_id}, salt=STAFF_INVITATION_SALT
+    )
+
+
+def staff_membership_add(
+    *, tenant: Tenant, user: User, role: str, created: bool, email_new_account: bool = True
+) -> Membership:
+    """Give a staff account a role here. An account made just now for this brand (`created`) has it at once and
+    is emailed a link to choose its password (unless `email_new_account` is off: the operator's `load_tenant`
+    leaves that to `create_staff`); an existing account is shared with other brands, so it gets an invitation
+    it must accept (emailed to it) and no access until then. Call inside a transaction."""
+    from .portal import staff_groups_sync
+
+    membership = Membership.objects.create(
+        user=user, tenant=tenant, role=role, accepted_at=timezone.now() if created else None
+    )
+    if created:
+        if email_new_account:
+            notify(
+                tenant=tenant,
+                kind=NotificationKind.STAFF_INVITATION,
+                to=user.email,
+                context={"link": password_reset_link(tenant=tenant, user=user), "role": role, "email": user.email},
+                subject_ref=user.public_id,
+            )
+        staff_groups_sync(user)
+    else:
+        query = urlencode({"token": staff_invitation_token(membership)})
+        notify(
+            tenant=tenant,
+            kind=NotificationKind.STAFF_MEMBERSHIP_INVITATION,
+            to=user.email,
+            context={
+                "link": f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-invitation?{query}",
+                "role": role,
+                "email": user.email,
+                "customer_name": user.full_name,
+            },
+            subject_ref=user.public_id,
+        )
+    return membership
+
+
 @transaction.atomic
 def staff_invite(*, tenant: Tenant, email: str, role: str) -> Membership:
-    """Give a person a staff role here; a new account gets an email to choose its password."""
-    from .portal import staff_groups_sync
+    """Add a person to the staff here: a new account at once (it chooses its password from the email), an
+    existing one as an invitation it accepts (`staff_invitation_accept`)."""
     from .tenancy import staff_user_get_or_create
 
     email = _email_check(email)
     if role not in StaffRole.values:
         raise ValidationFailed.field("role", "invalid_choice", "The role is `admin` or `agent`.")
-    user, _created = staff_user_get_or_create(email=email)
+    user, created = staff_user_get_or_create(email=email)
     if Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise Conflict("This person is already on the staff here.", code="already_staff")
-    membership = Membership.objects.create(user=user, tenant=tenant, role=role)
-    staff_groups_sync(user)
-    if not user.has_usable_password():
-        notify(
-            tenant=tenant,
-            kind=NotificationKind.PASSWORD_RESET,
-            to=user.email,
-            context={"link": password_reset_link(tenant=tenant, user=user), "customer_name": user.full_name},
-            subject_ref=user.public_id,
-        )
+        raise Conflict("This person is already on the staff here, or invited.", code="already_staff")
+    return staff_membership_add(tenant=tenant, user=user, role=role, created=created)
+
+
+@transaction.atomic
+def staff_invitation_accept(*, tenant: Tenant, token: str) -> Membership:
+    """The invited person accepts with the emailed link: the membership gives its role from now on.
+
+    The token is the proof (it was emailed to the account's address), like a reset link's; opening it twice is
+    fine. A token of another brand, of a withdrawn invitation or of another account is refused the same way.
+    """
+    invalid = ValidationFailed.field("token", "invalid_token", _INVALID_INVITATION)
+    try:
+        data = signing.loads(token, salt=STAFF_INVITATION_SALT, max_age=STAFF_INVITATION_MAX_AGE)
+    except (signing.BadSignature, TypeError):
+        raise invalid from None
+    if not isinstance(data, dict) or data.get("t") != tenant.id:
+        raise invalid
+    membership = (
+        Membership.objects.select_for_update().filter(tenant=tenant, pk=data.get("m")).select_related("user").first()
+    )
+    if membership is None or membership.user.public_id != data.get("u") or not membership.user.is_active:
+        raise invalid
+    if membership.accepted_at is None:
+        from .portal import staff_groups_sync
+
+        membership.accepted_at = timezone.now()
+        membership.save(update_fields=["accepted_at", "updated_at"])
+        staff_groups_sync(membership.user)
     return membership
 
 
@@ -519,11 +588,21 @@ def staff_update(*, tenant: Tenant, public_id: str, data: dict) -> Membership:
     membership = next((m for m in memberships if m.user.public_id == public_id), None)
     if membership is None:
         raise NotFound()
+    deactivated = membership.is_active and data.get("is_active") is False
     membership.role = data.get("role", membership.role)
     membership.is_active = data.get("is_active", membership.is_active)
-    admins = [m for m in memberships if m.role == Role.ADMIN and m.is_active and m.user.is_active]
+    admins = [
+        m for m in memberships if m.role == Role.ADMIN and m.is_active and not m.is_pending and m.user.is_active
+    ]
     if not admins:
         raise Conflict("The brand must keep at least one active admin.", code="last_admin")
-    membership.save(update_fields=["role", "is_active", "updated_at"])
+    changed = ["role", "is_active", "updated_at"]
+    if deactivated:
+        # Every token issued for this brand stays refused, even after a reactivation; other brands' are untouched.
+        membership.sessions_version += 1
+        changed.append("sessions_version")
+    membership.save(update_fields=changed)
+    if deactivated:
+        tokens_revoke_at_tenant(user=membership.user, tenant=tenant)
     staff_groups_sync(membership.user)
     return membership

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ..models import Notification, NotificationKind, NotificationTemplate, Tenant
 from .customer_data import is_erased_email
+from .notification_html import html_sanitize
 from .outbox import Outbox
 from .queueing import task_enqueue_after_commit
 
@@ -45,6 +46,8 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.REGISTRATION_CONFIRMATION: ("product_name", "serial_number", "coverage", "warranty_start", "warranty_end"),
     NotificationKind.EMAIL_VERIFICATION: ("email", "link", "code"),
     NotificationKind.PASSWORD_RESET: ("link",),
+    NotificationKind.STAFF_INVITATION: ("email", "role", "link"),
+    NotificationKind.STAFF_MEMBERSHIP_INVITATION: ("email", "role", "link"),
     NotificationKind.CLAIM_RECEIVED: ("claim_id", "product_name", "serial_number"),
     NotificationKind.CLAIM_INFO_REQUESTED: ("claim_id", "message"),
     NotificationKind.CLAIM_INFO_REMINDER: ("claim_id", "product_name", "serial_number", "message", "requested_on"),
@@ -56,6 +59,20 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.TRANSFER_ACCEPTED: ("product_name", "serial_number"),
     NotificationKind.EXPIRY_REMINDER: ("product_name", "serial_number", "warranty_end"),
 }
+
+# The emails that open an account (or give it a role at a brand). A staff account is shared by every brand it
+# works for, so a brand's wording of these must not be able to send their links anywhere: their HTML part is
+# always made from the text, and their text may hold no address of its own (only the product's placeholders).
+ACCOUNT_KINDS = frozenset(
+    {
+        NotificationKind.EMAIL_VERIFICATION,
+        NotificationKind.PASSWORD_RESET,
+        NotificationKind.STAFF_INVITATION,
+        NotificationKind.STAFF_MEMBERSHIP_INVITATION,
+    }
+)
+# Values that grant something to whoever holds them: they go in the body only, each standing on its own.
+SECRET_PLACEHOLDERS = frozenset({"link", "code"})
 
 
 @dataclass
@@ -156,15 +173,31 @@ def brand_values(tenant: Tenant) -> dict[str, str]:
     }
 
 
+def _link_placeholders(kind: str) -> frozenset[str]:
+    return frozenset({"link"} & set(PLACEHOLDERS[kind]))
+
+
 def notification_render(*, tenant: Tenant, kind: str, context: dict, template: NotificationTemplate | None = None) -> RenderedMessage:
-    """The subject, plain-text and HTML parts of a message, with the tenant's own template if it has one."""
+    """The subject, plain-text and HTML parts of a message, with the tenant's own template if it has one.
+
+    A stored template is held to today's rules here too (it may have been saved before them): one that breaks
+    them is not used (the default is), and its HTML always goes through the allow-list.
+    """
     if template is None:
         template = NotificationTemplate.objects.filter(tenant=tenant, kind=kind).first()
+    if template is not None and _leak_errors(
+        kind, {"subject": template.subject, "text_body": template.text_body, "html_body": template.html_body}
+    ):
+        template = None
     if template is not None:
         subject_t, text_t, html_t = template.subject, template.text_body, template.html_body
     else:
         subject_t, text_t = _default_template(kind)
         html_t = ""
+    if kind in ACCOUNT_KINDS:
+        html_t = ""
+    if html_t:
+        html_t = html_sanitize(html_t, link_placeholders=_link_placeholders(kind)).html
     values = {"customer_name": "customer", **brand_values(tenant), **context}
     if not values.get("customer_name"):
         values["customer_name"] = "customer"
@@ -261,6 +294,16 @@ SAMPLES: dict[str, dict[str, str]] = {
         "code": "482913",
     },
     NotificationKind.PASSWORD_RESET: {"link": "https://example.com/reset-password?token=sample"},
+    NotificationKind.STAFF_INVITATION: {
+        "email": "new.crew@example.com",
+        "role": "agent",
+        "link": "https://example.com/reset-password?token=sample",
+    },
+    NotificationKind.STAFF_MEMBERSHIP_INVITATION: {
+        "email": "crew@example.com",
+        "role": "agent",
+        "link": "https://example.com/accept-invitation?token=sample",
+    },
     NotificationKind.CLAIM_RECEIVED: {
         "claim_id": _SAMPLE_CLAIM,
         "product_name": "TP9 Elite SC",
@@ -318,6 +361,13 @@ SAMPLE_CUSTOMER_NAME = "John Smith"
 TEMPLATE_MAX_LENGTHS = {"subject": 300, "text_body": 20_000, "html_body": 50_000}
 _ANY_PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TAG_RE = re.compile(r"\{%|%\}|\{#|#\}")
+# A secret placeholder glued to other text (`https://elsewhere/?l={{ link }}`, `{{ link }}&x`): a space, a line
+# or an opening bracket before it, a space, a line, a closing bracket or a sentence's end after it.
+_SECRET_TOUCHING_RE = re.compile(r"(?:[^\s(<\[]\{\{\s*(?:link|code)\s*\}\})|(?:\{\{\s*(?:link|code)\s*\}\}(?![\s)>\].,;:!?]|$))")
+_SECRET_TOUCHING_HTML_RE = re.compile(
+    r"(?:[^\s(<\[\">]\{\{\s*(?:link|code)\s*\}\})|(?:\{\{\s*(?:link|code)\s*\}\}(?![\s)>\].,;:!?\"<]|$))"
+)
+_OWN_URL_RE = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|\bwww\.|\bmailto:|\bdata:")
 
 
 def placeholders_allowed(kind: str) -> tuple[str, ...]:
@@ -361,6 +411,43 @@ def _template_errors(kind: str, fields: dict[str, str | None]) -> dict[str, list
         leftover = _ANY_PLACEHOLDER_RE.sub("", value)
         if "{{" in leftover or "}}" in leftover:
             add(name, "unclosed_placeholder", "A placeholder is not closed; write it as {{ name }}.")
+        if name == "html_body" and value.strip():
+            if kind in ACCOUNT_KINDS:
+                add(name, "not_allowed", "This email opens an account: its HTML part is always made from the text "
+                    "body, so a brand's own HTML is not taken. Leave html_body empty.")
+                continue
+            problems = html_sanitize(value, link_placeholders=_link_placeholders(kind)).problems
+            if problems:
+                add(name, "unsafe_html", "Not allowed in an email: " + "; ".join(problems[:10]) + ". Links go to a "
+                    "placeholder of the product ({{ link }}), mailto:{{ support_email }} or a plain https address; "
+                    "nothing may be loaded from elsewhere (images, styles with url()).")
+    for name, (code, message) in _leak_errors(kind, fields).items():
+        add(name, code, message)
+    return errors
+
+
+def _leak_errors(kind: str, fields: dict[str, str | None]) -> dict[str, tuple[str, str]]:
+    """What in a template could hand a product link or code to someone else; the renderer holds stored templates
+    to these too (HTML it need not check: it is rebuilt from the allow-list, and ignored for account emails)."""
+    errors: dict[str, tuple[str, str]] = {}
+    for name, value in fields.items():
+        if not value:
+            continue
+        secrets_used = sorted({m.group(1) for m in _PLACEHOLDER_RE.finditer(value)} & SECRET_PLACEHOLDERS)
+        if name == "subject" and secrets_used:
+            shown = ", ".join("{{ " + secret + " }}" for secret in secrets_used)
+            errors[name] = ("not_allowed", f"The subject may not hold {shown}: put it in the body.")
+        elif name == "text_body" and _SECRET_TOUCHING_RE.search(value):
+            errors[name] = ("link_not_alone", "{{ link }} and {{ code }} stand on their own (a space or a line "
+                            "around them): they cannot be part of another address.")
+        elif name == "html_body" and kind not in ACCOUNT_KINDS and _SECRET_TOUCHING_HTML_RE.search(value):
+            errors[name] = ("link_not_alone", "{{ link }} and {{ code }} stand on their own, as a whole href or "
+                            "text: they cannot be part of another address.")
+        elif name in ("subject", "text_body") and kind in ACCOUNT_KINDS and _OWN_URL_RE.search(
+            _ANY_PLACEHOLDER_RE.sub("", value)
+        ):
+            errors[name] = ("url_not_allowed", "This email opens an account: the only address it may hold is the "
+                            "product's own {{ link }}.")
     return errors
 
 

@@ -103,7 +103,7 @@ def portal_provision(tenant: Tenant) -> list[str]:
 
 def staff_groups_sync(user: User) -> None:
     """Put a staff user in exactly the Wagtail groups of the tenants and roles they hold."""
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related("tenant")
+    memberships = Membership.objects.filter(user=user, is_active=True, accepted_at__isnull=False).select_related("tenant")
     tenant_group_ids = {
         group_id
         for pair in Tenant.objects.values_list("admin_group_id", "agent_group_id")

@@ -134,6 +134,8 @@ def _sync_serials(tenant: Tenant, serials: list[dict], products: dict[str, Produ
 
 
 def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
+    from .accounts import staff_membership_add
+
     report = []
     for item in staff:
         user, created = staff_user_get_or_create(email=item["email"])
@@ -141,8 +143,13 @@ def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
             report.append(f"created staff account {item['email']} (set its password with create_staff)")
         membership = Membership.objects.filter(user=user, tenant=tenant).first()
         if membership is None:
-            Membership.objects.create(user=user, tenant=tenant, role=item["role"])
-            report.append(f"added {item['email']} as {item['role']}")
+            # The file is the brand's: an account that already exists (at another brand) is invited, not taken.
+            membership = staff_membership_add(
+                tenant=tenant, user=user, role=item["role"], created=created, email_new_account=False
+            )
+            invited = " (invited: the account accepts from the email it was sent)" if membership.is_pending else ""
+            report.append(f"added {item['email']} as {item['role']}{invited}")
+            continue
         elif membership.role != item["role"]:
             report.append(f"changed {item['email']} role: {membership.role!r} -> {item['role']!r}")
             membership.role = item["role"]
@@ -178,9 +185,16 @@ def staff_create(*, tenant: Tenant, email: str, role: str, password: str) -> tup
     user.is_active = True
     user.save()
     report = [f"created staff account {user.email}" if created else f"set password of {user.email}"]
-    membership, made = Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+    # The operator's command: it sets the password itself, so it needs no invitation and accepts a pending one.
+    membership, made = Membership.objects.get_or_create(
+        user=user, tenant=tenant, defaults={"role": role, "accepted_at": timezone.now()}
+    )
     if made:
         report.append(f"added {user.email} as {role} of {tenant.slug}")
+    if membership.accepted_at is None:
+        membership.accepted_at = timezone.now()
+        membership.save(update_fields=["accepted_at", "updated_at"])
+        report.append(f"accepted the invitation of {user.email} to {tenant.slug}")
     elif membership.role != role:
         report.append(f"changed {user.email} role in {tenant.slug}: {membership.role} -> {role}")
         membership.role = role

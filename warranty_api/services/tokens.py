@@ -9,17 +9,27 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from ..authentication import CREDENTIALS_CLAIM, ROLE_CLAIM, TENANT_CLAIM, token_credentials_current
+from ..authentication import (
+    CREDENTIALS_CLAIM,
+    ROLE_CLAIM,
+    SESSIONS_CLAIM,
+    TENANT_CLAIM,
+    token_credentials_current,
+    token_sessions_current,
+)
 from ..exceptions import AuthenticationFailedError, ValidationFailed
 from ..models import Tenant, User
-from ..selectors.accounts import user_role
+from ..selectors.accounts import user_access
 
 
 def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:
+    access_now = user_access(user=user, tenant=tenant)
     refresh = RefreshToken.for_user(user)
     refresh[TENANT_CLAIM] = tenant.id
     refresh[ROLE_CLAIM] = role
-    refresh[CREDENTIALS_CLAIM] = user.credentials_version  # copied into the access token below
+    # Both copied into the access token below.
+    refresh[CREDENTIALS_CLAIM] = user.credentials_version
+    refresh[SESSIONS_CLAIM] = access_now[1] if access_now is not None else 0
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh)}
 
@@ -57,11 +67,12 @@ def tokens_refresh(*, tenant: Tenant, raw: str) -> dict[str, str]:
     if token.get(TENANT_CLAIM) != tenant.id:
         raise failed
     user = User.objects.filter(public_id=token.get("user_id")).first()
-    role = user_role(user=user, tenant=tenant) if user is not None else None
-    if role is None:  # deactivated, lost the membership, or never belonged here
+    access = user_access(user=user, tenant=tenant) if user is not None else None
+    if access is None:  # deactivated, lost the membership, or never belonged here
         raise failed
-    # A password change blacklists refresh tokens too; this also catches a refresh racing the change.
-    if not token_credentials_current(token, user):
+    role, sessions_version = access
+    # A password change and a deactivation blacklist refresh tokens too; this also catches a refresh racing them.
+    if not token_credentials_current(token, user) or not token_sessions_current(token, sessions_version):
         raise failed
     if not _blacklist_once(token):
         raise failed
@@ -94,6 +105,23 @@ def tokens_revoke_all(*, user: User) -> int:
     rows = [BlacklistedToken(token=t) for t in pending]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def tokens_revoke_at_tenant(*, user: User, tenant: Tenant) -> int:
+    """Revoke the user's outstanding refresh tokens issued for this tenant only (a membership deactivated)."""
+    revoked = 0
+    pending = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    for outstanding in pending:
+        try:
+            payload = token_backend.decode(outstanding.token, verify=False)
+        except TokenBackendError:
+            continue
+        if payload.get(TENANT_CLAIM) == tenant.id:
+            BlacklistedToken.objects.get_or_create(token=outstanding)
+            revoked += 1
+    return revoked
 
 
 def tokens_purge_expired(*, batch_size: int = 5000) -> int:

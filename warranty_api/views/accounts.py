@@ -19,6 +19,8 @@ from ..serializers.accounts import (
     EmailVerifyInput,
     ForgotPasswordInput,
     ResetPasswordInput,
+    StaffInvitationAcceptInput,
+    StaffInvitationAcceptOutput,
     StaffInviteInput,
     StaffMemberOutput,
     StaffUpdateInput,
@@ -261,6 +263,31 @@ class ChangePasswordView(TenantAPIView):
         return ok(tokens_issue(user=user, tenant=self.tenant, role=self.role))
 
 
+class AcceptInvitationView(_PublicAuthView):
+    throttle_action = "accept_invitation"
+
+    @extend_schema(
+        operation_id="auth_accept_invitation",
+        summary="Accept an invitation to a brand's staff with the emailed link's token",
+        description=(
+            "An existing account added to a brand's staff (`POST /admin/staff`) gets no access there until it "
+            "accepts: the invitation is emailed to the account's address, and its link's token is the proof, as "
+            "a reset link's is, so no sign-in is needed (a bearer token is not looked at). Accepting twice "
+            "answers the same. A token of another brand, of a withdrawn invitation or past its 14 days answers "
+            "400 `validation_error` (`token`: `invalid_token`)."
+        ),
+        request=StaffInvitationAcceptInput,
+        responses={200: StaffInvitationAcceptOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = validated(StaffInvitationAcceptInput, request.data)
+        membership = svc.staff_invitation_accept(tenant=self.tenant, token=data["token"])
+        return ok({
+            "status": "invitation_accepted", "tenant": self.tenant.slug, "email": membership.user.email,
+            "role": membership.role,
+        })
+
+
 class StaffListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
 
@@ -271,6 +298,12 @@ class StaffListView(TenantAPIView):
     @extend_schema(
         operation_id="admin_staff_invite",
         summary="Add a staff member; a new account is emailed a link to choose its password",
+        description=(
+            "An email with no staff account yet gets one, a member at once (`invited`: true until it chooses its "
+            "password from the emailed link). An account that already exists works for other brands too, so it "
+            "is only invited: it is emailed an invitation to accept (`POST /auth/accept-invitation`) and the "
+            "membership gives no access until then (`invitation_pending`: true, `is_active`: false)."
+        ),
         request=StaffInviteInput,
         responses={201: StaffMemberOutput, 409: OpenApiResponse(description="already_staff"), **ERRORS},
     )

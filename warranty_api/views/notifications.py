@@ -58,7 +58,13 @@ class NotificationTemplateDetailView(TenantAPIView):
         summary="Set the brand's wording of one kind of customer email",
         description="Only `{{ placeholder }}` substitutions of the kind's `placeholders` are allowed; an unknown "
         "placeholder (`unknown_placeholder`, listing the allowed ones) or a template tag (`template_syntax`) is "
-        "refused with a field error. `html_body` is optional: without it the HTML part is made from the text.",
+        "refused with a field error. `html_body` is optional: without it the HTML part is made from the text. "
+        "HTML goes through an allow-list (`unsafe_html`): no images or other remote resources, no scripts or "
+        "event attributes, `href` only a whole `{{ link }}`, `mailto:{{ support_email }}` or a plain https "
+        "address. `{{ link }}` and `{{ code }}` stand on their own (`link_not_alone`) and never in the subject. "
+        "The emails that open an account (`email_verification`, `password_reset`, `staff_invitation`, "
+        "`staff_membership_invitation`) take no HTML of the brand's (`html_body_editable` false) and no address "
+        "but the product's link (`url_not_allowed`). A stored template that breaks these rules is not used.",
         request=NotificationTemplateInput,
         responses={200: NotificationTemplateOutput},
     )
