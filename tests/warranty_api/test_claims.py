@@ -349,7 +349,9 @@ def test_notify_customer_decides_for_visible_moves_resolution_always_notifies(te
                         format="json").status_code == 200
     updated = Notification.objects.get()
     assert updated.kind == "claim_updated" and updated.context == {
-        "customer_name": "John Smith", "claim_id": claim.id, "status": "Under review", "message": "We are on it."}
+        "customer_name": "John Smith", "claim_id": claim.id, "claim_reference": claim.reference,
+        "link": f"http://127.0.0.1:8000/northpeak/claims/{claim.id}/", "status": "Under review",
+        "message": "We are on it."}
     assert client.patch(url, {"status": "denied", "denial_reason": "Outside coverage"}, format="json").status_code == 200
     assert Notification.objects.count() == 1
     assert client.patch(url, {"status": "resolved"}, format="json").status_code == 200
