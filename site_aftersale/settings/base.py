@@ -230,7 +230,8 @@ AFTERSALE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Links in emails; unset, they follow the port the development server was started on (`PORT=8101 make run`).
+AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '') or '8000'}"
 # How long a worker holds an outbox row it is sending before the sweep may give it to another worker.
 AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 # Scheduled reminders: a warranty ending within this many days gets one reminder; a claim waiting this many

@@ -550,3 +550,18 @@ def test_two_staff_reviewing_at_once_cannot_both_succeed(tenant, customer, make_
     claim.refresh_from_db()
     assert claim.events.filter(kind="status_changed").count() == 1
     assert claim.status in ("approved", "denied")
+
+
+def test_a_message_shows_once_in_the_timeline_with_its_photos(tenant, customer):
+    claim = make_claim(tenant, customer)
+    photo = make_photo(tenant, customer)
+    client = client_for(customer, tenant)
+    response = client.post(f"/api/northpeak/claims/{claim.id}/messages",
+                           {"body": "Here is the plate.", "photos": [photo.id]}, format="json")
+    assert response.status_code == 201, response.content
+    timeline = client.get(f"/api/northpeak/claims/{claim.id}").json()["data"]["timeline"]
+    assert [item["kind"] for item in timeline] == ["message"]
+    assert timeline[0]["type"] == "message" and timeline[0]["body"] == "Here is the plate."
+    assert [p["id"] for p in timeline[0]["photos"]] == [photo.id]
+    # The audit trail still records who wrote when.
+    assert claim.events.filter(kind="message", actor=customer).count() == 1

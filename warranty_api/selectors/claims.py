@@ -61,8 +61,12 @@ def claim_get_for_staff(*, tenant: Tenant, claim_id: str) -> Claim:
 
 
 def claim_timeline(claim: Claim) -> list[ClaimEvent | ClaimMessage]:
-    """Events and messages in the order they happened (already filtered by who may see them)."""
-    items: list = [*claim.events.all(), *claim.messages.all()]
+    """Events and messages in the order they happened (already filtered by who may see them).
+
+    A message's own audit event (kind `message`) is left out: the message itself is in the timeline, and the
+    event would show it a second time, empty."""
+    events = [event for event in claim.events.all() if event.kind != ClaimEvent.Kind.MESSAGE]
+    items: list = [*events, *claim.messages.all()]
     return sorted(items, key=lambda item: (item.created_at, isinstance(item, ClaimMessage)))
 
 
