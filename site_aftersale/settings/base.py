@@ -195,6 +195,9 @@ REST_FRAMEWORK = {
     },
 }
 
+# The portal keeps its refresh token in an HttpOnly cookie (warranty_api/session_cookie.py); Secure everywhere but dev.
+AFTERSALE_REFRESH_COOKIE_SECURE = True
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
