@@ -102,6 +102,9 @@ def test_register_from_the_qr_link_sign_up_and_file_a_claim_with_a_photo(
     date_error = page.locator("#register-purchase_date-error")
     date_error.wait_for(state="visible")
     assert "future" in date_error.inner_text()
+    # Above the form: which field to fix, in words a customer uses (not the API's summary of its envelope).
+    summary = page.locator("#register .form-status").inner_text()
+    assert summary == "Please check purchase date.", summary
     assert page.get_by_label("Purchase date").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Purchase date").get_attribute("aria-describedby").endswith("register-purchase_date-error")
 
