@@ -102,3 +102,19 @@ def test_timeouts_allow_list_back_off_and_sweeps_come_from_the_environment(modul
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3.0", "2.0", "4.0", "fake-shopify.staging.example,hooks.staging.example", "5",
                                      "60", "2", "30"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8101"}, "http://127.0.0.1:8101"),  # what bin/run-dev exports for `PORT=8101 make run`
+        ({"PORT": "8101", "PUBLIC_BASE_URL": "https://care.example.com"}, "https://care.example.com"),
+    ],
+)
+def test_email_links_follow_the_port_unless_public_base_url_is_set(env, expected):
+    code = "from django.conf import settings; print(settings.AFTERSALE_PUBLIC_BASE_URL)"
+    clean = {"PORT": "", "PUBLIC_BASE_URL": "", **env}
+    result = _manage("shell", "--no-imports", "-c", code, DJANGO_SETTINGS_MODULE="site_aftersale.settings.dev", **clean)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

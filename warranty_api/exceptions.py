@@ -39,7 +39,7 @@ class ApiError(Exception):
 class ValidationFailed(ApiError):
     status_code = 400
     code = "validation_error"
-    message = "Some fields are missing or invalid; see `fields`."
+    message = "Some fields are missing or invalid."
 
     @classmethod
     def field(cls, name: str, code: str, message: str) -> ValidationFailed:
@@ -153,7 +153,7 @@ def api_exception_handler(exc, context):
         return Response(error_body("invalid_json", "The request body is not valid JSON."), status=400)
     if isinstance(exc, drf_exceptions.ValidationError):
         return Response(
-            error_body("validation_error", "Some fields are missing or invalid; see `fields`.", _field_errors(exc.detail)),
+            error_body("validation_error", "Some fields are missing or invalid.", _field_errors(exc.detail)),
             status=400,
         )
     if isinstance(exc, drf_exceptions.Throttled):

@@ -52,7 +52,7 @@ def _unstorable_input(request: HttpRequest) -> HttpResponse | None:
         if "\x00" in name or any("\x00" in value for value in values):
             field = name.replace("\x00", "") or "query"
             return error_response(
-                400, "validation_error", "Some fields are missing or invalid; see `fields`.",
+                400, "validation_error", "Some fields are missing or invalid.",
                 {field: [{"code": "invalid_character", "message": "A query parameter may not contain NUL (%00)."}]},
             )
     return None

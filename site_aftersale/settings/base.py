@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "home.csp.ContentSecurityPolicyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -225,6 +226,9 @@ REST_FRAMEWORK = {
     },
 }
 
+# The portal keeps its refresh token in an HttpOnly cookie (warranty_api/session_cookie.py); Secure everywhere but dev.
+AFTERSALE_REFRESH_COOKIE_SECURE = True
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
@@ -268,7 +272,8 @@ AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = env_int("UPLOAD_PUBLIC_MAX_PIXELS", 16_000_
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Links in emails; unset, they follow the port the development server was started on (`PORT=8101 make run`).
+AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '') or '8000'}"
 # Outbox work (email, purchase checks, webhook deliveries, fulfillment requests; services/outbox.py): how long a
 # worker holds a row it works on before a sweep may give it to another worker (one setting for every kind; it
 # must outlast one attempt, which the checks in warranty_api/checks.py hold it to), the wait before a retry

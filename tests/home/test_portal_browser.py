@@ -17,6 +17,7 @@ from PIL import Image
 
 from home.models import TenantPortalPage
 from tests.conftest import PASSWORD
+from tests.warranty_api.claims_helpers import make_claim, make_warranty
 from warranty_api.models import Claim, Warranty
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,10 +48,13 @@ def browser_page(live_server, settings, tmp_path, monkeypatch):
         page.set_default_timeout(15_000)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Chromium reports each Content-Security-Policy violation on the console.
+        context.on("console", lambda message: message.type == "error" and "Content Security Policy" in message.text
+                   and errors.append(message.text))
         yield page
         context.close()
         browser.close()
-    assert not errors, f"the portal's script failed in the browser: {errors}"
+    assert not errors, f"the portal's script failed in the browser, or its policy refused something: {errors}"
 
 
 def _image(path, color=(200, 30, 30)):
@@ -101,6 +105,9 @@ def test_register_from_the_qr_link_sign_up_and_file_a_claim_with_a_photo(
     date_error = page.locator("#register-purchase_date-error")
     date_error.wait_for(state="visible")
     assert "future" in date_error.inner_text()
+    # Above the form: which field to fix, in words a customer uses (not the API's summary of its envelope).
+    summary = page.locator("#register .form-status").inner_text()
+    assert summary == "Please check purchase date.", summary
     assert page.get_by_label("Purchase date").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Purchase date").get_attribute("aria-describedby").endswith("register-purchase_date-error")
 
@@ -161,7 +168,7 @@ def test_register_from_the_qr_link_sign_up_and_file_a_claim_with_a_photo(
 
     # Its claims list shows it.
     page.get_by_role("navigation").get_by_role("link", name="My claims").click()
-    listed = page.locator("#claims-list li").filter(has_text=claim.id)
+    listed = page.locator("#claims-list li").filter(has_text=claim.reference)
     listed.wait_for()
     assert "Submitted" in listed.inner_text()
 
@@ -169,12 +176,14 @@ def test_register_from_the_qr_link_sign_up_and_file_a_claim_with_a_photo(
     page.goto(f"{base}/southwind/products/")
     page.wait_for_url(re.compile(r"/southwind/sign-in/\?next="))
 
-    # Signing out forgets the tokens.
+    # Signing out ends the session: the cookie is gone and a reload stays signed out.
     page.goto(f"{base}/northpeak/")
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
     page.get_by_role("navigation").get_by_role("link", name="Sign in").wait_for()
-    assert page.evaluate("sessionStorage.getItem('aftersale.session.northpeak')") is None
+    assert not [c for c in page.context.cookies() if c["name"] == "aftersale_refresh"]
+    page.goto(f"{base}/northpeak/products/")
+    page.wait_for_url(re.compile(r"/northpeak/sign-in/\?next="))
 
 
 def test_reset_password_from_the_emailed_link(browser_page, live_server, tenant, make_customer):
@@ -211,3 +220,140 @@ def test_reset_password_from_the_emailed_link(browser_page, live_server, tenant,
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
     page.get_by_text("No products yet").wait_for()
+
+
+def _sign_in(page, base, email):
+    page.goto(f"{base}/northpeak/sign-in/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/northpeak/products/"))
+
+
+def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(live_server, tenant):
+    from playwright.sync_api import sync_playwright
+
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.on("request", lambda request: requested.append(request.method + " " + request.url))
+        page.goto(f"{live_server.url}/northpeak/sign-in/")
+        assert "needs JavaScript" in page.locator("main").inner_text()
+        page.get_by_label("Email").fill("ada@example.com")
+        page.get_by_label("Password").fill("Secret-password-42")
+        page.get_by_label("Password").press("Enter")
+        page.wait_for_timeout(300)
+        assert page.get_by_role("button", name="Sign in").is_disabled()
+        context.close()
+        browser.close()
+    assert not [r for r in requested if "password" in r or "Secret" in r], requested
+    assert [r for r in requested if r.startswith("GET") and "/sign-in/" in r] == [f"GET {live_server.url}/northpeak/sign-in/"]
+
+
+def test_hidden_parts_stay_hidden_signed_out_and_signed_in(browser_page, live_server, tenant, make_customer):
+    page = browser_page
+    base = live_server.url
+    make_customer(tenant, "ada@example.com")
+    page.goto(f"{base}/northpeak/")
+    actions = page.locator("main .actions")
+    actions.get_by_role("link", name="Sign in").wait_for()
+    assert actions.get_by_role("link", name="My products").is_hidden()
+    assert actions.get_by_role("link", name="My claims").is_hidden()
+
+    _sign_in(page, base, "ada@example.com")
+    page.get_by_text("No products yet").wait_for()
+    assert page.locator("#products-more").is_hidden()  # one page only: no "Show more"
+    page.goto(f"{base}/northpeak/")
+    actions.get_by_role("link", name="My products").wait_for()
+    assert actions.get_by_role("link", name="Sign in").is_hidden()
+    assert actions.get_by_role("link", name="Create an account").is_hidden()
+
+
+def test_the_session_survives_a_new_tab_and_a_reload_and_no_script_can_read_it(
+    browser_page, live_server, tenant, make_customer
+):
+    page = browser_page
+    base = live_server.url
+    customer = make_customer(tenant, "ada@example.com")
+    warranty = make_warranty(tenant, customer)
+    _sign_in(page, base, "ada@example.com")
+    page.locator("#products-list li").filter(has_text=warranty.serial_number).wait_for()
+
+    # A second tab (as a link from an email opens) is signed in.
+    second = page.context.new_page()
+    second.goto(f"{base}/northpeak/products/{warranty.id}/")
+    second.get_by_role("link", name="File a claim").wait_for()
+    assert "/sign-in/" not in second.url
+    second.close()
+
+    # A reload keeps the session.
+    page.reload()
+    page.locator("#products-list li").filter(has_text=warranty.serial_number).wait_for()
+    assert "/sign-in/" not in page.url
+
+    # No token where a script could read it: not in either storage, not in document.cookie.
+    stored = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
+    assert "eyJ" not in stored  # every JWT starts so
+    assert "aftersale_refresh" not in page.evaluate("document.cookie")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "aftersale_refresh")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/api/northpeak/auth/"
+
+
+def test_a_message_with_photos_shows_them_once_in_the_conversation(
+    browser_page, live_server, tenant, make_customer, tmp_path
+):
+    page = browser_page
+    base = live_server.url
+    customer = make_customer(tenant, "ada@example.com")
+    warranty = make_warranty(tenant, customer)
+    _sign_in(page, base, "ada@example.com")
+    page.goto(f"{base}/northpeak/claims/new/?warranty={warranty.id}")
+    page.locator(f'#claim-new-warranty_id option[value="{warranty.id}"]').wait_for(state="attached")
+    page.get_by_label("What happened").select_option("malfunction")
+    page.get_by_label("Describe the problem").fill("The strap buckle snapped on the first outing.")
+    page.get_by_role("button", name="Submit claim").click()
+    page.wait_for_url(re.compile(r"/northpeak/claims/clm_\w+/"))
+    claim = Claim.objects.get(tenant=tenant, warranty=warranty)
+    page.get_by_role("heading", name=f"Claim {claim.reference}").wait_for()
+
+    page.get_by_label("Message").fill("Here is the buckle.")
+    page.get_by_label("Add photos").set_input_files([str(_image(tmp_path / "a.jpg")), str(_image(tmp_path / "b.jpg", (20, 90, 200)))])
+    page.get_by_role("button", name="Send").click()
+    message = page.locator("#claim-timeline li.message").filter(has_text="Here is the buckle.")
+    message.wait_for()
+    assert message.locator("img").count() == 2
+    page.wait_for_function("[...document.querySelectorAll('#claim-timeline li.message img')].every((i) => i.naturalWidth > 0)")
+    # Filed, then the message: no empty "Message" line beside it.
+    assert page.locator("#claim-timeline li").count() == 2
+    assert "Message" not in page.locator("#claim-timeline li.event").all_inner_texts()
+
+
+def test_the_claim_page_fits_a_phone(browser_page, live_server, tenant, make_customer):
+    page = browser_page
+    base = live_server.url
+    customer = make_customer(tenant, "ada@example.com")
+    claim = make_claim(tenant, customer, description="A" * 300, reference="")  # the longest title: the bare id
+    _sign_in(page, base, "ada@example.com")
+    page.goto(f"{base}/northpeak/claims/{claim.id}/")
+    page.get_by_role("heading", name=f"Claim {claim.id}").wait_for()
+    assert page.viewport_size["width"] == 390
+    assert _fits_the_phone(page), page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_a_portal_page_sends_its_content_security_policy(live_server, tenant):
+    import urllib.request
+
+    with urllib.request.urlopen(f"{live_server.url}/northpeak/sign-in/") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "http" not in policy
+
+
+def test_an_unknown_portal_address_answers_the_brands_own_404(browser_page, live_server, tenant):
+    page = browser_page
+    response = page.goto(f"{live_server.url}/northpeak/no-such-page/")
+    assert response.status == 404
+    page.get_by_role("heading", name="Page not found").wait_for()
+    assert "Northpeak Outdoor" in page.locator("header").inner_text()

@@ -44,11 +44,15 @@ def make_photo(tenant: Tenant, user: User | None, *, kind: str = Media.Kind.IMAG
     return media
 
 
+_REFERENCES = itertools.count(5001)
+
+
 def make_claim(tenant: Tenant, owner: User, *, status: str = Claim.Status.SUBMITTED, warranty: Warranty | None = None,
                **fields) -> Claim:
     """A claim put straight into `status`, for tests of what happens from there."""
     warranty = warranty or make_warranty(tenant, owner)
-    fields = {"issue_type": "malfunction", "description": "Slide release is stiff", **fields}
+    fields = {"issue_type": "malfunction", "description": "Slide release is stiff",
+              "reference": f"TC-{next(_REFERENCES)}", **fields}
     return Claim.objects.create(tenant=tenant, warranty=warranty, submitted_by=owner, status=status, **fields)
 
 

@@ -349,7 +349,9 @@ def test_notify_customer_decides_for_visible_moves_resolution_always_notifies(te
                         format="json").status_code == 200
     updated = Notification.objects.get()
     assert updated.kind == "claim_updated" and updated.context == {
-        "customer_name": "John Smith", "claim_id": claim.id, "status": "Under review", "message": "We are on it."}
+        "customer_name": "John Smith", "claim_id": claim.id, "claim_reference": claim.reference,
+        "link": f"http://127.0.0.1:8000/northpeak/claims/{claim.id}/", "status": "Under review",
+        "message": "We are on it."}
     assert client.patch(url, {"status": "denied", "denial_reason": "Outside coverage"}, format="json").status_code == 200
     assert Notification.objects.count() == 1
     assert client.patch(url, {"status": "resolved"}, format="json").status_code == 200
@@ -548,3 +550,18 @@ def test_two_staff_reviewing_at_once_cannot_both_succeed(tenant, customer, make_
     claim.refresh_from_db()
     assert claim.events.filter(kind="status_changed").count() == 1
     assert claim.status in ("approved", "denied")
+
+
+def test_a_message_shows_once_in_the_timeline_with_its_photos(tenant, customer):
+    claim = make_claim(tenant, customer)
+    photo = make_photo(tenant, customer)
+    client = client_for(customer, tenant)
+    response = client.post(f"/api/northpeak/claims/{claim.id}/messages",
+                           {"body": "Here is the plate.", "photos": [photo.id]}, format="json")
+    assert response.status_code == 201, response.content
+    timeline = client.get(f"/api/northpeak/claims/{claim.id}").json()["data"]["timeline"]
+    assert [item["kind"] for item in timeline] == ["message"]
+    assert timeline[0]["type"] == "message" and timeline[0]["body"] == "Here is the plate."
+    assert [p["id"] for p in timeline[0]["photos"]] == [photo.id]
+    # The audit trail still records who wrote when.
+    assert claim.events.filter(kind="message", actor=customer).count() == 1

@@ -58,7 +58,7 @@ def test_list_shows_every_kind_with_placeholders_and_default_or_override(admin, 
     assert set(rows) == set(NotificationKind.values)
     assert rows["claim_denied"]["customized"] is True and rows["claim_denied"]["subject"] == "S {{ claim_id }}"
     received = rows["claim_received"]
-    assert received["customized"] is False and received["subject"] == "We received your claim {{ claim_id }}"
+    assert received["customized"] is False and received["subject"] == "We received your claim {{ claim_reference }}"
     assert "{{ product_name }}" in received["text_body"]
     assert received["placeholders"] == list(placeholders_allowed("claim_received"))
     assert "brand_name" in received["placeholders"] and "serial_number" in received["placeholders"]
@@ -149,7 +149,7 @@ def test_preview_renders_samples_without_saving(admin, tenant):
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert set(data) == {"subject", "text", "html"}
-    assert data["subject"] == f"About your claim {SAMPLES['claim_denied']['claim_id']}"
+    assert data["subject"] == f"About your claim {SAMPLES['claim_denied']['claim_reference']}"
     assert SAMPLES["claim_denied"]["reason"] in data["text"] and "John Smith" in data["text"]
     assert "Northpeak Outdoor" in data["html"]
 

@@ -3,7 +3,16 @@
 from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
-from .claims import Claim, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter, Visibility
+from .claims import (
+    Claim,
+    ClaimCounter,
+    ClaimEvent,
+    ClaimMessage,
+    Fulfillment,
+    RmaCounter,
+    Visibility,
+    claim_reference_prefix,
+)
 from .customers import ADDRESS_KEYS, Customer, CustomerErasure
 from .idempotency import IdempotencyRecord
 from .imports import SerialImportJob
@@ -31,6 +40,7 @@ __all__ = [
     "TENANT_SLUG_RE",
     "Category",
     "Claim",
+    "ClaimCounter",
     "ClaimEvent",
     "ClaimMessage",
     "Coverage",
@@ -63,6 +73,7 @@ __all__ = [
     "WarrantyTransfer",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "claim_reference_prefix",
     "new_public_id",
     "normalize_serial",
 ]

@@ -36,6 +36,8 @@ class Claim(TimeStamped):
 
     id = PublicIdField(prefix="clm_", primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="claims")
+    # What the customer and support say on the phone and see in email subjects; the id stays the API's key.
+    reference = models.CharField(max_length=24, blank=True, help_text="Short and unique per brand: RI-1001.")
     warranty = models.ForeignKey(Warranty, on_delete=models.PROTECT, related_name="claims")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_submitted"
@@ -61,7 +63,10 @@ class Claim(TimeStamped):
                 fields=["warranty"],
                 condition=Q(status__in=["submitted", "under_review", "info_requested", "approved"]),
                 name="claim_one_open_per_warranty",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "reference"], condition=~Q(reference=""), name="claim_unique_reference"
+            ),
         ]
         indexes = [
             # The admin queue: a status tab, oldest first; the tabs' counts read the same index.
@@ -220,6 +225,23 @@ class Fulfillment(TimeStamped):
     @property
     def is_done(self) -> bool:
         return self.status in self.DONE.get(self.kind, frozenset())
+
+
+def claim_reference_prefix(slug: str) -> str:
+    """The brand's letters in its claim references: the initials of a hyphenated slug, else its first two letters."""
+    parts = [part for part in slug.split("-") if part]
+    letters = "".join(part[0] for part in parts[:4]) if len(parts) > 1 else slug[:2]
+    return letters.upper()
+
+
+class ClaimCounter(models.Model):
+    """The last claim number given per tenant; locked while the next is taken, like RmaCounter."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"claim counter of tenant {self.tenant_id}: {self.last_value}"
 
 
 class RmaCounter(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -61,8 +62,12 @@ def claim_get_for_staff(*, tenant: Tenant, claim_id: str) -> Claim:
 
 
 def claim_timeline(claim: Claim) -> list[ClaimEvent | ClaimMessage]:
-    """Events and messages in the order they happened (already filtered by who may see them)."""
-    items: list = [*claim.events.all(), *claim.messages.all()]
+    """Events and messages in the order they happened (already filtered by who may see them).
+
+    A message's own audit event (kind `message`) is left out: the message itself is in the timeline, and the
+    event would show it a second time, empty."""
+    events = [event for event in claim.events.all() if event.kind != ClaimEvent.Kind.MESSAGE]
+    items: list = [*events, *claim.messages.all()]
     return sorted(items, key=lambda item: (item.created_at, isinstance(item, ClaimMessage)))
 
 
@@ -123,14 +128,21 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
     return _list_related(qs), counts, ADMIN_SORTS[sort]
 
 
+# What a claim reference looks like (RI-1001): a serial number may look the same, so both are tried.
+_REFERENCE_RE = re.compile(r"^[A-Za-z0-9]{1,4}-\d{4,9}$")
+
+
 def _search(q: str) -> Q:
-    """A claim id, a serial number or an email, each matched exactly so an index answers it."""
+    """A claim id, a claim reference, a serial number or an email, each matched exactly so an index answers it."""
     if q.startswith("clm_"):
         return Q(id=q)
     if "@" in q:
         email = normalize_email(q)
         return Q(warranty__customer__email=email) | Q(submitted_by__email=email)
-    return Q(warranty__serial_number=normalize_serial(q))
+    serial = Q(warranty__serial_number=normalize_serial(q))
+    if _REFERENCE_RE.match(q.strip()):
+        return Q(reference=q.strip().upper()) | serial
+    return serial
 
 
 def fulfillment_list(*, tenant: Tenant, params) -> QuerySet[Fulfillment]:

@@ -115,7 +115,7 @@ class ClaimListItemOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "warranty_id", "serial_number", "product", "status", "issue_type", "preferred_resolution",
+        fields = ["id", "reference", "warranty_id", "serial_number", "product", "status", "issue_type", "preferred_resolution",
                   "resolution", "photo_count", "created_at", "updated_at", "resolved_at"]
 
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
@@ -150,7 +150,7 @@ class ClaimCreatedOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "warranty_id", "status", "issue_type", "description", "preferred_resolution", "photos",
+        fields = ["id", "reference", "warranty_id", "status", "issue_type", "description", "preferred_resolution", "photos",
                   "created_at"]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))

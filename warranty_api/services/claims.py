@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -17,6 +18,7 @@ from ..exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..integrations.inventory import inventory_backend_for, inventory_backend_of
 from ..models import (
     Claim,
+    ClaimCounter,
     ClaimEvent,
     ClaimMessage,
     Fulfillment,
@@ -28,6 +30,7 @@ from ..models import (
     User,
     Visibility,
     Warranty,
+    claim_reference_prefix,
     normalize_serial,
 )
 from .notifications import PLACEHOLDERS, notify
@@ -35,6 +38,8 @@ from .warranties import warranty_replace
 from .webhooks import claim_payload, fulfillment_payload, webhook_event_emit
 
 MAX_PHOTOS = 10
+# Claim numbers start at four digits, so the first reads like a reference and not like a count.
+CLAIM_REFERENCE_START = 1000
 _UNSET = object()
 
 # Why a warranty cannot take a claim, by its effective status (documented in the OpenAPI description).
@@ -69,15 +74,27 @@ _FOLLOW_UP = {
 # --- notifications -------------------------------------------------------------------------------------
 
 
+def claim_portal_link(claim: Claim) -> str:
+    """The claim's page in its brand's portal: every claim email links to it."""
+    return f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{claim.tenant.slug}/claims/{claim.id}/"
+
+
 def claim_notify(claim: Claim, event: str, *, message: str = "") -> None:
     """The one place a claim tells its customer something: one outbox row, sent after commit."""
     kind = _NOTIFICATION_KINDS.get(event, NotificationKind.CLAIM_UPDATED)
     warranty = claim.warranty
     recipient = claim.submitted_by.email if claim.submitted_by_id else warranty.customer.email
     customer_name = warranty.customer.name or (claim.submitted_by.full_name if claim.submitted_by_id else "")
+    return_authorization = (
+        Fulfillment.objects.filter(claim=claim, kind=Fulfillment.Kind.RETURN_AUTHORIZATION).order_by("created_at").first()
+        if kind == NotificationKind.CLAIM_APPROVED else None
+    )
     values = {
         "customer_name": customer_name,
         "claim_id": claim.id,
+        "claim_reference": claim.reference or claim.id,
+        "link": claim_portal_link(claim),
+        "rma_number": return_authorization.rma_number if return_authorization else "",
         "product_name": warranty.product.name,
         "serial_number": warranty.serial_number,
         "resolution": claim.resolution,
@@ -188,6 +205,7 @@ def claim_submit(
             with transaction.atomic():
                 claim = Claim.objects.create(
                     tenant=tenant,
+                    reference=_claim_reference_next(tenant),
                     warranty=warranty,
                     submitted_by=user,
                     issue_type=issue_type,
@@ -210,6 +228,17 @@ def claim_submit(
         webhook_event_emit(tenant=tenant, event_type="claim.created", payload={"claim": claim_payload(claim)},
                            ordering_key=claim.id)
     return claim
+
+
+def _claim_reference_next(tenant: Tenant) -> str:
+    """The brand's next claim reference (RI-1001, RI-1002, ...): the counter row's lock makes two claims wait in turn.
+
+    Taken inside the claim's savepoint, so a claim refused as already open rolls its number back and leaves no gap."""
+    counter, _ = ClaimCounter.objects.get_or_create(tenant=tenant)
+    counter = ClaimCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return f"{claim_reference_prefix(tenant.slug)}-{CLAIM_REFERENCE_START + counter.last_value}"
 
 
 def _already_open() -> Conflict:

@@ -48,13 +48,17 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.PASSWORD_RESET: ("link",),
     NotificationKind.STAFF_INVITATION: ("email", "role", "link"),
     NotificationKind.STAFF_MEMBERSHIP_INVITATION: ("email", "role", "link"),
-    NotificationKind.CLAIM_RECEIVED: ("claim_id", "product_name", "serial_number"),
-    NotificationKind.CLAIM_INFO_REQUESTED: ("claim_id", "message"),
-    NotificationKind.CLAIM_INFO_REMINDER: ("claim_id", "product_name", "serial_number", "message", "requested_on"),
-    NotificationKind.CLAIM_APPROVED: ("claim_id", "product_name", "resolution", "message"),
-    NotificationKind.CLAIM_DENIED: ("claim_id", "product_name", "reason"),
-    NotificationKind.CLAIM_RESOLVED: ("claim_id", "resolution", "message"),
-    NotificationKind.CLAIM_UPDATED: ("claim_id", "status", "message"),
+    NotificationKind.CLAIM_RECEIVED: ("claim_id", "claim_reference", "link", "product_name", "serial_number"),
+    NotificationKind.CLAIM_INFO_REQUESTED: ("claim_id", "claim_reference", "link", "message"),
+    NotificationKind.CLAIM_INFO_REMINDER: (
+        "claim_id", "claim_reference", "link", "product_name", "serial_number", "message", "requested_on",
+    ),
+    NotificationKind.CLAIM_APPROVED: (
+        "claim_id", "claim_reference", "link", "product_name", "resolution", "rma_number", "message",
+    ),
+    NotificationKind.CLAIM_DENIED: ("claim_id", "claim_reference", "link", "product_name", "reason"),
+    NotificationKind.CLAIM_RESOLVED: ("claim_id", "claim_reference", "link", "resolution", "message"),
+    NotificationKind.CLAIM_UPDATED: ("claim_id", "claim_reference", "link", "status", "message"),
     NotificationKind.TRANSFER_OFFERED: ("from_name", "product_name", "serial_number", "warranty_end", "link"),
     NotificationKind.TRANSFER_ACCEPTED: ("product_name", "serial_number"),
     NotificationKind.EXPIRY_REMINDER: ("product_name", "serial_number", "warranty_end"),
@@ -199,6 +203,9 @@ def notification_render(*, tenant: Tenant, kind: str, context: dict, template: N
     if html_t:
         html_t = html_sanitize(html_t, link_placeholders=_link_placeholders(kind)).html
     values = {"customer_name": "customer", **brand_values(tenant), **context}
+    if "claim_id" in values and not values.get("claim_reference"):
+        # Rows queued before claims had references still name their claim.
+        values["claim_reference"] = values["claim_id"]
     if not values.get("customer_name"):
         values["customer_name"] = "customer"
     subject = " ".join(_substitute(subject_t, values, escape=False).split())
@@ -280,6 +287,7 @@ def notification_retry(*, notification: Notification) -> Notification:
 
 # Example values per kind, for the preview and for checking that every default template renders whole.
 _SAMPLE_CLAIM = "clm_Sample0000000000000"
+_SAMPLE_CLAIM_FIELDS = {"claim_reference": "RI-1042", "link": "https://example.com/brand/claims/clm_Sample0000000000000/"}
 SAMPLES: dict[str, dict[str, str]] = {
     NotificationKind.REGISTRATION_CONFIRMATION: {
         "product_name": "TP9 Elite SC",
@@ -306,15 +314,18 @@ SAMPLES: dict[str, dict[str, str]] = {
     },
     NotificationKind.CLAIM_RECEIVED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "product_name": "TP9 Elite SC",
         "serial_number": "SN-CA-20250115",
     },
     NotificationKind.CLAIM_INFO_REQUESTED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "message": "Please send a photo of the serial number plate.",
     },
     NotificationKind.CLAIM_INFO_REMINDER: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "product_name": "TP9 Elite SC",
         "serial_number": "SN-CA-20250115",
         "message": "Please send a photo of the serial number plate.",
@@ -322,22 +333,27 @@ SAMPLES: dict[str, dict[str, str]] = {
     },
     NotificationKind.CLAIM_APPROVED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "product_name": "TP9 Elite SC",
         "resolution": "repair",
+        "rma_number": "RMA-RIDGELINE-000042",
         "message": "Ship it to our service center with the label we sent.",
     },
     NotificationKind.CLAIM_DENIED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "product_name": "TP9 Elite SC",
         "reason": "The damage comes from a fall, which the warranty does not cover.",
     },
     NotificationKind.CLAIM_RESOLVED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "resolution": "repair",
         "message": "Your repaired unit is on its way.",
     },
     NotificationKind.CLAIM_UPDATED: {
         "claim_id": _SAMPLE_CLAIM,
+        **_SAMPLE_CLAIM_FIELDS,
         "status": "Under review",
         "message": "A technician is looking at your photos.",
     },

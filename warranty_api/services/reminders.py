@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from ..models import Claim, ClaimEvent, ClaimMessage, Notification, NotificationKind, Tenant, Visibility, Warranty
+from .claims import claim_portal_link
 from .notifications import notify
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def _remind_claim(*, tenant: Tenant, claim_id: str, cutoff: datetime.datetime) -
     with transaction.atomic():
         claim = (
             Claim.objects.select_for_update(of=("self",))
-            .select_related("warranty__product", "warranty__customer", "submitted_by")
+            .select_related("warranty__product", "warranty__customer", "submitted_by", "tenant")
             .filter(tenant=tenant, pk=claim_id, status=Claim.Status.INFO_REQUESTED)
             .first()
         )
@@ -147,6 +148,8 @@ def _remind_claim(*, tenant: Tenant, claim_id: str, cutoff: datetime.datetime) -
                 "customer_name": warranty.customer.name
                 or (claim.submitted_by.full_name if claim.submitted_by_id else ""),
                 "claim_id": claim.pk,
+                "claim_reference": claim.reference or claim.pk,
+                "link": claim_portal_link(claim),
                 "product_name": warranty.product.name,
                 "serial_number": warranty.serial_number,
                 "message": _request_message(claim, since),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from ..exceptions import ValidationFailed
@@ -31,6 +33,7 @@ from ..serializers.accounts import (
 )
 from ..services import accounts as svc
 from ..services.tokens import token_revoke, tokens_issue, tokens_refresh
+from ..session_cookie import REFRESH_COOKIE, refresh_from_cookie, session_answer, session_clear, wants_cookie
 from ..throttles import AUTH_THROTTLES, AuthIpThrottle
 from .base import TenantAPIView, ok, validated
 
@@ -43,8 +46,22 @@ ERRORS = {
 
 
 
+COOKIE_NOTE = (
+    "\n\nWith the header `X-Aftersale-Session: cookie` (the portal's browser script), the refresh token is set as "
+    "an HttpOnly, SameSite=Strict cookie scoped to `/api/<tenant>/auth/` and left out of the body."
+)
+
+
 def _session(user, tenant, role) -> dict:
     return {**tokens_issue(user=user, tenant=tenant, role=role), "user": account_user_data(user=user, tenant=tenant, role=role)}
+
+
+def _session_ok(request, tenant, session: dict, status: int = 200):
+    """The answer carrying a new token pair: the refresh token in the body, or in the cookie when asked."""
+    if not wants_cookie(request):
+        return ok(session, status=status)
+    body = {key: value for key, value in session.items() if key != "refresh"}
+    return session_answer(request, tenant, ok(body, status=status), session["refresh"])
 
 
 class _PublicAuthView(TenantAPIView):
@@ -70,7 +87,7 @@ class RegisterView(_PublicAuthView):
             "tell the caller that the address has an account: a successful sign-up returns tokens, so the two "
             "cases cannot be made to look alike without dropping sign-in at sign-up. The answer is rate limited "
             "per IP and per email (`auth_ip`, `auth_account`), it reveals nothing but existence, and sign-in "
-            "and forgot-password never reveal it."
+            "and forgot-password never reveal it." + COOKIE_NOTE
         ),
         request=AccountRegisterInput,
         responses={201: AccountSessionOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
@@ -81,7 +98,7 @@ class RegisterView(_PublicAuthView):
             tenant=self.tenant, email=data["email"], password=data["password"], name=data["name"],
             phone=data.get("phone", ""), address=data.get("address"),
         )
-        return ok(_session(user, self.tenant, "customer"), status=201)
+        return _session_ok(request, self.tenant, _session(user, self.tenant, "customer"), status=201)
 
 
 class LoginView(_PublicAuthView):
@@ -95,7 +112,7 @@ class LoginView(_PublicAuthView):
             "Wrong email or password answer the same 401 `authentication_failed`. After 5 consecutive failures "
             "for one email (in any spelling: the address is matched in its normalised form), sign-in for it waits "
             "2^(n-5) seconds (at most 15 minutes), answered 429 with Retry-After, at every brand and in Wagtail's "
-            "admin too; a successful sign-in or a password reset clears the count."
+            "admin too; a successful sign-in or a password reset clears the count." + COOKIE_NOTE
         ),
         request=AccountLoginInput,
         responses={200: AccountSessionOutput, **ERRORS},
@@ -103,7 +120,7 @@ class LoginView(_PublicAuthView):
     def post(self, request, tenant: str):
         data = validated(AccountLoginInput, request.data)
         user, role = svc.account_authenticate(tenant=self.tenant, email=data["email"], password=data["password"])
-        return ok(_session(user, self.tenant, role))
+        return _session_ok(request, self.tenant, _session(user, self.tenant, role))
 
 
 class RefreshView(_PublicAuthView):
@@ -114,13 +131,20 @@ class RefreshView(_PublicAuthView):
     @extend_schema(
         operation_id="auth_refresh",
         summary="Trade a refresh token for a new access and refresh token",
-        description="The refresh token is rotated: the one sent is revoked and answers 401 if used again.",
+        description=(
+            "The refresh token is rotated: the one sent is revoked and answers 401 if used again. Without `refresh` "
+            "in the body, the session cookie's token is used; that needs the header `X-Aftersale-Session: cookie` "
+            "(403 `permission_denied` otherwise, or when an Origin of another site is sent)." + COOKIE_NOTE
+        ),
         request=TokenRefreshInput,
-        responses={200: TokenPairOutput, **ERRORS},
+        responses={200: TokenPairOutput, 403: OpenApiResponse(description="permission_denied"), **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = validated(TokenRefreshInput, request.data)
-        return ok(tokens_refresh(tenant=self.tenant, raw=data["refresh"]))
+        body = request.data if isinstance(request.data, dict) else None
+        raw = refresh_from_cookie(request) if body is not None and "refresh" not in body else ""
+        if not raw:
+            raw = validated(TokenRefreshInput, request.data)["refresh"]
+        return _session_ok(request, self.tenant, tokens_refresh(tenant=self.tenant, raw=raw))
 
 
 class LogoutView(TenantAPIView):
@@ -133,9 +157,16 @@ class LogoutView(TenantAPIView):
         responses={204: None, **ERRORS},
     )
     def post(self, request, tenant: str):
-        data = validated(TokenRefreshInput, request.data)
-        token_revoke(tenant=self.tenant, user=request.user, raw=data["refresh"])
-        return ok(None, status=204)
+        cookie = request.COOKIES.get(REFRESH_COOKIE, "")
+        body = request.data if isinstance(request.data, dict) else None
+        if cookie and body is not None and "refresh" not in body:
+            # The bearer token proves the caller; a cookie that is no longer valid needs no revoking.
+            with contextlib.suppress(ValidationFailed):
+                token_revoke(tenant=self.tenant, user=request.user, raw=cookie)
+        else:
+            data = validated(TokenRefreshInput, request.data)
+            token_revoke(tenant=self.tenant, user=request.user, raw=data["refresh"])
+        return session_clear(self.tenant, ok(None, status=204))
 
 
 class VerifyEmailView(TenantAPIView):
@@ -260,7 +291,7 @@ class ChangePasswordView(TenantAPIView):
         user = svc.password_change(
             user=request.user, current_password=data["current_password"], new_password=data["new_password"]
         )
-        return ok(tokens_issue(user=user, tenant=self.tenant, role=self.role))
+        return _session_ok(request, self.tenant, tokens_issue(user=user, tenant=self.tenant, role=self.role))
 
 
 class AcceptInvitationView(_PublicAuthView):

@@ -121,7 +121,7 @@ class AdminClaimListView(TenantAPIView):
             OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
             OpenApiParameter("older_than_days", int, description="Only claims filed more than N days ago"),
             OpenApiParameter("has_photos", bool),
-            OpenApiParameter("q", str, description="A claim id, a serial number or a customer email (exact)"),
+            OpenApiParameter("q", str, description="A claim id, a claim reference (RI-1001), a serial number or a customer email (exact)"),
             OpenApiParameter("sort", str, enum=list(ADMIN_SORTS), description="Default `created_at`: oldest first"),
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),

@@ -1,28 +1,31 @@
 /* The customer portal's script: each screen calls the brand's JSON API (API.md) and renders the answer.
  *
- * The session (access and refresh tokens) lives in sessionStorage under a key of this brand only, so a
- * portal page of one brand never sends another brand's token; the API refuses it anyway (401). */
+ * The session: the refresh token is an HttpOnly cookie the API sets for this brand's auth path only (asked for
+ * with the X-Aftersale-Session header), so no script, this one included, can read it; the access token lives in
+ * this page's memory. Each page load (a new tab, a reload, a link from an email) trades the cookie for a fresh
+ * access token before its screen starts. */
 (function () {
   "use strict";
 
   const config = JSON.parse(document.getElementById("portal-config").textContent);
-  const STORE_KEY = "aftersale.session." + config.tenant;
+  const COOKIE_SESSION = { "X-Aftersale-Session": "cookie" };
+  // What a registration hands to the sign-up form of this brand (never a token): name, email, phone, address.
+  const HANDOVER_KEY = "aftersale.registration." + config.tenant;
+  // Earlier versions kept the tokens here; a page of this version forgets them.
+  sessionStorage.removeItem("aftersale.session." + config.tenant);
 
   // ------------------------------------------------------------------------------------------ session
 
+  let memory = null; // { access, user }: in this page's memory only
   const session = {
     get() {
-      try {
-        return JSON.parse(sessionStorage.getItem(STORE_KEY));
-      } catch (e) {
-        return null;
-      }
+      return memory;
     },
     set(value) {
-      sessionStorage.setItem(STORE_KEY, JSON.stringify(value));
+      memory = value;
     },
     clear() {
-      sessionStorage.removeItem(STORE_KEY);
+      memory = null;
     },
   };
 
@@ -54,19 +57,42 @@
     return idempotency[path].key;
   }
 
-  async function refreshSession(current) {
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Trades the cookie for a new access token (the cookie is rotated). Two tabs loading at once race for the same
+  // cookie: the loser's answer is 401, and by then the winner's new cookie is in the jar, so one retry wins.
+  async function refreshSession() {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        const response = await fetch(config.api_base + "/auth/refresh", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", ...COOKIE_SESSION },
+          body: "{}",
+        });
+        if (response.ok) {
+          const data = (await response.json()).data;
+          session.set({ ...(memory || {}), access: data.access });
+          return true;
+        }
+        if (response.status !== 401) return false;
+      } catch (e) {
+        return false;
+      }
+      await pause(400);
+    }
+    return false;
+  }
+
+  async function restoreSession() {
+    if (!(await refreshSession())) {
+      session.clear();
+      return;
+    }
     try {
-      const response = await fetch(config.api_base + "/auth/refresh", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ refresh: current.refresh }),
-      });
-      if (!response.ok) return false;
-      const data = (await response.json()).data;
-      session.set({ ...current, access: data.access, refresh: data.refresh });
-      return true;
+      await loadMe();
     } catch (e) {
-      return false;
+      session.clear();
     }
   }
 
@@ -81,16 +107,17 @@
       payload = JSON.stringify(body);
       if (idempotent) headers["Idempotency-Key"] = idempotencyKeyFor(base + path, payload);
     }
-    const current = auth ? session.get() : null;
-    if (current) headers.Authorization = "Bearer " + current.access;
+    if (options.cookieSession) Object.assign(headers, COOKIE_SESSION);
+    const signedIn = auth ? session.get() : null;
+    if (signedIn) headers.Authorization = "Bearer " + signedIn.access;
     let response;
     try {
-      response = await fetch(base + path, { method, headers, body: payload });
+      response = await fetch(base + path, { method, headers, body: payload, credentials: "same-origin" });
     } catch (e) {
       throw new ApiError(0, { code: "network_error", message: "We could not reach the server; check your connection and try again." });
     }
-    if (response.status === 401 && current && !options.retried) {
-      if (await refreshSession(current)) return api(path, { ...options, retried: true });
+    if (response.status === 401 && signedIn && !options.retried) {
+      if (await refreshSession()) return api(path, { ...options, retried: true });
       session.clear();
     }
     let data = null;
@@ -174,7 +201,12 @@
     }
     const status = form.querySelector(".form-status");
     if (status) {
-      status.textContent = [error.message, ...unplaced].join(" ");
+      // Next to each field the API's own words; up here, which fields need a look (not the envelope's summary).
+      const marked = Array.from(form.querySelectorAll("[aria-invalid=true]"), (input) => fieldName(form, input));
+      const summary = marked.length
+        ? (marked.length === 1 ? "Please check " + marked[0] + "." : "Please check these " + marked.length + " fields: " + marked.join(", ") + ".")
+        : error.message;
+      status.textContent = [summary, ...unplaced].join(" ");
       status.hidden = false;
     }
     if (first) first.focus();
@@ -182,6 +214,12 @@
       status.setAttribute("tabindex", "-1");
       status.focus();
     }
+  }
+
+  function fieldName(form, input) {
+    const label = input.id && form.querySelector('label[for="' + CSS.escape(input.id) + '"]');
+    const text = label ? label.firstChild.textContent : input.name;
+    return text.replace(/\s*\(optional\)\s*$/, "").trim().toLowerCase();
   }
 
   // The browser's own checks, shown the same way as the API's, next to the field.
@@ -192,7 +230,7 @@
       if (el.validity.valueMissing) fields[el.name] = [{ code: "required", message: "This field is required." }];
       else if (el.validity.typeMismatch) fields[el.name] = [{ code: "invalid", message: "This does not look right; check it." }];
     }
-    return Object.keys(fields).length ? { message: "Some fields are missing or invalid.", fields } : null;
+    return Object.keys(fields).length ? { message: "Please check the fields marked below.", fields } : null;
   }
 
   function formJSON(form, { keepEmpty = false } = {}) {
@@ -317,12 +355,13 @@
 
   function requireSignIn() {
     if (session.get()) return true;
+    session.clear();
     go(config.urls.sign_in + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
     return false;
   }
 
   function startSession(data) {
-    session.set({ access: data.access, refresh: data.refresh, user: data.user });
+    session.set({ access: data.access, user: data.user });
   }
 
   function renderChrome() {
@@ -336,12 +375,12 @@
   }
 
   async function signOut() {
-    const current = session.get();
-    if (current) {
+    if (session.get()) {
       try {
-        await api("/auth/logout", { method: "POST", body: { refresh: current.refresh } });
+        // No token in the body: the API revokes the cookie's and clears the cookie.
+        await api("/auth/logout", { method: "POST", body: {}, cookieSession: true });
       } catch (e) {
-        // The tokens are dropped here whatever the server says; an expired one needs no revoking.
+        // The page forgets the session whatever the server says; an expired token needs no revoking.
       }
     }
     session.clear();
@@ -350,8 +389,7 @@
 
   async function loadMe() {
     const me = (await api("/auth/me")).data;
-    const current = session.get();
-    if (current) session.set({ ...current, user: me });
+    if (session.get()) session.set({ ...session.get(), user: me });
     return me;
   }
 
@@ -377,15 +415,21 @@
   }
 
   // Claim photos are served to their owner only (bearer token), so an <img> gets them as a blob.
+  async function authorizedBlobUrl(url) {
+    const signedIn = session.get();
+    try {
+      const response = await fetch(url, { headers: signedIn ? { Authorization: "Bearer " + signedIn.access } : {} });
+      if (response.ok) return URL.createObjectURL(await response.blob());
+    } catch (e) {
+      // A file that does not load leaves the element without it.
+    }
+    return null;
+  }
+
   async function authorizedImage(url, alt) {
     const img = el("img", { alt });
-    const current = session.get();
-    try {
-      const response = await fetch(url, { headers: current ? { Authorization: "Bearer " + current.access } : {} });
-      if (response.ok) img.src = URL.createObjectURL(await response.blob());
-    } catch (e) {
-      // A photo that does not load leaves its alt text.
-    }
+    const src = await authorizedBlobUrl(url);
+    if (src) img.src = src;
     return img;
   }
 
@@ -411,6 +455,8 @@
       const warranty = (await api("/warranties", { method: "POST", body, base: config.public_api_base, idempotent: true })).data;
       form.hidden = true;
       const signedIn = Boolean(session.get());
+      // The sign-up form of this brand offers what was just typed (this tab only, gone once used).
+      if (!signedIn) sessionStorage.setItem(HANDOVER_KEY, JSON.stringify(body.customer || {}));
       done.replaceChildren(
         el("h2", {}, "Your " + warranty.product.name + " is registered"),
         el("p", {}, "Serial " + warranty.serial_number + ": warranty " + humanize(warranty.status).toLowerCase() +
@@ -429,8 +475,16 @@
 
   screens.sign_up = function () {
     const form = document.getElementById("sign-up");
+    try {
+      fill(form, JSON.parse(sessionStorage.getItem(HANDOVER_KEY)) || {});
+      const address = form.querySelector("details.optional-address");
+      if (address && Array.from(address.querySelectorAll("input"), (i) => i.value).some(Boolean)) address.open = true;
+    } catch (e) {
+      // Nothing handed over: the form stays empty.
+    }
     onSubmit(form, async () => {
-      const answer = (await api("/auth/register", { method: "POST", body: formJSON(form), auth: false })).data;
+      const answer = (await api("/auth/register", { method: "POST", body: formJSON(form), auth: false, cookieSession: true })).data;
+      sessionStorage.removeItem(HANDOVER_KEY);
       startSession(answer);
       go(nextOr(config.urls.products + "?welcome=1"));
     });
@@ -439,7 +493,7 @@
   screens.sign_in = function () {
     const form = document.getElementById("sign-in");
     onSubmit(form, async () => {
-      const answer = (await api("/auth/login", { method: "POST", body: formJSON(form), auth: false })).data;
+      const answer = (await api("/auth/login", { method: "POST", body: formJSON(form), auth: false, cookieSession: true })).data;
       startSession(answer);
       go(nextOr(config.urls.products));
     });
@@ -602,6 +656,28 @@
         if (!item.hidden) shown += 1;
       });
       docs.hidden = shown === 0;
+      const receipt = document.getElementById("product-receipt");
+      if (w.proof_of_purchase) {
+        const href = await authorizedBlobUrl(config.api_base + "/media/" + encodeURIComponent(w.proof_of_purchase));
+        if (href) {
+          receipt.href = href;
+          receipt.hidden = false;
+        }
+      }
+      const transfer = document.getElementById("product-transfer");
+      transfer.hidden = w.status !== "active";
+      if (!transfer.dataset.ready) {
+        transfer.dataset.ready = "1";
+        onSubmit(transfer, async () => {
+          const body = formJSON(transfer);
+          await api("/warranties/" + encodeURIComponent(w.id) + "/transfer", { method: "POST", body, idempotent: true });
+          transfer.reset();
+          const done = transfer.querySelector(".form-status");
+          done.textContent = "We sent the offer to " + body.email + ". The warranty moves once they accept it.";
+          done.classList.add("ok");
+          done.hidden = false;
+        });
+      }
       status.replaceChildren();
       section.hidden = false;
     } catch (error) {
@@ -614,7 +690,7 @@
     return el("li", { class: "card" },
       el("h2", {}, el("a", { href: config.urls.claims + encodeURIComponent(claim.id) + "/" }, claim.product.name + ": " + issueLabel(claim.issue_type))),
       el("p", {}, badge(claim.status)),
-      el("p", {}, "Claim " + claim.id),
+      el("p", {}, "Claim " + (claim.reference || claim.id)),
       el("p", {}, "Filed " + formatDate(claim.created_at)),
     );
   }
@@ -658,7 +734,8 @@
     const id = section.dataset.id;
     async function load() {
       const c = (await api("/claims/" + encodeURIComponent(id))).data;
-      document.getElementById("claim-title").textContent = "Claim " + c.id;
+      document.getElementById("claim-title").textContent = "Claim " + (c.reference || c.id);
+      document.title = "Claim " + (c.reference || c.id) + " · " + config.brand_name;
       facts(document.getElementById("claim-facts"), [
         ["Status", badge(c.status)], ["Product", c.product.name + " · " + c.serial_number], ["Issue", issueLabel(c.issue_type)],
         ["Description", c.description], ["Preferred outcome", humanize(c.preferred_resolution)],
@@ -669,15 +746,26 @@
       const photos = document.getElementById("claim-photos");
       photos.replaceChildren(...(await Promise.all(c.photos.map((p, i) => authorizedImage(p.thumbnail_url, "Photo " + (i + 1) + " of the claim")))));
       if (!c.photos.length) photos.append(el("p", { class: "muted" }, "No photos."));
+      // A conversation: messages as messages (with their photos), everything else as a short line between them.
       const timeline = document.getElementById("claim-timeline");
-      timeline.replaceChildren(...c.timeline.map((item) => {
-        const who = item.by === "customer" ? "You" : item.by === "staff" ? "Support" : config.brand_name;
+      timeline.replaceChildren(...(await Promise.all(c.timeline.map(async (item) => {
+        const when = el("time", { datetime: item.at }, formatDate(item.at));
+        if (item.type === "message") {
+          const mine = item.by === "customer";
+          const who = mine ? "You" : item.by === "staff" ? config.brand_name + " support" : config.brand_name;
+          const photos = await Promise.all((item.photos || []).map((p, i) =>
+            authorizedImage(p.thumbnail_url, "Photo " + (i + 1) + " sent by " + who.toLowerCase())));
+          return el("li", { class: "message " + (mine ? "from-customer" : "from-brand") },
+            el("p", { class: "who" }, who, " · ", when),
+            item.body ? el("p", { class: "body" }, item.body) : "",
+            photos.length ? el("div", { class: "photos" }, ...photos) : "");
+        }
         let text;
-        if (item.type === "message") text = who + " wrote: " + (item.body || "(photos)");
-        else if (item.kind === "status_changed") text = "Status changed to " + humanize(item.to_status).toLowerCase() + (item.note ? ": " + item.note : "");
+        if (item.kind === "submitted") text = "Claim filed";
+        else if (item.kind === "status_changed") text = "Status: " + humanize(item.to_status).toLowerCase() + (item.note ? ": " + item.note : "");
         else text = humanize(item.kind) + (item.note ? ": " + item.note : "");
-        return el("li", {}, el("time", { datetime: item.at }, formatDate(item.at)), text);
-      }));
+        return el("li", { class: "event" }, el("span", {}, text), " · ", when);
+      }))));
       document.getElementById("claim-message").hidden = c.status === "resolved";
       status.replaceChildren();
       if (new URLSearchParams(window.location.search).get("submitted")) say(status, "Your claim is submitted. We will email you when its status changes.", "ok");
@@ -729,6 +817,16 @@
       if (error.status === 401) return requireSignIn();
       return say(status, error.message);
     }
+    const passwordForm = document.getElementById("change-password");
+    onSubmit(passwordForm, async () => {
+      const answer = (await api("/auth/change-password", { method: "POST", body: formJSON(passwordForm), cookieSession: true })).data;
+      session.set({ ...session.get(), access: answer.access });
+      passwordForm.reset();
+      const done = passwordForm.querySelector(".form-status");
+      done.textContent = "Your password is changed. Other devices signed in with the old one are signed out.";
+      done.classList.add("ok");
+      done.hidden = false;
+    });
     onSubmit(form, async () => {
       const me = (await api("/auth/me", { method: "PATCH", body: formJSON(form, { keepEmpty: true }) })).data;
       const current = session.get();
@@ -745,7 +843,14 @@
 
   // --------------------------------------------------------------------------------------------- start
 
-  function start() {
+  async function start() {
+    // The page says it needs this script until the script runs (see portal_base.html); its forms wait for it too.
+    const missing = document.getElementById("script-needed");
+    if (missing) missing.remove();
+    document.querySelectorAll("button[data-needs-script]").forEach((button) => {
+      button.disabled = false;
+    });
+    await restoreSession();
     renderChrome();
     document.querySelectorAll("[data-action=sign-out]").forEach((button) => button.addEventListener("click", signOut));
     const screen = screens[document.body.dataset.screen];
