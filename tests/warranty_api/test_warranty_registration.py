@@ -448,3 +448,36 @@ def test_registration_sends_the_confirmation_email(api, tenant, django_capture_o
     data = response.json()["data"]
     [message] = [m for m in mail.outbox if m.to == ["customer@example.com"]]
     assert "TP9 Elite SC" in message.subject and data["warranty_end"] in message.body
+
+
+def test_idempotency_keys_of_anonymous_callers_are_scoped_by_the_client_behind_the_load_balancer(api, tenant, settings):
+    from warranty_api.models import IdempotencyRecord
+
+    # Behind one trusted load balancer every request arrives from its address; the client is the address the
+    # balancer saw (the last X-Forwarded-For entry), as the rate limits count it.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    balancer = {"REMOTE_ADDR": "10.0.0.2", "HTTP_IDEMPOTENCY_KEY": "checkout-1"}
+    first = api.post(URL, body(), format="json", HTTP_X_FORWARDED_FOR="203.0.113.7", **balancer)
+    assert first.status_code == 201, first.content
+    # Another client choosing the same key is another request, not a reuse of the first client's key.
+    other = api.post(URL, body(serial_number="SN-CA-20250123", customer={**BRIEF_EXAMPLE["customer"], "email": "b@example.com"}),
+                     format="json", HTTP_X_FORWARDED_FOR="203.0.113.8", **balancer)
+    assert other.status_code == 201, other.content
+    # The first client's retry, with a spoofed entry in front, still replays its own answer.
+    replay = api.post(URL, body(), format="json", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", **balancer)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert sorted(IdempotencyRecord.objects.values_list("caller", flat=True)) == ["ip:203.0.113.7", "ip:203.0.113.8"]
+    assert Warranty.objects.count() == 2
+
+
+def test_an_idempotency_scope_of_any_forwarded_text_fits_its_column(api, tenant, settings):
+    from warranty_api.models import IdempotencyRecord
+
+    # Two trusted proxies configured, one in front: the entry taken is whatever the client sent.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    response = api.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="k", REMOTE_ADDR="10.0.0.2",
+                        HTTP_X_FORWARDED_FOR="x" * 300 + ", 10.0.0.2")
+    assert response.status_code == 201, response.content
+    caller = IdempotencyRecord.objects.get().caller
+    assert caller.startswith("ip:") and len(caller) <= IdempotencyRecord._meta.get_field("caller").max_length
