@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import client_for
-from warranty_api.models import Customer, KnownSerial, Media, Product, Warranty, WarrantyEvent
+from warranty_api.models import Customer, KnownSerial, Media, Product, Role, Warranty, WarrantyEvent
 from warranty_api.services.warranties import (
     add_months,
     serial_resolve,
@@ -171,23 +171,57 @@ def test_brief_example_registered_after_the_window_gets_the_standard_term(tenant
     assert (warranty.warranty_end, warranty.extended) == (D(2027, 1, 15), False)
 
 
-def test_registration_updates_the_customer_record(make_tenant):
+def test_a_registration_keeps_its_own_contact_and_never_changes_the_customer_record(make_tenant):
     tenant = make_tenant("northpeak", registration=_registration(required_fields=[]))
     existing = Customer.objects.create(tenant=tenant, email="customer@example.com", name="Old Name", phone="1",
                                        address={"city": "Old"})
     warranty = warranty_register(tenant=tenant, data=service_data(), today=D(2026, 2, 1))
-    customer = Customer.objects.get(tenant=tenant, email="customer@example.com")
     assert warranty.customer_id == existing.id and Customer.objects.count() == 1
-    assert (customer.name, customer.phone, customer.address["city"]) == ("John Smith", "+1-555-0123", "Miami")
+    customer = Customer.objects.get(tenant=tenant, email="customer@example.com")
+    assert (customer.name, customer.phone, customer.address) == ("Old Name", "1", {"city": "Old"})
+    stored = Warranty.objects.get(id=warranty.id)
+    assert (stored.contact_name, stored.contact_phone, stored.contact_address) == (
+        "John Smith", "+1-555-0123", {"street": "123 Main St", "city": "Miami"})
     data = service_data(serial_number="SN-CA-20250116")
     data["customer"] = {"email": "customer@example.com", "name": "J. Smith"}
-    warranty_register(tenant=tenant, data=data, today=D(2026, 2, 1))
+    second = warranty_register(tenant=tenant, data=data, today=D(2026, 2, 1))
     customer.refresh_from_db()
-    assert (customer.name, customer.phone, customer.address["city"]) == ("J. Smith", "+1-555-0123", "Miami")
+    assert (customer.name, customer.phone, customer.address) == ("Old Name", "1", {"city": "Old"})
+    second = Warranty.objects.get(id=second.id)
+    assert (second.contact_name, second.contact_phone, second.contact_address) == ("J. Smith", "", {})
+    # A new email gets its record from its first registration.
     fresh = warranty_register(tenant=tenant, data=service_data(
         serial_number="SN-CA-20250117", customer={"email": "new@example.com", "name": "N", "address": {"city": "Z"}}),
         today=D(2026, 2, 1))
     assert Customer.objects.get(id=fresh.customer_id).address == {"city": "Z"}
+
+
+@pytest.mark.parametrize("plain_lane", [True, False])
+def test_an_anonymous_registration_cannot_overwrite_a_verified_customers_contact(api, tenant, make_customer, make_staff,
+                                                                                monkeypatch, plain_lane):
+    from warranty_api.views import warranties as views
+
+    owner = make_customer(tenant, "customer@example.com")
+    record = Customer.objects.create(tenant=tenant, email="customer@example.com", account=owner, name="John Smith",
+                                     phone="+1-555-0123", address={"street": "123 Main St", "city": "Miami"})
+    before = Customer.objects.filter(id=record.id).values().get()
+    monkeypatch.setattr(views, "PLAIN_LANE", plain_lane)
+    forged = body(serial_number="SN-CA-20250131", customer={
+        "email": "Customer@Example.com", "name": "Mallory", "phone": "+1-555-0666",
+        "address": {"street": "9 Drop St", "city": "Elsewhere"}})
+    response = api.post(URL, forged, format="json")
+    assert response.status_code == 201, response.content
+    assert Customer.objects.filter(id=record.id).values().get() == before
+    warranty = Warranty.objects.get(id=response.json()["data"]["id"])
+    assert warranty.customer_id == record.id
+    assert (warranty.contact_name, warranty.contact_phone, warranty.contact_address) == (
+        "Mallory", "+1-555-0666", {"street": "9 Drop St", "city": "Elsewhere"})
+    # Staff see both: the brand's record of the email, and where this warranty's customer is.
+    staff = client_for(make_staff(tenant, Role.AGENT), tenant)
+    shown = staff.get(f"/api/northpeak/admin/warranties/{warranty.id}").json()["data"]
+    assert (shown["customer"]["name"], shown["customer"]["address"]["street"]) == ("John Smith", "123 Main St")
+    assert shown["contact"] == {"email": "customer@example.com", "name": "Mallory", "phone": "+1-555-0666",
+                                "address": {"street": "9 Drop St", "city": "Elsewhere"}}
 
 
 def test_owner_is_the_verified_account_only(tenant, make_customer):

@@ -6,10 +6,12 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from ..models import SerialImportJob, Warranty, WarrantyEvent
+from ..selectors.warranties import warranty_contact
 
 
 class AddressInput(serializers.Serializer):
@@ -214,16 +216,32 @@ class WarrantyCustomerOutput(serializers.Serializer):
     address = serializers.JSONField()
 
 
+class WarrantyContactOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.JSONField()
+
+
 class WarrantyAdminOutput(WarrantyOutput):
-    customer = WarrantyCustomerOutput()
+    customer = WarrantyCustomerOutput(help_text="The brand's record of the email (its first registration's details, "
+                                                "or what its verified account set).")
+    contact = serializers.SerializerMethodField(
+        help_text="Where this warranty's customer is: its registration's details, or the verified owner's newer "
+                  "ones. A fulfillment ships here."
+    )
     owner_id = serializers.SerializerMethodField()
     stored_status = serializers.CharField(source="status")
 
     class Meta(WarrantyOutput.Meta):
         fields = [
-            *WarrantyOutput.Meta.fields, "stored_status", "customer", "owner_id", "void_reason", "notes",
+            *WarrantyOutput.Meta.fields, "stored_status", "customer", "contact", "owner_id", "void_reason", "notes",
             "verification_detail", "updated_at",
         ]
+
+    @extend_schema_field(WarrantyContactOutput)
+    def get_contact(self, warranty: Warranty) -> dict:
+        return warranty_contact(warranty)
 
     def get_owner_id(self, warranty: Warranty) -> str | None:
         return warranty.owner.public_id if warranty.owner_id else None

@@ -30,6 +30,7 @@ from ..models import (
     Warranty,
     normalize_serial,
 )
+from ..selectors.warranties import warranty_contact
 from .notifications import PLACEHOLDERS, notify
 from .warranties import warranty_replace
 from .webhooks import claim_payload, fulfillment_payload, webhook_event_emit
@@ -74,7 +75,7 @@ def claim_notify(claim: Claim, event: str, *, message: str = "") -> None:
     kind = _NOTIFICATION_KINDS.get(event, NotificationKind.CLAIM_UPDATED)
     warranty = claim.warranty
     recipient = claim.submitted_by.email if claim.submitted_by_id else warranty.customer.email
-    customer_name = warranty.customer.name or (claim.submitted_by.full_name if claim.submitted_by_id else "")
+    customer_name = warranty_contact(warranty)["name"] or (claim.submitted_by.full_name if claim.submitted_by_id else "")
     values = {
         "customer_name": customer_name,
         "claim_id": claim.id,
