@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import Customer, KnownSerial, Media, Product, Role, Warranty, WarrantyEvent
+from warranty_api.selectors.media import media_upload_token
 from warranty_api.services.warranties import (
     add_months,
     serial_resolve,
@@ -361,13 +362,15 @@ def _media(tenant, attached=False) -> Media:
 
 def test_proof_of_purchase_is_taken_once(api, tenant, other_tenant):
     receipt = _media(tenant)
-    response = api.post(URL, body(proof_of_purchase=receipt.id), format="json")
+    response = api.post(URL, body(proof_of_purchase=receipt.id, proof_of_purchase_token=media_upload_token(receipt)),
+                        format="json")
     assert response.status_code == 201
     assert response.json()["data"]["proof_of_purchase"] == receipt.id
     receipt.refresh_from_db()
     assert receipt.attached_at is not None
-    for media_id in (receipt.id, _media(other_tenant).id, _media(tenant, attached=True).id, "media_nope"):
-        again = api.post(URL, body(serial_number="SN-CA-20250199", proof_of_purchase=media_id), format="json")
+    for media in (receipt, _media(other_tenant), _media(tenant, attached=True), Media(id="media_nope", tenant=tenant)):
+        again = api.post(URL, body(serial_number="SN-CA-20250199", proof_of_purchase=media.id,
+                                   proof_of_purchase_token=media_upload_token(media)), format="json")
         assert again.status_code == 400
         assert again.json()["error"]["fields"]["proof_of_purchase"][0]["code"] == "not_found"
     assert Warranty.objects.count() == 1

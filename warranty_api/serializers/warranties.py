@@ -35,7 +35,16 @@ class WarrantyRegisterInput(serializers.Serializer):
     purchase_date = serializers.DateField(input_formats=["iso-8601"])
     retailer = serializers.CharField(max_length=200, required=False, allow_blank=True)
     order_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    proof_of_purchase = serializers.RegexField(r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True)
+    proof_of_purchase = serializers.RegexField(
+        r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True,
+        help_text="The id of the caller's own unattached upload: one a signed-in caller made, or a public upload "
+                  "sent with its proof_of_purchase_token.",
+    )
+    proof_of_purchase_token = serializers.CharField(
+        max_length=200, required=False, allow_null=True, allow_blank=True,
+        help_text="The `upload_token` the public upload (`POST /api/p/<tenant>/upload`) answered: proves the "
+                  "upload is the caller's. Needed for a public upload; a signed-in caller's own upload needs none.",
+    )
     customer = RegistrationCustomerInput()
 
 
@@ -93,7 +102,7 @@ def register_input_plain(data) -> dict | None:
     """The validated body for the plain, common case of a registration, without the serializer's machinery;
     None for anything else (the serializer then decides). For every body it takes, the result equals the
     serializer's validated data (tests/warranty_api/test_registration_hot_path.py checks it property-wise)."""
-    if type(data) is not dict or "proof_of_purchase" in data:
+    if type(data) is not dict or "proof_of_purchase" in data or "proof_of_purchase_token" in data:
         return None
     out = {}
     if not _plain_texts(data, _TOP_TEXT, out):

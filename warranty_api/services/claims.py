@@ -30,6 +30,7 @@ from ..models import (
     Warranty,
     normalize_serial,
 )
+from ..selectors.media import media_is_callers
 from ..selectors.warranties import warranty_contact
 from .notifications import PLACEHOLDERS, notify
 from .warranties import warranty_replace
@@ -112,7 +113,7 @@ def _photos_take(*, tenant: Tenant, user: User, photo_ids: Iterable[str]) -> lis
     errors: dict[str, list[dict[str, str]]] = {}
     for index, media_id in enumerate(photo_ids):
         media = found.get(media_id)
-        if media is None or media.uploaded_by_id != user.id:
+        if media is None or not media_is_callers(media, user=user):
             # Someone else's upload is reported like a missing one: its existence is not revealed.
             error = ("not_found", f"There is no upload {media_id} of yours.")
         elif media.attached_at is not None:

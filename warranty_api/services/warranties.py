@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..selectors.accounts import normalize_email
 from ..selectors.catalog import tenant_catalog
-from ..selectors.media import media_unattached_of
+from ..selectors.media import media_is_callers, media_unattached_of
 from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
 from .queueing import task_enqueue_after_commit, task_row_for_statement
@@ -409,9 +409,14 @@ def warranty_register(
         with transaction.atomic() if needs_transaction else nullcontext():
             if warranty.proof_of_purchase_id:
                 media = media_unattached_of(tenant=tenant, ids=[warranty.proof_of_purchase_id]).first()
-                if media is None:
+                # Someone else's upload is refused like a missing one: its existence is not revealed.
+                if media is None or not media_is_callers(
+                    media, user=account, upload_token=data.get("proof_of_purchase_token")
+                ):
                     raise ValidationFailed.field(
-                        "proof_of_purchase", "not_found", "There is no unused upload with this id; upload the receipt again."
+                        "proof_of_purchase", "not_found",
+                        "There is no unused upload of yours with this id; upload the receipt again and send the "
+                        "upload_token its answer gave as proof_of_purchase_token.",
                     )
                 media_attach(media=media)
                 warranty.proof_of_purchase = media
