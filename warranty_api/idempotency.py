@@ -2,7 +2,7 @@
 
 A retry with the same key and body within 24 hours answers the first response again and does nothing more;
 the same key with another body is 422 `idempotency_key_reused`; while the first is still running, 409
-`idempotency_key_in_use`. Keys are scoped to the tenant and the caller (the user, or the client address).
+`idempotency_key_in_use`. Keys are scoped to the tenant and the caller (the user, or the client address as the rate limits count it).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from .exceptions import ApiError, Conflict, Unprocessable, ValidationFailed
 from .models import IdempotencyRecord
+from .throttles import client_address
 
 HEADER = "Idempotency-Key"
 TTL = datetime.timedelta(hours=24)
@@ -33,7 +34,8 @@ def _caller(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.public_id}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    # The client as the rate limits see it: behind a load balancer REMOTE_ADDR is the balancer's, one for all.
+    return f"ip:{client_address(request)}"
 
 
 def _fingerprint(request) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from .selectors.accounts import normalize_email
 
@@ -15,8 +16,26 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
+def client_address(request) -> str:
+    """Who an anonymous client is, for the rate limits and the scope of its Idempotency-Keys.
+
+    The connection's address or, with `TRUSTED_PROXIES` (DRF's NUM_PROXIES) proxies in front, the address the
+    last of them saw (DRF's `get_ident`): never the X-Forwarded-For header as the client sent it. Anything that
+    is not an IP address (a proxy chain shorter than configured leaves the client's own text there) is
+    replaced by its digest, so it fits a cache key and a column whatever its length or characters.
+    """
+    ident = BaseThrottle().get_ident(request) or ""
+    try:
+        return str(ipaddress.ip_address(ident))
+    except ValueError:
+        return "digest-" + _digest(ident)
+
+
 class _LiveRateThrottle(SimpleRateThrottle):
     """Reads its rate at request time rather than at import, so a settings change takes effect."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -25,6 +25,7 @@ def make_warranty(tenant: Tenant, owner: User | None, *, status: str = Warranty.
         product=product,
         customer=customer,
         owner=owner,
+        contact_name="John Smith",  # as its registration would have sent it
         purchase_date=today - datetime.timedelta(days=30),
         warranty_start=today - datetime.timedelta(days=30),
         warranty_end=end or today + datetime.timedelta(days=300),

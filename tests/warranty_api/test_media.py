@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from PIL import ExifTags, Image
 from rest_framework.settings import api_settings
+from rest_framework.test import APIClient
 
 from warranty_api import tasks
 from warranty_api.exceptions import Conflict
@@ -504,7 +505,7 @@ def _upload(tenant, user=None, content=None, age_hours: float = 0) -> Media:
 def test_attach_once_only(tenant, make_customer):
     user = make_customer(tenant)
     media = _upload(tenant, user)
-    assert list(media_unattached_of(tenant=tenant, ids=[media.pk], uploaded_by=user)) == [media]
+    assert list(media_unattached_of(tenant=tenant, ids=[media.pk])) == [media]
     media_attach(media=media)
     assert Media.objects.get(pk=media.pk).attached_at is not None
     assert not media_unattached_of(tenant=tenant, ids=[media.pk]).exists()
@@ -586,3 +587,59 @@ def test_the_public_pixel_cap_is_a_setting(api, tenant, settings):
     assert_error(post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD), 413, "payload_too_large")
     settings.AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = 1_200_000
     assert post_upload(api, content, "r.png", "image/png", url=PUBLIC_UPLOAD).status_code == 201
+
+
+# --- attaching only one's own upload -----------------------------------------------------------------------------
+
+REGISTER = "/api/p/northpeak/warranties"
+
+
+def _registration(serial: str, email: str, **fields) -> dict:
+    purchase = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
+    return {"serial_number": serial, "purchase_date": purchase, **fields,
+            "customer": {"email": email, "name": "N", "phone": "+1-555-0100", "address": {"city": "Miami"}}}
+
+
+@pytest.mark.parametrize("registrant", ["anonymous", "other_customer"])
+@pytest.mark.parametrize("victims_upload", ["signed-in photo", "public receipt"])
+def test_a_registration_cannot_take_someone_elses_upload_by_its_id(actors, registrant, victims_upload):
+    _owner, owner_client = actors["customer"]
+    if victims_upload == "signed-in photo":
+        upload = post_upload(owner_client, image_bytes("PNG"), "me.png").json()["data"]
+    else:
+        upload = post_upload(APIClient(), minimal_pdf(), "receipt.pdf", url=PUBLIC_UPLOAD).json()["data"]
+    user, client = actors[registrant]
+    email = user.email if user else "stranger@example.com"
+    attempts = [{"proof_of_purchase": upload["id"]},
+                {"proof_of_purchase": upload["id"], "proof_of_purchase_token": "forged"}]
+    if victims_upload == "public receipt":  # the token of another upload proves nothing about this one
+        other = post_upload(APIClient(), minimal_pdf(), "mine.pdf", url=PUBLIC_UPLOAD).json()["data"]
+        attempts.append({"proof_of_purchase": upload["id"], "proof_of_purchase_token": other["upload_token"]})
+    for n, fields in enumerate(attempts):
+        response = client.post(REGISTER, _registration(f"SN-CA-0080000{n}", email, **fields), format="json")
+        error = assert_error(response, 400, "validation_error")
+        assert error["fields"]["proof_of_purchase"][0]["code"] == "not_found"
+    assert not Warranty.objects.exists() and Media.objects.get(pk=upload["id"]).attached_at is None
+    if user is not None:
+        assert client.get(upload["url"]).status_code == 404
+
+
+def test_an_upload_is_attached_by_its_uploader_or_with_the_token_its_answer_gave(actors):
+    # Anonymous, as the portal does: the public upload, then the registration with its token.
+    public = post_upload(APIClient(), minimal_pdf(), "receipt.pdf", url=PUBLIC_UPLOAD).json()["data"]
+    assert public["upload_token"]
+    fields = {"proof_of_purchase": public["id"], "proof_of_purchase_token": public["upload_token"]}
+    response = APIClient().post(REGISTER, _registration("SN-CA-00800011", "a@example.com", **fields), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["proof_of_purchase"] == public["id"]
+    # Signed in, the public upload's token works the same; and the caller's own signed-in upload needs none.
+    owner, owner_client = actors["customer"]
+    public = post_upload(APIClient(), minimal_pdf(), "receipt.pdf", url=PUBLIC_UPLOAD).json()["data"]
+    fields = {"proof_of_purchase": public["id"], "proof_of_purchase_token": public["upload_token"]}
+    assert owner_client.post(REGISTER, _registration("SN-CA-00800012", owner.email, **fields),
+                             format="json").status_code == 201
+    own = post_upload(owner_client, minimal_pdf(), "receipt.pdf", purpose="proof_of_purchase").json()["data"]
+    response = owner_client.post(REGISTER, _registration("SN-CA-00800013", owner.email, proof_of_purchase=own["id"]),
+                                 format="json")
+    assert response.status_code == 201, response.content
+    assert owner_client.get(own["url"]).status_code == 200

@@ -11,7 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import client_for
-from warranty_api.models import Customer, KnownSerial, Media, Product, Warranty, WarrantyEvent
+from warranty_api.models import Customer, KnownSerial, Media, Product, Role, Warranty, WarrantyEvent
+from warranty_api.selectors.media import media_upload_token
 from warranty_api.services.warranties import (
     add_months,
     serial_resolve,
@@ -171,23 +172,57 @@ def test_brief_example_registered_after_the_window_gets_the_standard_term(tenant
     assert (warranty.warranty_end, warranty.extended) == (D(2027, 1, 15), False)
 
 
-def test_registration_updates_the_customer_record(make_tenant):
+def test_a_registration_keeps_its_own_contact_and_never_changes_the_customer_record(make_tenant):
     tenant = make_tenant("northpeak", registration=_registration(required_fields=[]))
     existing = Customer.objects.create(tenant=tenant, email="customer@example.com", name="Old Name", phone="1",
                                        address={"city": "Old"})
     warranty = warranty_register(tenant=tenant, data=service_data(), today=D(2026, 2, 1))
-    customer = Customer.objects.get(tenant=tenant, email="customer@example.com")
     assert warranty.customer_id == existing.id and Customer.objects.count() == 1
-    assert (customer.name, customer.phone, customer.address["city"]) == ("John Smith", "+1-555-0123", "Miami")
+    customer = Customer.objects.get(tenant=tenant, email="customer@example.com")
+    assert (customer.name, customer.phone, customer.address) == ("Old Name", "1", {"city": "Old"})
+    stored = Warranty.objects.get(id=warranty.id)
+    assert (stored.contact_name, stored.contact_phone, stored.contact_address) == (
+        "John Smith", "+1-555-0123", {"street": "123 Main St", "city": "Miami"})
     data = service_data(serial_number="SN-CA-20250116")
     data["customer"] = {"email": "customer@example.com", "name": "J. Smith"}
-    warranty_register(tenant=tenant, data=data, today=D(2026, 2, 1))
+    second = warranty_register(tenant=tenant, data=data, today=D(2026, 2, 1))
     customer.refresh_from_db()
-    assert (customer.name, customer.phone, customer.address["city"]) == ("J. Smith", "+1-555-0123", "Miami")
+    assert (customer.name, customer.phone, customer.address) == ("Old Name", "1", {"city": "Old"})
+    second = Warranty.objects.get(id=second.id)
+    assert (second.contact_name, second.contact_phone, second.contact_address) == ("J. Smith", "", {})
+    # A new email gets its record from its first registration.
     fresh = warranty_register(tenant=tenant, data=service_data(
         serial_number="SN-CA-20250117", customer={"email": "new@example.com", "name": "N", "address": {"city": "Z"}}),
         today=D(2026, 2, 1))
     assert Customer.objects.get(id=fresh.customer_id).address == {"city": "Z"}
+
+
+@pytest.mark.parametrize("plain_lane", [True, False])
+def test_an_anonymous_registration_cannot_overwrite_a_verified_customers_contact(api, tenant, make_customer, make_staff,
+                                                                                monkeypatch, plain_lane):
+    from warranty_api.views import warranties as views
+
+    owner = make_customer(tenant, "customer@example.com")
+    record = Customer.objects.create(tenant=tenant, email="customer@example.com", account=owner, name="John Smith",
+                                     phone="+1-555-0123", address={"street": "123 Main St", "city": "Miami"})
+    before = Customer.objects.filter(id=record.id).values().get()
+    monkeypatch.setattr(views, "PLAIN_LANE", plain_lane)
+    forged = body(serial_number="SN-CA-20250131", customer={
+        "email": "Customer@Example.com", "name": "Mallory", "phone": "+1-555-0666",
+        "address": {"street": "9 Drop St", "city": "Elsewhere"}})
+    response = api.post(URL, forged, format="json")
+    assert response.status_code == 201, response.content
+    assert Customer.objects.filter(id=record.id).values().get() == before
+    warranty = Warranty.objects.get(id=response.json()["data"]["id"])
+    assert warranty.customer_id == record.id
+    assert (warranty.contact_name, warranty.contact_phone, warranty.contact_address) == (
+        "Mallory", "+1-555-0666", {"street": "9 Drop St", "city": "Elsewhere"})
+    # Staff see both: the brand's record of the email, and where this warranty's customer is.
+    staff = client_for(make_staff(tenant, Role.AGENT), tenant)
+    shown = staff.get(f"/api/northpeak/admin/warranties/{warranty.id}").json()["data"]
+    assert (shown["customer"]["name"], shown["customer"]["address"]["street"]) == ("John Smith", "123 Main St")
+    assert shown["contact"] == {"email": "customer@example.com", "name": "Mallory", "phone": "+1-555-0666",
+                                "address": {"street": "9 Drop St", "city": "Elsewhere"}}
 
 
 def test_owner_is_the_verified_account_only(tenant, make_customer):
@@ -327,13 +362,15 @@ def _media(tenant, attached=False) -> Media:
 
 def test_proof_of_purchase_is_taken_once(api, tenant, other_tenant):
     receipt = _media(tenant)
-    response = api.post(URL, body(proof_of_purchase=receipt.id), format="json")
+    response = api.post(URL, body(proof_of_purchase=receipt.id, proof_of_purchase_token=media_upload_token(receipt)),
+                        format="json")
     assert response.status_code == 201
     assert response.json()["data"]["proof_of_purchase"] == receipt.id
     receipt.refresh_from_db()
     assert receipt.attached_at is not None
-    for media_id in (receipt.id, _media(other_tenant).id, _media(tenant, attached=True).id, "media_nope"):
-        again = api.post(URL, body(serial_number="SN-CA-20250199", proof_of_purchase=media_id), format="json")
+    for media in (receipt, _media(other_tenant), _media(tenant, attached=True), Media(id="media_nope", tenant=tenant)):
+        again = api.post(URL, body(serial_number="SN-CA-20250199", proof_of_purchase=media.id,
+                                   proof_of_purchase_token=media_upload_token(media)), format="json")
         assert again.status_code == 400
         assert again.json()["error"]["fields"]["proof_of_purchase"][0]["code"] == "not_found"
     assert Warranty.objects.count() == 1
@@ -448,3 +485,36 @@ def test_registration_sends_the_confirmation_email(api, tenant, django_capture_o
     data = response.json()["data"]
     [message] = [m for m in mail.outbox if m.to == ["customer@example.com"]]
     assert "TP9 Elite SC" in message.subject and data["warranty_end"] in message.body
+
+
+def test_idempotency_keys_of_anonymous_callers_are_scoped_by_the_client_behind_the_load_balancer(api, tenant, settings):
+    from warranty_api.models import IdempotencyRecord
+
+    # Behind one trusted load balancer every request arrives from its address; the client is the address the
+    # balancer saw (the last X-Forwarded-For entry), as the rate limits count it.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    balancer = {"REMOTE_ADDR": "10.0.0.2", "HTTP_IDEMPOTENCY_KEY": "checkout-1"}
+    first = api.post(URL, body(), format="json", HTTP_X_FORWARDED_FOR="203.0.113.7", **balancer)
+    assert first.status_code == 201, first.content
+    # Another client choosing the same key is another request, not a reuse of the first client's key.
+    other = api.post(URL, body(serial_number="SN-CA-20250123", customer={**BRIEF_EXAMPLE["customer"], "email": "b@example.com"}),
+                     format="json", HTTP_X_FORWARDED_FOR="203.0.113.8", **balancer)
+    assert other.status_code == 201, other.content
+    # The first client's retry, with a spoofed entry in front, still replays its own answer.
+    replay = api.post(URL, body(), format="json", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", **balancer)
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert sorted(IdempotencyRecord.objects.values_list("caller", flat=True)) == ["ip:203.0.113.7", "ip:203.0.113.8"]
+    assert Warranty.objects.count() == 2
+
+
+def test_an_idempotency_scope_of_any_forwarded_text_fits_its_column(api, tenant, settings):
+    from warranty_api.models import IdempotencyRecord
+
+    # Two trusted proxies configured, one in front: the entry taken is whatever the client sent.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    response = api.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="k", REMOTE_ADDR="10.0.0.2",
+                        HTTP_X_FORWARDED_FOR="x" * 300 + ", 10.0.0.2")
+    assert response.status_code == 201, response.content
+    caller = IdempotencyRecord.objects.get().caller
+    assert caller.startswith("ip:") and len(caller) <= IdempotencyRecord._meta.get_field("caller").max_length

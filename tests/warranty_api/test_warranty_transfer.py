@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import Warranty, WarrantyEvent, WarrantyTransfer
+from warranty_api.selectors.warranties import warranty_contact
 from warranty_api.services.warranties import transfer_token, warranty_register
 
 
@@ -56,6 +57,9 @@ def test_transfer_start_and_accept(tenant, owner, newcomer):
         warranty.serial_number, warranty.warranty_end, warranty.warranty_start
     )
     assert new.customer.email == "new.owner@example.com"
+    # The new owner's contact details go with it, never the previous owner's address.
+    assert (new.contact_name, new.contact_phone, new.contact_address) == (newcomer.full_name, "", {})
+    assert warranty_contact(new)["address"] != {"city": "X"}
     assert data["replaces"] == warranty.id
     # The old owner no longer sees it as theirs to act on; the new owner does.
     assert client_for(owner, tenant).get(f"/api/northpeak/warranties/{warranty.id}").json()["data"]["status"] == "transferred"

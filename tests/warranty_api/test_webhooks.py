@@ -510,3 +510,41 @@ def test_a_public_registration_reaches_the_brands_app_webhook(tenant, api, djang
         assert app.accepted[0]["data"]["warranty"]["id"] == response.json()["data"]["id"]
     finally:
         app.stop()
+
+
+# ------------------------------------------------------------------------------------------- where a fulfillment ships
+
+
+def _register(api, serial: str, name: str, phone: str, address: dict) -> Warranty:
+    purchase = (timezone.localdate() - datetime.timedelta(days=3)).isoformat()
+    body = {"serial_number": serial, "purchase_date": purchase,
+            "customer": {"email": "owner@example.com", "name": name, "phone": phone, "address": address}}
+    response = api.post("/api/p/northpeak/warranties", body, format="json")
+    assert response.status_code == 201, response.content
+    return Warranty.objects.get(id=response.json()["data"]["id"])
+
+
+def test_a_fulfillment_ships_to_its_warrantys_registration_unless_the_verified_owner_moved_since(
+        api, tenant, customer, admin, inventory, receiver, run):
+    home = {"street": "1 Owner Way", "city": "Miami"}
+    first = _register(api, "SN-CA-00900001", "Olive Owner", "+1-555-0001", home)
+    second = _register(api, "SN-CA-00900002", "Olive Owner", "+1-555-0001", home)
+    assert first.owner == second.owner == customer  # a verified email: theirs at once
+    # Anyone may register a fresh serial with the owner's email: it changes nothing of the owner's.
+    _register(api, "SN-CA-00900003", "Mallory", "+1-555-0666", {"street": "9 Drop St", "city": "Elsewhere"})
+
+    approve(run, tenant, admin, make_claim(tenant, customer, warranty=first), "replacement")
+    shipped = receiver.requests[-1]["body"]["data"]
+    assert shipped["customer"] == {"name": "Olive Owner", "email": "owner@example.com", "phone": "+1-555-0001",
+                                   "address": home}
+    assert shipped["warranty"]["customer"] == {"email": "owner@example.com", "name": "Olive Owner"}
+
+    # The verified owner moves, through their account: that now comes first for what they registered before
+    # (a field the account leaves empty, here the phone, is still the registration's).
+    moved = {"street": "2 New Rd", "city": "Tampa"}
+    response = client_for(customer, tenant).patch("/api/northpeak/auth/me", {"name": "Olive O.", "address": moved},
+                                                 format="json")
+    assert response.status_code == 200, response.content
+    approve(run, tenant, admin, make_claim(tenant, customer, warranty=second), "replacement")
+    assert receiver.requests[-1]["body"]["data"]["customer"] == {
+        "name": "Olive O.", "email": "owner@example.com", "phone": "+1-555-0001", "address": moved}

@@ -11,7 +11,11 @@ ADDRESS_KEYS = ("street", "street2", "city", "state", "zip", "country")
 
 
 class Customer(TimeStamped):
-    """Contact details a brand holds for one email. `account` is linked only once the email is verified."""
+    """Contact details a brand holds for one email. `account` is linked only once the email is verified.
+
+    The first registration of the email fills the details; later registrations never change them (each keeps its
+    own with its warranty): only the verified account does, and `owner_contact_at` says when it last did.
+    """
 
     id = PublicIdField(prefix="cus_", primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="customers")
@@ -22,6 +26,8 @@ class Customer(TimeStamped):
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer_record"
     )
+    # None while the details are still those of the email's first registration, which anyone could have sent.
+    owner_contact_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "email"], name="customer_unique_email")]

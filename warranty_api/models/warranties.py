@@ -45,6 +45,10 @@ class Warranty(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="warranties",
         db_index=False,
     )
+    # The contact details this registration was sent with (the customer record may hold another registration's).
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_address = models.JSONField(default=dict, blank=True)
     purchase_date = models.DateField()
     retailer = models.CharField(max_length=200, blank=True)
     order_number = models.CharField(max_length=100, blank=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.crypto import constant_time_compare
 
 from ..exceptions import NotFound
 from ..models import Media, Role, Tenant, User, Warranty
@@ -43,15 +45,35 @@ def media_get_visible(*, tenant: Tenant, user: User | None, role: str | None, me
     return media
 
 
-def media_unattached_of(*, tenant: Tenant, ids: list[str], uploaded_by: User | None = None) -> QuerySet[Media]:
-    """Uploads of the tenant that are still free to attach, optionally only those `uploaded_by` made.
+def media_unattached_of(*, tenant: Tenant, ids: list[str]) -> QuerySet[Media]:
+    """Uploads of the tenant that are still free to attach.
 
-    Registration and claims validate their `proof_of_purchase` / `photos` ids with this, then call
-    `services.media.media_attach` on each inside their transaction.
+    Registration and claims take their `proof_of_purchase` / `photos` ids with this, keep only those
+    `media_is_callers` says are the caller's, then call `services.media.media_attach` on each inside their
+    transaction.
     """
-    qs = Media.objects.filter(tenant=tenant, pk__in=ids, attached_at__isnull=True)
-    if uploaded_by is not None:
-        qs = qs.filter(uploaded_by=uploaded_by)
-    return qs
+    return Media.objects.filter(tenant=tenant, pk__in=ids, attached_at__isnull=True)
 
 
+def media_is_callers(media: Media, *, user: User | None, upload_token: str | None = None) -> bool:
+    """Whether the caller made this upload, so may attach it (and then see it): a signed-in caller who is its
+    uploader, or anyone holding the `upload_token` its upload answered (how an anonymous upload is proved).
+
+    Only this decides: an id alone is no proof, since ids are seen by others (staff, logs, a shared link).
+    """
+    if user is not None and user.is_authenticated and media.uploaded_by_id == user.id:
+        return True
+    if not isinstance(upload_token, str) or not upload_token:
+        return False
+    return constant_time_compare(upload_token, media_upload_token(media))
+
+
+_UPLOAD_TOKEN_SALT = "warranty_api.media.upload_token"
+
+
+def media_upload_token(media: Media) -> str:
+    """The proof, handed out once in the upload's answer, that whoever holds it made this upload.
+
+    A keyed signature (SECRET_KEY) of the tenant and the id: nothing is stored, and it cannot be made from the id.
+    """
+    return signing.Signer(salt=_UPLOAD_TOKEN_SALT).signature(f"{media.tenant_id}:{media.pk}")

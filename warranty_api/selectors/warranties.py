@@ -37,6 +37,26 @@ def customer_warranty_get(*, tenant: Tenant, user: User, warranty_id: str) -> Wa
 
 
 
+def warranty_contact(warranty: Warranty) -> dict:
+    """Who a warranty's customer is and where they are: what a fulfillment ships to, and the name its emails use.
+
+    The warranty's own registration details (anyone may register a fresh serial with any email, so the record
+    the email shares must not decide), unless the verified owner set their record's details since it was
+    registered: then those come first. Each field is taken from the first of the two that has it, the verified
+    owner's record counting only when it is the owner's (`owner_contact_at`, set by the account alone).
+    """
+    record = warranty.customer
+    own = {"name": warranty.contact_name, "phone": warranty.contact_phone, "address": warranty.contact_address}
+    sources = [own]
+    if record.owner_contact_at is not None and record.account_id is not None and record.account_id == warranty.owner_id:
+        owners = {"name": record.name, "phone": record.phone, "address": record.address}
+        sources = [owners, own] if record.owner_contact_at > warranty.created_at else [own, owners]
+    contact = {"email": record.email}
+    for field in ("name", "phone", "address"):
+        contact[field] = next((source[field] for source in sources if source[field]), own[field])
+    return contact
+
+
 def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[QuerySet[Warranty], tuple]:
     """The admin list: filters of issue 3, and the ordering for the cursor. Every filter is an indexed query."""
     today = today or timezone.localdate()

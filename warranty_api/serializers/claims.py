@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Media
 from ..selectors.claims import claim_timeline
+from ..selectors.warranties import warranty_contact
 from ..services.claims import MAX_PHOTOS
 
 
@@ -173,7 +174,7 @@ class AdminClaimListItemOutput(ClaimListItemOutput):
                                                            "name": {"type": "string"}}})
     def get_customer(self, claim: Claim) -> dict:
         customer = claim.warranty.customer
-        return {"id": customer.id, "email": customer.email, "name": customer.name}
+        return {"id": customer.id, "email": customer.email, "name": warranty_contact(claim.warranty)["name"]}
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {"id": {"type": "string"},
                                                                             "email": {"type": "string"}}})

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Media
+from ..selectors.media import media_upload_token
 
 
 class MediaOutput(serializers.ModelSerializer):
@@ -21,6 +22,21 @@ class MediaOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_thumbnail_url(self, media: Media) -> str | None:
         return f"/api/{media.tenant.slug}/media/{media.pk}?size=thumb" if media.thumbnail else None
+
+
+class PublicMediaUploadOutput(MediaOutput):
+    """A public upload's answer: the only place its `upload_token` is ever given."""
+
+    upload_token = serializers.SerializerMethodField(
+        help_text="Send it as `proof_of_purchase_token` with the registration that attaches this upload: it proves "
+                  "the upload is yours (the id alone does not)."
+    )
+
+    class Meta(MediaOutput.Meta):
+        fields = [*MediaOutput.Meta.fields, "upload_token"]
+
+    def get_upload_token(self, media: Media) -> str:
+        return media_upload_token(media)
 
 
 class MediaUploadInput(serializers.Serializer):

@@ -4,11 +4,13 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from ..models import ADDRESS_KEYS, SerialImportJob, Warranty, WarrantyEvent
 from ..selectors.params import iso_date
+from ..selectors.warranties import warranty_contact
 
 UNKNOWN_ADDRESS_KEY = "An address has only these parts: " + ", ".join(ADDRESS_KEYS) + "."
 
@@ -54,7 +56,16 @@ class WarrantyRegisterInput(serializers.Serializer):
     purchase_date = IsoDateField()
     retailer = serializers.CharField(max_length=200, required=False, allow_blank=True)
     order_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    proof_of_purchase = serializers.RegexField(r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True)
+    proof_of_purchase = serializers.RegexField(
+        r"^media_[A-Za-z0-9]{1,40}$", required=False, allow_null=True,
+        help_text="The id of the caller's own unattached upload: one a signed-in caller made, or a public upload "
+                  "sent with its proof_of_purchase_token.",
+    )
+    proof_of_purchase_token = serializers.CharField(
+        max_length=200, required=False, allow_null=True, allow_blank=True,
+        help_text="The `upload_token` the public upload (`POST /api/p/<tenant>/upload`) answered: proves the "
+                  "upload is the caller's. Needed for a public upload; a signed-in caller's own upload needs none.",
+    )
     customer = RegistrationCustomerInput()
 
 
@@ -112,7 +123,7 @@ def register_input_plain(data) -> dict | None:
     """The validated body for the plain, common case of a registration, without the serializer's machinery;
     None for anything else (the serializer then decides). For every body it takes, the result equals the
     serializer's validated data (tests/warranty_api/test_registration_hot_path.py checks it property-wise)."""
-    if type(data) is not dict or "proof_of_purchase" in data:
+    if type(data) is not dict or "proof_of_purchase" in data or "proof_of_purchase_token" in data:
         return None
     out = {}
     if not _plain_texts(data, _TOP_TEXT, out):
@@ -232,16 +243,32 @@ class WarrantyCustomerOutput(serializers.Serializer):
     address = serializers.JSONField()
 
 
+class WarrantyContactOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.JSONField()
+
+
 class WarrantyAdminOutput(WarrantyOutput):
-    customer = WarrantyCustomerOutput()
+    customer = WarrantyCustomerOutput(help_text="The brand's record of the email (its first registration's details, "
+                                                "or what its verified account set).")
+    contact = serializers.SerializerMethodField(
+        help_text="Where this warranty's customer is: its registration's details, or the verified owner's newer "
+                  "ones. A fulfillment ships here."
+    )
     owner_id = serializers.SerializerMethodField()
     stored_status = serializers.CharField(source="status")
 
     class Meta(WarrantyOutput.Meta):
         fields = [
-            *WarrantyOutput.Meta.fields, "stored_status", "customer", "owner_id", "void_reason", "notes",
+            *WarrantyOutput.Meta.fields, "stored_status", "customer", "contact", "owner_id", "void_reason", "notes",
             "verification_detail", "updated_at",
         ]
+
+    @extend_schema_field(WarrantyContactOutput)
+    def get_contact(self, warranty: Warranty) -> dict:
+        return warranty_contact(warranty)
 
     def get_owner_id(self, warranty: Warranty) -> str | None:
         return warranty.owner.public_id if warranty.owner_id else None

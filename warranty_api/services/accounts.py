@@ -455,10 +455,13 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
             changed.append(attr)
     if changed:
         user.save(update_fields=changed)
-        customer = Customer.objects.filter(tenant=tenant, account=user).first()
-        if customer is not None:
+        if user.email_verified and user.tenant_id == tenant.id:
+            # The verified owner of the email: the one who may set the brand's record of it, which then comes
+            # first for the warranties registered before (`selectors.warranties.warranty_contact`).
+            customer = _link_customer(tenant=tenant, user=user)
             customer.name, customer.phone, customer.address = user.full_name, user.phone, user.address
-            customer.save(update_fields=["name", "phone", "address", "updated_at"])
+            customer.owner_contact_at = timezone.now()
+            customer.save(update_fields=["name", "phone", "address", "owner_contact_at", "updated_at"])
     if "email" in data:
         email = _email_check(data["email"] if isinstance(data["email"], str) else "")
         if email == user.email:

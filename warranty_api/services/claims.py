@@ -33,6 +33,8 @@ from ..models import (
     claim_reference_prefix,
     normalize_serial,
 )
+from ..selectors.media import media_is_callers
+from ..selectors.warranties import warranty_contact
 from .notifications import PLACEHOLDERS, notify
 from .warranties import warranty_replace
 from .webhooks import claim_payload, fulfillment_payload, webhook_event_emit
@@ -84,7 +86,7 @@ def claim_notify(claim: Claim, event: str, *, message: str = "") -> None:
     kind = _NOTIFICATION_KINDS.get(event, NotificationKind.CLAIM_UPDATED)
     warranty = claim.warranty
     recipient = claim.submitted_by.email if claim.submitted_by_id else warranty.customer.email
-    customer_name = warranty.customer.name or (claim.submitted_by.full_name if claim.submitted_by_id else "")
+    customer_name = warranty_contact(warranty)["name"] or (claim.submitted_by.full_name if claim.submitted_by_id else "")
     return_authorization = (
         Fulfillment.objects.filter(claim=claim, kind=Fulfillment.Kind.RETURN_AUTHORIZATION).order_by("created_at").first()
         if kind == NotificationKind.CLAIM_APPROVED else None
@@ -128,7 +130,7 @@ def _photos_take(*, tenant: Tenant, user: User, photo_ids: Iterable[str]) -> lis
     errors: dict[str, list[dict[str, str]]] = {}
     for index, media_id in enumerate(photo_ids):
         media = found.get(media_id)
-        if media is None or media.uploaded_by_id != user.id:
+        if media is None or not media_is_callers(media, user=user):
             # Someone else's upload is reported like a missing one: its existence is not revealed.
             error = ("not_found", f"There is no upload {media_id} of yours.")
         elif media.attached_at is not None:

@@ -382,8 +382,8 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
 def media_attach(*, media: Media, at: datetime.datetime | None = None) -> Media:
     """Mark an upload as taken by a registration, a claim or a message, so the 24-hour purge keeps it.
 
-    Call it inside the caller's transaction, after checking the upload is the caller's to use (tenant,
-    uploader: see `selectors.media`). An upload can be attached once: if it already was, or the purge took it
+    Call it inside the caller's transaction, after checking the upload is the caller's to use (tenant, and
+    `selectors.media.media_is_callers`). An upload can be attached once: if it already was, or the purge took it
     meanwhile, this raises 409 `media_already_attached` (the conditional update is the guard, so two requests
     racing for one upload cannot both have it).
     """

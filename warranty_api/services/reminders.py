@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from ..models import Claim, ClaimEvent, ClaimMessage, Notification, NotificationKind, Tenant, Visibility, Warranty
+from ..selectors.warranties import warranty_contact
 from .claims import claim_portal_link
 from .notifications import notify
 
@@ -91,7 +92,7 @@ def expiry_reminders_queue(
                         kind=NotificationKind.EXPIRY_REMINDER,
                         to=to,
                         context={
-                            "customer_name": warranty.customer.name
+                            "customer_name": warranty_contact(warranty)["name"]
                             or (warranty.owner.full_name if warranty.owner_id else ""),
                             "product_name": warranty.product.name,
                             "serial_number": warranty.serial_number,
@@ -145,7 +146,7 @@ def _remind_claim(*, tenant: Tenant, claim_id: str, cutoff: datetime.datetime) -
             kind=NotificationKind.CLAIM_INFO_REMINDER,
             to=to,
             context={
-                "customer_name": warranty.customer.name
+                "customer_name": warranty_contact(warranty)["name"]
                 or (claim.submitted_by.full_name if claim.submitted_by_id else ""),
                 "claim_id": claim.pk,
                 "claim_reference": claim.reference or claim.pk,

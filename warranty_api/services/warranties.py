@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..selectors.accounts import normalize_email
 from ..selectors.catalog import tenant_catalog
-from ..selectors.media import media_unattached_of
+from ..selectors.media import media_is_callers, media_unattached_of
 from .customer_data import is_erased_email
 from .media import media_attach
 from .notifications import notification_new, notification_send_task, notify
@@ -268,44 +268,34 @@ def _purchase_date_check(purchase_date: datetime.date, today: datetime.date) -> 
         )
 
 
-def _customer_upsert(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
-    customer, created = Customer.objects.get_or_create(
+def _customer_record(*, tenant: Tenant, email: str, name: str, phone: str, address: dict) -> Customer:
+    """The tenant's record of `email`, created with these details when there is none; an existing one is kept
+    as it is (only its verified account changes it: `accounts.account_update`)."""
+    customer, _created = Customer.objects.get_or_create(
         tenant=tenant, email=email, defaults={"name": name, "phone": phone, "address": address}
     )
-    if not created:
-        changed = []
-        for field, value in (("name", name), ("phone", phone), ("address", address)):
-            if value and getattr(customer, field) != value:
-                setattr(customer, field, value)
-                changed.append(field)
-        if changed:
-            customer.save(update_fields=[*changed, "updated_at"])
     return customer
 
 
-# Create or update the tenant's record of this email in one INSERT ... ON CONFLICT ... RETURNING id: an empty
-# phone or address keeps what the record had. Runs on PostgreSQL and SQLite (3.35+, RETURNING); on PostgreSQL
-# it is also the first part of the registration's one statement (`_ONE_STATEMENT_SQL`).
-_CUSTOMER_UPSERT_SQL = """INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at,
+# The tenant's record of this email in one INSERT ... ON CONFLICT ... RETURNING id: created with the
+# registration's details when there is none; an existing record is left as it is (the update rewrites its own
+# `updated_at`, changing nothing, so that RETURNING answers its id even when another registration created it at
+# the same instant). Runs on PostgreSQL and SQLite (3.35+, RETURNING); on PostgreSQL it is also the first part
+# of the registration's one statement (`_ONE_STATEMENT_SQL`).
+_CUSTOMER_RECORD_SQL = """INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at,
 updated_at) VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, %(now)s, %(now)s)
-ON CONFLICT (tenant_id, email) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
-phone = CASE WHEN excluded.phone = '' THEN warranty_api_customer.phone ELSE excluded.phone END,
-address = CASE WHEN excluded.address = '{}' THEN warranty_api_customer.address ELSE excluded.address END
+ON CONFLICT (tenant_id, email) DO UPDATE SET updated_at = warranty_api_customer.updated_at
 RETURNING id"""
 
 
 @dataclass(frozen=True)
 class _CustomerFields:
-    """The customer record a registration creates or updates (by email), as sent."""
+    """The contact details a registration was sent with: its warranty's, and a new customer record's."""
 
     email: str
     name: str
     phone: str
     address: dict
-
-    def record(self, tenant: Tenant, **kwargs) -> Customer:
-        return Customer(tenant=tenant, email=self.email, name=self.name, phone=self.phone, address=self.address,
-                        **kwargs)
 
 
 def _required(tenant: Tenant, data: dict) -> None:
@@ -340,7 +330,8 @@ def warranty_register(
     account with that email only when its email is verified, so a registration never hands a stranger's
     warranties to whoever typed the email. `lookup` is one made ahead by `registration_tenant_and_lookup`.
 
-    What it writes, all or nothing: the customer record (created or updated), the warranty, its audit event,
+    What it writes, all or nothing: the customer record when the email has none (an existing record is never
+    changed: the warranty keeps the contact details sent with it), the warranty, its audit event,
     the confirmation email's outbox row and its task, the purchase check when the brand verifies, and one
     webhook delivery per subscribed app endpoint. On PostgreSQL the customer, warranty, event, email and task
     rows go in one statement (one round trip, its own transaction when nothing else has to join it); on other
@@ -385,6 +376,9 @@ def warranty_register(
         serial_number=resolved.serial_number,
         product=resolved.product,
         owner_id=owner_id,
+        contact_name=customer.name,
+        contact_phone=customer.phone,
+        contact_address=customer.address,
         purchase_date=purchase_date,
         retailer=(data.get("retailer") or "").strip(),
         order_number=(data.get("order_number") or "").strip(),
@@ -429,9 +423,14 @@ def warranty_register(
         with transaction.atomic() if needs_transaction else nullcontext():
             if warranty.proof_of_purchase_id:
                 media = media_unattached_of(tenant=tenant, ids=[warranty.proof_of_purchase_id]).first()
-                if media is None:
+                # Someone else's upload is refused like a missing one: its existence is not revealed.
+                if media is None or not media_is_callers(
+                    media, user=account, upload_token=data.get("proof_of_purchase_token")
+                ):
                     raise ValidationFailed.field(
-                        "proof_of_purchase", "not_found", "There is no unused upload with this id; upload the receipt again."
+                        "proof_of_purchase", "not_found",
+                        "There is no unused upload of yours with this id; upload the receipt again and send the "
+                        "upload_token its answer gave as proof_of_purchase_token.",
                     )
                 media_attach(media=media)
                 warranty.proof_of_purchase = media
@@ -441,14 +440,12 @@ def warranty_register(
             if one_statement:
                 _register_rows_one_statement(customer, warranty, account, event_after, notification, send_task,
                                              connection)
-                if warranty.verification == Warranty.Verification.PENDING or lookup.app_endpoints:
-                    # The purchase check and the webhook payload read the customer record: the one just written.
-                    warranty.customer = mark_saved(customer.record(tenant, id=warranty.customer_id), connection)
             else:
-                record = customer.record(tenant)
                 event = WarrantyEvent(tenant=tenant, warranty_id=warranty.id, actor=account, action="registered",
                                       after=event_after)
-                _register_rows(record, warranty, event, notification, send_task, connection)
+                _register_rows(customer, warranty, event, notification, send_task, connection)
+            # Only `customer_id` is set: the purchase check and the webhook payload that read the record load the
+            # stored one, which may be an earlier registration's.
             if warranty.verification == Warranty.Verification.PENDING:
                 # Inside the transaction: the durable check row commits with the warranty (or not at all).
                 purchase_verification_enqueue(warranty)
@@ -461,20 +458,17 @@ def warranty_register(
     return warranty
 
 
-def _register_rows(customer, warranty, event, notification, send_task, connection) -> None:
+def _register_rows(customer: _CustomerFields, warranty, event, notification, send_task, connection) -> None:
     """The registration's rows, one INSERT each (inside the caller's transaction)."""
     fields = {f.name: f for f in Customer._meta.concrete_fields}
     now = fields["created_at"].get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMER_UPSERT_SQL, {
-            "customer_id": customer.id, "tenant_id": customer.tenant_id, "email": customer.email,
+        cursor.execute(_CUSTOMER_RECORD_SQL, {
+            "customer_id": Customer._meta.pk.get_default(), "tenant_id": warranty.tenant_id, "email": customer.email,
             "name": customer.name, "phone": customer.phone, "now": now,
             "address": fields["address"].get_db_prep_value(customer.address, connection),
         })
-        customer.id = cursor.fetchone()[0]
-    # Only the id is read back; the record's other fields stay as sent (an empty phone kept the stored one).
-    mark_saved(customer, connection)
-    warranty.customer = customer
+        warranty.customer_id = cursor.fetchone()[0]
     warranty.save(force_insert=True)
     event.save(force_insert=True)
     notification.save(force_insert=True)
@@ -485,10 +479,10 @@ def _register_rows(customer, warranty, event, notification, send_task, connectio
 # The registration's rows in one PostgreSQL statement. Its text is the same on every call (values are named
 # parameters), so `prepared_cursor` has PostgreSQL plan it once per connection.
 _ROWS_AFTER_CUSTOMER_SQL = """w AS (INSERT INTO warranty_api_warranty (id, tenant_id, customer_id, serial_number, product_id, owner_id,
-purchase_date, retailer, order_number, proof_of_purchase_id, warranty_start, warranty_end, extended, coverage,
+contact_name, contact_phone, contact_address, purchase_date, retailer, order_number, proof_of_purchase_id, warranty_start, warranty_end, extended, coverage,
 transferable, status, verification, verification_detail, void_reason, notes, replaces_id, created_at, updated_at)
 VALUES (%(warranty_id)s, %(tenant_id)s, (SELECT id FROM c), %(serial_number)s, %(product_id)s, %(owner_id)s,
-%(purchase_date)s, %(retailer)s, %(order_number)s, %(proof_of_purchase_id)s, %(warranty_start)s,
+%(name)s, %(phone)s, %(address)s, %(purchase_date)s, %(retailer)s, %(order_number)s, %(proof_of_purchase_id)s, %(warranty_start)s,
 %(warranty_end)s, %(extended)s, %(coverage)s, %(transferable)s, %(status)s, %(verification)s,
 %(verification_detail)s, %(void_reason)s, %(notes)s, %(replaces_id)s, %(now)s, %(now)s)),
 e AS (INSERT INTO warranty_api_warrantyevent (tenant_id, warranty_id, actor_id, action, before, after, note,
@@ -499,7 +493,7 @@ status, attempts, max_attempts, next_attempt_at, lease_until, last_error, sent_a
 updated_at) VALUES (%(notification_id)s, %(tenant_id)s, %(kind)s, %(to_email)s, %(context)s, %(subject_ref)s,
 %(dedupe_key)s, %(notification_status)s, %(attempts)s, %(max_attempts)s, %(next_attempt_at)s,
 %(lease_until)s, %(last_error)s, %(sent_at)s, %(rendered_subject)s, %(now)s, %(now)s))"""
-_ONE_STATEMENT_SQL = "WITH c AS (" + _CUSTOMER_UPSERT_SQL + "),\n" + _ROWS_AFTER_CUSTOMER_SQL
+_ONE_STATEMENT_SQL = "WITH c AS (" + _CUSTOMER_RECORD_SQL + "),\n" + _ROWS_AFTER_CUSTOMER_SQL
 _TASK_ROW_SQL = """,
 q AS (INSERT INTO django_q_ormq (key, payload, lock) VALUES (%(task_key)s, %(task_payload)s, %(task_lock)s))"""
 _ONE_STATEMENT = {  # constant text; every value is a parameter
@@ -511,9 +505,10 @@ _ONE_STATEMENT = {  # constant text; every value is a parameter
 def _register_rows_one_statement(
     customer: _CustomerFields, warranty, actor, event_after: dict, notification, send_task, connection
 ) -> None:
-    """The registration's rows in one PostgreSQL statement: customer upsert, warranty, its "registered" audit
-    event, email and, with the ORM broker, the email's task row (any other broker is told after the commit).
-    The customer record and the event are written from their values: no model instance is built for them."""
+    """The registration's rows in one PostgreSQL statement: the customer record (when the email has none),
+    warranty (its contact details are the record's parameters, as sent), its "registered" audit event, email
+    and, with the ORM broker, the email's task row (any other broker is told after the commit). The customer
+    record and the event are written from their values: no model instance is built for them."""
     from psycopg.types.json import Jsonb
 
     func, argument, task_name = send_task
@@ -750,13 +745,17 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         old_before = warranty_snapshot(old)
         old.status = Warranty.Status.TRANSFERRED
         old.save(update_fields=["status", "updated_at"])
-        customer = _customer_upsert(
+        customer = _customer_record(
             tenant=tenant, email=transfer.to_email, name=user.full_name, phone=user.phone, address=user.address
         )
         new = _successor_create(
             old,
             customer_id=customer.id,
             owner_id=user.id,
+            # The new owner's details, never the previous owner's.
+            contact_name=user.full_name,
+            contact_phone=user.phone,
+            contact_address=user.address,
             proof_of_purchase_id=old.proof_of_purchase_id,
             extended=old.extended,
             verification=old.verification,
@@ -810,6 +809,9 @@ def _successor_create(old: Warranty, **changes) -> Warranty:
         "product_id": old.product_id,
         "customer_id": old.customer_id,
         "owner_id": old.owner_id,
+        "contact_name": old.contact_name,
+        "contact_phone": old.contact_phone,
+        "contact_address": old.contact_address,
         "purchase_date": old.purchase_date,
         "retailer": old.retailer,
         "order_number": old.order_number,

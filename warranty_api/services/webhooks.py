@@ -34,6 +34,7 @@ from ..models import (
     new_public_id,
 )
 from ..parsers import json_loads_checked
+from ..selectors.warranties import warranty_contact
 from .outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def warranty_payload(warranty: Warranty) -> dict:
         "coverage": warranty.coverage,
         "verification": warranty.verification,
         "replaces": warranty.replaces_id,
-        "customer": {"email": warranty.customer.email, "name": warranty.customer.name},
+        "customer": {"email": warranty.customer.email, "name": warranty_contact(warranty)["name"]},
     }
 
 
@@ -118,19 +119,20 @@ def fulfillment_payload(fulfillment: Fulfillment) -> dict:
 
 
 def fulfillment_request_payload(fulfillment: Fulfillment) -> dict:
-    """What the inventory system needs to act: the work, the claim, the unit, and where the customer is."""
+    """What the inventory system needs to act: the work, the claim, the unit, and where the customer is (the
+    warranty's registration, or its verified owner's newer details: `selectors.warranties.warranty_contact`)."""
     claim = fulfillment.claim
     warranty = claim.warranty
-    customer = warranty.customer
+    customer = warranty_contact(warranty)
     return {
         "fulfillment": fulfillment_payload(fulfillment),
         "claim": claim_payload(claim),
         "warranty": warranty_payload(warranty),
         "customer": {
-            "name": customer.name,
-            "email": customer.email,
-            "phone": customer.phone or None,
-            "address": customer.address or None,
+            "name": customer["name"],
+            "email": customer["email"],
+            "phone": customer["phone"] or None,
+            "address": customer["address"] or None,
         },
     }
 

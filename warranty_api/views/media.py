@@ -12,7 +12,7 @@ from ..exceptions import NotFound, PayloadTooLarge, UnsupportedMediaType, Valida
 from ..models import Media
 from ..permissions import IsTenantMember
 from ..selectors.media import media_get_visible
-from ..serializers.media import MediaOutput, MediaUploadInput, PublicMediaUploadInput
+from ..serializers.media import MediaOutput, MediaUploadInput, PublicMediaUploadInput, PublicMediaUploadOutput
 from ..services.media import max_upload_bytes, media_upload
 from ..throttles import PublicIpThrottle
 from .base import TenantAPIView, ok
@@ -25,6 +25,8 @@ _MULTIPART_OVERHEAD = 64 * 1024
 
 class _UploadBase(TenantAPIView):
     parser_classes = [MultiPartParser]
+
+    output = MediaOutput
 
     def _upload(self, request, purpose: str | None):
         # Refuse on the declared length, before Django streams the body to a temporary file.
@@ -43,7 +45,7 @@ class _UploadBase(TenantAPIView):
         if purpose is None:
             purpose = request.data.get("purpose") or Media.Purpose.CLAIM_PHOTO
         media = media_upload(tenant=self.tenant, uploaded_by=request.user, upload=upload, purpose=purpose)
-        return ok(MediaOutput(media).data, status=201)
+        return ok(self.output(media).data, status=201)
 
 
 class MediaUploadView(_UploadBase):
@@ -62,12 +64,14 @@ class MediaUploadView(_UploadBase):
 class PublicMediaUploadView(_UploadBase):
     permission_classes: list = []
     throttle_classes = [PublicIpThrottle]
+    output = PublicMediaUploadOutput
 
     @extend_schema(
         operation_id="public_media_upload",
-        summary="Upload a proof of purchase before registering (public, rate limited per IP)",
+        summary="Upload a proof of purchase before registering (public, rate limited per IP); the answer's "
+                "upload_token goes with the registration",
         request={"multipart/form-data": PublicMediaUploadInput},
-        responses={201: MediaOutput},
+        responses={201: PublicMediaUploadOutput},
     )
     def post(self, request, tenant: str):
         return self._upload(request, Media.Purpose.PROOF_OF_PURCHASE)

@@ -44,6 +44,7 @@ from ..services.warranties import (
     warranty_transfer_accept,
     warranty_transfer_start,
 )
+from ..throttles import client_address
 from .base import TenantAPIView, ok
 
 _IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -59,7 +60,7 @@ class PublicIpThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         tenant = getattr(request, "tenant", None)
-        return f"throttle:public:{tenant.id if tenant else '-'}:{self.get_ident(request)}"
+        return f"throttle:public:{tenant.id if tenant else '-'}:{client_address(request)}"
 
 
 _JSON = JSONRenderer()

@@ -283,9 +283,10 @@
     });
   }
 
-  // Uploads each chosen file; an upload refused (too large, wrong type) is reported on the file field.
+  // Uploads each chosen file and answers the uploads (id, and for a public upload the upload_token that proves it is
+  // ours when the registration attaches it); an upload refused (too large, wrong type) is reported on the file field.
   async function upload(input, { publicUpload = false } = {}) {
-    const ids = [];
+    const uploads = [];
     for (const file of input.files) {
       const data = new FormData();
       data.append("file", file);
@@ -296,7 +297,7 @@
           base: publicUpload ? config.public_api_base : config.api_base,
           auth: !publicUpload,
         });
-        ids.push(answer.data.id);
+        uploads.push(answer.data);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const fieldError = { code: error.code, message: file.name + ": " + error.message };
@@ -304,7 +305,7 @@
         throw error;
       }
     }
-    return ids;
+    return uploads;
   }
 
   // ------------------------------------------------------------------------------------------ helpers
@@ -451,7 +452,11 @@
     onSubmit(form, async () => {
       const body = formJSON(form);
       const proof = form.elements.namedItem("proof_of_purchase");
-      if (proof && proof.files.length) body.proof_of_purchase = (await upload(proof, { publicUpload: true }))[0];
+      if (proof && proof.files.length) {
+        const receipt = (await upload(proof, { publicUpload: true }))[0];
+        body.proof_of_purchase = receipt.id;
+        body.proof_of_purchase_token = receipt.upload_token;
+      }
       const warranty = (await api("/warranties", { method: "POST", body, base: config.public_api_base, idempotent: true })).data;
       form.hidden = true;
       const signedIn = Boolean(session.get());
@@ -721,7 +726,7 @@
     }
     onSubmit(form, async () => {
       const body = formJSON(form);
-      body.photos = await upload(form.elements.namedItem("photos"));
+      body.photos = (await upload(form.elements.namedItem("photos"))).map((photo) => photo.id);
       const claim = (await api("/claims", { method: "POST", body, idempotent: true })).data;
       go(config.urls.claims + encodeURIComponent(claim.id) + "/?submitted=1");
     });
@@ -780,7 +785,7 @@
     const form = document.getElementById("claim-message");
     onSubmit(form, async () => {
       const body = formJSON(form);
-      body.photos = await upload(form.elements.namedItem("photos"));
+      body.photos = (await upload(form.elements.namedItem("photos"))).map((photo) => photo.id);
       await api("/claims/" + encodeURIComponent(id) + "/messages", { method: "POST", body, idempotent: true });
       form.reset();
       await load();
