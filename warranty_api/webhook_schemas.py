@@ -178,7 +178,7 @@ OUTBOUND: dict[str, tuple[str, str, dict, dict]] = {
                 "name": "Ann Owner",
                 "email": "owner@example.com",
                 "phone": "+1 555 0100",
-                "address": {"line1": "1 Ridge Road", "city": "Boulder", "postal_code": "80302", "country": "US"},
+                "address": {"street": "1 Ridge Road", "city": "Boulder", "zip": "80302", "country": "US"},
             },
         },
     ),

@@ -106,7 +106,7 @@ def world(tenant, other_tenant, make_customer, make_staff, receiver, app_receive
     foreign_warranty = make_warranty(other_tenant, foreign_jane)
     giver = make_customer(tenant, "giver@example.com")
     gift = make_warranty(tenant, giver)
-    address = {"line1": MARKERS["street"], "city": "Springfield", "postal_code": "12345", "country": "US"}
+    address = {"street": MARKERS["street"], "city": "Springfield", "zip": "12345", "country": "US"}
 
     jane_client, admin_client = client_for(jane, tenant), client_for(admin, tenant)
     refresh = client_for(None).post("/api/northpeak/auth/login", {"email": EMAIL, "password": PASSWORD}, format="json")
@@ -120,11 +120,13 @@ def world(tenant, other_tenant, make_customer, make_staff, receiver, app_receive
             "serial_number": "SN-CA-77770001", "purchase_date": (timezone.localdate() - datetime.timedelta(days=5)).isoformat(),
             "customer": {"email": EMAIL.upper(), "name": MARKERS["name"], "phone": MARKERS["phone"], "address": address},
             "order_number": MARKERS["order"], "retailer": "Outdoor Depot", "proof_of_purchase": receipt["id"],
+            "proof_of_purchase_token": receipt["upload_token"],
         }
         first = _ok(api.post("/api/p/northpeak/warranties", registration, format="json",
                              HTTP_IDEMPOTENCY_KEY="reg-1"), 201)
         second = _ok(jane_client.post("/api/p/northpeak/warranties",
-                                      {**registration, "serial_number": "SN-CA-77770002", "proof_of_purchase": None},
+                                      {**registration, "serial_number": "SN-CA-77770002", "proof_of_purchase": None,
+                                       "proof_of_purchase_token": None},
                                       format="json", HTTP_IDEMPOTENCY_KEY="reg-2"), 201)
         photo = _ok(jane_client.post("/api/northpeak/upload", {"file": _png(), "purpose": "claim_photo"},
                                      format="multipart"), 201)
@@ -439,7 +441,7 @@ def test_two_erasures_at_once_erase_once_and_answer_the_same(tenant, make_custom
 
 def test_no_one_can_take_a_tombstones_address(tenant, api):
     """A registration or sign-up with an erased.invalid address would hand the tombstone new personal data."""
-    address = {"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}
+    address = {"street": "1 Main St", "city": "Springfield", "zip": "12345", "country": "US"}
     registration = {
         "serial_number": "SN-CA-77770009", "purchase_date": timezone.localdate().isoformat(),
         "customer": {"email": "erased+cus_abc@Erased.Invalid", "name": "Someone", "phone": "+1 555 0100",

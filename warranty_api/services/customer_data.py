@@ -26,6 +26,7 @@ from ..exceptions import NotFound
 from ..models import (
     Category,
     Claim,
+    ClaimCounter,
     ClaimEvent,
     ClaimMessage,
     Customer,
@@ -79,7 +80,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
     },
     Customer: {
         "id": KEEP, "tenant": KEEP, "account": KEEP, "created_at": KEEP, "updated_at": KEEP,
-        "email": TOMBSTONE, "name": TOMBSTONE, "phone": BLANK, "address": BLANK,
+        "email": TOMBSTONE, "name": TOMBSTONE, "phone": BLANK, "address": BLANK, "owner_contact_at": BLANK,
     },
     Warranty: {
         "id": KEEP, "tenant": KEEP, "serial_number": KEEP, "product": KEEP, "customer": KEEP, "owner": KEEP,
@@ -87,6 +88,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
         "coverage": KEEP, "transferable": KEEP, "status": KEEP, "verification": KEEP, "void_reason": KEEP,
         "replaces": KEEP, "created_at": KEEP, "updated_at": KEEP,
         "order_number": BLANK, "proof_of_purchase": BLANK, "notes": REDACT, "verification_detail": SCRUB,
+        "contact_name": BLANK, "contact_phone": BLANK, "contact_address": BLANK,
     },
     WarrantyEvent: {
         "id": KEEP, "tenant": KEEP, "warranty": KEEP, "actor": KEEP, "action": KEEP, "created_at": KEEP,
@@ -107,7 +109,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
     Claim: {
         "id": KEEP, "tenant": KEEP, "warranty": KEEP, "submitted_by": KEEP, "issue_type": KEEP,
         "preferred_resolution": KEEP, "status": KEEP, "resolution": KEEP, "denial_reason": KEEP, "assignee": KEEP,
-        "photo_count": BLANK, "status_changed_at": KEEP, "resolved_at": KEEP, "created_at": KEEP, "updated_at": KEEP,
+        "reference": KEEP, "photo_count": BLANK, "status_changed_at": KEEP, "resolved_at": KEEP, "created_at": KEEP, "updated_at": KEEP,
         "description": REDACT, "admin_notes": REDACT,
     },
     ClaimEvent: {
@@ -136,7 +138,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
 DELETED_MODELS = (Media, Notification, IdempotencyRecord)
 # The brand's own configuration, catalog, staff and integrations, and the erasure records: nobody's personal data.
 NOT_PERSONAL_MODELS = (
-    Tenant, Membership, Category, Product, KnownSerial, RmaCounter, SerialImportJob, ShopifyConnection,
+    Tenant, Membership, Category, Product, KnownSerial, RmaCounter, ClaimCounter, SerialImportJob, ShopifyConnection,
     NotificationTemplate, WebhookEndpoint, InboundEvent, CustomerErasure,
 )
 
