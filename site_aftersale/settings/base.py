@@ -269,6 +269,10 @@ AFTERSALE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 # Pixels an upload may decode to (about 4 bytes each while it is re-encoded): signed in, and anonymous.
 AFTERSALE_UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 AFTERSALE_UPLOAD_PUBLIC_MAX_PIXELS = env_int("UPLOAD_PUBLIC_MAX_PIXELS", 16_000_000)
+# Images decoded at once per process (a raster is held while it is decoded, cleaned and re-encoded), and how long
+# an upload may wait for one of those slots before it is answered 503 `busy` (services/media.py, decode_slot).
+AFTERSALE_UPLOAD_DECODE_CONCURRENCY = env_int("UPLOAD_DECODE_CONCURRENCY", 2)
+AFTERSALE_UPLOAD_DECODE_WAIT_SECONDS = env_int("UPLOAD_DECODE_WAIT_SECONDS", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import hashlib
 import logging
 import re
 import tempfile
+import threading
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
-from ..exceptions import Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from ..exceptions import ApiError, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from ..models import Media, Tenant, User
 
 logger = logging.getLogger(__name__)
@@ -105,6 +108,31 @@ class _Prepared:
     thumbnail: object | None
     width: int | None
     height: int | None
+
+
+@functools.cache
+def _decode_slots(count: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(count)
+
+
+@contextlib.contextmanager
+def decode_slot():
+    """One of the process's few image-decoding slots, for as long as a raster is held.
+
+    A decoded raster takes up to 4 bytes a pixel whatever the file's size, so the memory one web process spends
+    on decoding is bounded by UPLOAD_DECODE_CONCURRENCY times the pixel cap, however many uploads arrive at once;
+    the others wait, and one that waits longer than UPLOAD_DECODE_WAIT_SECONDS is 503 `busy` with Retry-After.
+    """
+    slots = _decode_slots(max(1, settings.AFTERSALE_UPLOAD_DECODE_CONCURRENCY))
+    if not slots.acquire(timeout=settings.AFTERSALE_UPLOAD_DECODE_WAIT_SECONDS):
+        raise ApiError(
+            "Too many images are being processed right now; send it again in a moment.",
+            code="busy", status=503, headers={"Retry-After": "5"},
+        )
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _prepare_image(upload: UploadedFile, pillow_format: str, limit: int) -> _Prepared:
@@ -343,7 +371,8 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
 
     if sniffed.kind == Media.Kind.IMAGE:
         signed_in = uploaded_by is not None and uploaded_by.is_authenticated
-        prepared = _prepare_image(upload, sniffed.pillow_format, max_pixels() if signed_in else public_max_pixels())
+        with decode_slot():
+            prepared = _prepare_image(upload, sniffed.pillow_format, max_pixels() if signed_in else public_max_pixels())
     else:
         _check_pdf(upload)
         upload.seek(0)
