@@ -367,6 +367,22 @@ def test_sign_up_link_verifies_signed_in_to_the_new_account_and_brings_its_warra
     assert warranty.owner.public_id == session["user"]["id"]
 
 
+def test_email_change_email_names_the_account_the_address_would_join(tenant, make_customer, commit):
+    attacker = make_customer(tenant, "mallory@example.com")
+    User.objects.filter(pk=attacker.pk).update(full_name="Mallory Mask")
+    attacker.refresh_from_db()
+    with commit():
+        client_for(attacker, tenant).patch(f"{BASE}/me", {"email": "victim@example.com"}, format="json")
+    notification = Notification.objects.get(tenant=tenant, to_email="victim@example.com")
+    assert notification.kind == "email_change_verification"
+    body = mail.outbox[0].body
+    assert "Mallory Mask" in body and "mallory@example.com" in body and code_of(mail.outbox[0])
+    # A sign-up's email is the plain verification: there is no other account to name.
+    with commit():
+        register(APIClient(), commit=None)
+    assert Notification.objects.get(tenant=tenant, to_email="new@example.com").kind == "email_verification"
+
+
 def test_email_change_hijack_moves_no_address_and_no_warranty(api, tenant, make_customer, commit):
     attacker = make_customer(tenant, "mallory@example.com")
     warranty = make_warranty(tenant, "victim@example.com")

@@ -137,13 +137,12 @@ def email_verification_send(*, tenant: Tenant, user: User) -> str:
     user.save(update_fields=["email_code_hash", "email_code_sent_at", "email_code_attempts"])
     token = email_verification_token(tenant=tenant, user=user, target=target)
     link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/verify-email?{urlencode({'token': token})}"
-    notify(
-        tenant=tenant,
-        kind=NotificationKind.EMAIL_VERIFICATION,
-        to=target,
-        context={"email": target, "link": link, "code": code, "customer_name": user.full_name},
-        subject_ref=user.public_id,
-    )
+    context = {"email": target, "link": link, "code": code, "customer_name": user.full_name}
+    kind = NotificationKind.EMAIL_VERIFICATION
+    if target != user.email:  # a change: the mailbox's owner must see whose account the address would join
+        kind = NotificationKind.EMAIL_CHANGE_VERIFICATION
+        context |= {"account_name": user.full_name, "account_email": user.email}
+    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id)
     return target
 
 
