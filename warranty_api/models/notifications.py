@@ -9,6 +9,7 @@ from .tenancy import Tenant
 class NotificationKind(models.TextChoices):
     REGISTRATION_CONFIRMATION = "registration_confirmation", "Registration confirmation"
     EMAIL_VERIFICATION = "email_verification", "Email verification"
+    EMAIL_CHANGE_VERIFICATION = "email_change_verification", "Email change verification (names the account)"
     PASSWORD_RESET = "password_reset", "Password reset"
     STAFF_INVITATION = "staff_invitation", "Staff invitation (new account: choose a password)"
     STAFF_MEMBERSHIP_INVITATION = "staff_membership_invitation", "Staff invitation (existing account: accept)"

@@ -137,13 +137,12 @@ def email_verification_send(*, tenant: Tenant, user: User) -> str:
     user.save(update_fields=["email_code_hash", "email_code_sent_at", "email_code_attempts"])
     token = email_verification_token(tenant=tenant, user=user, target=target)
     link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/verify-email?{urlencode({'token': token})}"
-    notify(
-        tenant=tenant,
-        kind=NotificationKind.EMAIL_VERIFICATION,
-        to=target,
-        context={"email": target, "link": link, "code": code, "customer_name": user.full_name},
-        subject_ref=user.public_id,
-    )
+    context = {"email": target, "link": link, "code": code, "customer_name": user.full_name}
+    kind = NotificationKind.EMAIL_VERIFICATION
+    if target != user.email:  # a change: the mailbox's owner must see whose account the address would join
+        kind = NotificationKind.EMAIL_CHANGE_VERIFICATION
+        context |= {"account_name": user.full_name, "account_email": user.email}
+    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id)
     return target
 
 
@@ -160,7 +159,12 @@ _INVALID_VERIFICATION = "This verification link or code is not valid or has expi
 
 def account_verify_email(*, tenant: Tenant, token: str | None = None, code: str | None = None,
                          user: User | None = None) -> User:
-    """Prove ownership of an address with the emailed link's token, or with the code while signed in."""
+    """Prove ownership of an address with the emailed link's token or its code, signed in to the account.
+
+    The link proves the mailbox, not the account: someone may sign up with, or change their address to, another
+    person's email. So the address (and the warranties registered under it) joins an account only when the
+    person holding the link is also signed in to that account, i.e. knows its password.
+    """
     if token:
         try:
             data = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
@@ -169,6 +173,12 @@ def account_verify_email(*, tenant: Tenant, token: str | None = None, code: str 
         account = account_by_public_id(tenant=tenant, public_id=str(data.get("u")))
         if data.get("t") != tenant.id or account is None or not account.is_active:
             raise ValidationFailed.field("token", "invalid_token", _INVALID_VERIFICATION)
+        if user is None or not user.is_authenticated:
+            raise AuthenticationFailedError("Sign in to the account this link is for, then open the link again.")
+        if user.pk != account.pk:
+            raise ValidationFailed.field(
+                "token", "other_account", "This link is for another account; sign in to that account to use it."
+            )
         with transaction.atomic():
             account = User.objects.select_for_update().get(pk=account.pk)
             target = data.get("e")

@@ -45,6 +45,8 @@ BRAND_PLACEHOLDERS = ("brand_name", "brand_primary_color", "brand_accent_color",
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.REGISTRATION_CONFIRMATION: ("product_name", "serial_number", "coverage", "warranty_start", "warranty_end"),
     NotificationKind.EMAIL_VERIFICATION: ("email", "link", "code"),
+    # Whose account the address would join, so the mailbox's owner can tell someone else asked for it.
+    NotificationKind.EMAIL_CHANGE_VERIFICATION: ("email", "link", "code", "account_name", "account_email"),
     NotificationKind.PASSWORD_RESET: ("link",),
     NotificationKind.STAFF_INVITATION: ("email", "role", "link"),
     NotificationKind.STAFF_MEMBERSHIP_INVITATION: ("email", "role", "link"),
@@ -70,6 +72,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 ACCOUNT_KINDS = frozenset(
     {
         NotificationKind.EMAIL_VERIFICATION,
+        NotificationKind.EMAIL_CHANGE_VERIFICATION,
         NotificationKind.PASSWORD_RESET,
         NotificationKind.STAFF_INVITATION,
         NotificationKind.STAFF_MEMBERSHIP_INVITATION,
@@ -300,6 +303,13 @@ SAMPLES: dict[str, dict[str, str]] = {
         "email": "customer@example.com",
         "link": "https://example.com/verify-email?token=sample",
         "code": "482913",
+    },
+    NotificationKind.EMAIL_CHANGE_VERIFICATION: {
+        "email": "new.address@example.com",
+        "link": "https://example.com/verify-email?token=sample",
+        "code": "482913",
+        "account_name": "Ann Owner",
+        "account_email": "owner@example.com",
     },
     NotificationKind.PASSWORD_RESET: {"link": "https://example.com/reset-password?token=sample"},
     NotificationKind.STAFF_INVITATION: {

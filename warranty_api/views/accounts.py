@@ -176,8 +176,12 @@ class VerifyEmailView(TenantAPIView):
 
     @extend_schema(
         operation_id="auth_verify_email",
-        summary="Verify an email address with the emailed link's token, or with the code while signed in",
-        description="Verifying attaches the warranties registered publicly with this email to the account.",
+        summary="Verify an email address with the emailed link's token or its code, signed in to the account",
+        description=(
+            "Either proof works only with a session of the account it was sent for (401 without one): the email "
+            "proves the mailbox, the session the account. Verifying attaches the warranties registered publicly "
+            "with this email to the account."
+        ),
         request=EmailVerifyInput,
         responses={200: AccountUserOutput, 409: OpenApiResponse(description="email_already_registered"), **ERRORS},
     )

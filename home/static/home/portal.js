@@ -559,9 +559,10 @@
       form.hidden = !session.get();
       return;
     }
+    // The link proves the mailbox, not the account: it works only signed in to the account it is for.
+    if (!requireSignIn()) return;
     try {
-      // The link's token proves the address on its own; a stale session must not get in its way.
-      await verified((await api("/auth/verify-email", { method: "POST", body: { token }, auth: false })).data);
+      await verified((await api("/auth/verify-email", { method: "POST", body: { token } })).data);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       say(result, error.message + " You can ask for a new link from your account page.", "");
