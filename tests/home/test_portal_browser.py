@@ -219,6 +219,9 @@ def test_reset_password_from_the_emailed_link(browser_page, live_server, tenant,
     page.get_by_label("Password").fill("Brand-new-secret-42")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
+    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
+    # rotated-away refresh cookie (a known race: README, "The customer portal").
+    page.wait_for_load_state("networkidle")
     page.get_by_text("No products yet").wait_for()
 
 
@@ -228,6 +231,9 @@ def _sign_in(page, base, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
+    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
+    # rotated-away refresh cookie (a known race: README, "The customer portal").
+    page.wait_for_load_state("networkidle")
 
 
 def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(live_server, tenant):
