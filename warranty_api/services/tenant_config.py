@@ -1,36 +1,27 @@
-"""Validation of a tenant configuration file (TENANT_CONFIG.md): every problem, with its JSON path."""
+"""Validation of a tenant configuration file (TENANT_CONFIG.md): every problem, with its JSON path.
+
+The rules are the serializers the admin API uses too (`warranty_api.tenancy.serializers`,
+`warranty_api.catalog.serializers`); this module puts them together as the file and reads its answer.
+"""
 
 from __future__ import annotations
 
-import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from rest_framework import serializers
 
-from ..models import REGISTRATION_FIELDS, RESERVED_SLUGS, TENANT_SLUG_RE, Coverage, StaffRole, VerificationMode
-from ..models.catalog import normalize_serial
-from ..selectors.accounts import email_acceptable, normalize_email
-from ..selectors.params import iso_date
-
-KNOWN_RESOLUTIONS = ("repair", "replacement", "refund")
-_HEX_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-_CATEGORY_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-_]{0,99}$")
-
-_TOP_KEYS = {
-    "slug", "name", "support_email", "branding", "registration", "serial_formats",
-    "categories", "products", "serials", "claims", "staff",
-}
-_BRANDING_KEYS = {"primary_color", "accent_color", "tagline", "logo_url"}
-_REGISTRATION_KEYS = {"required_fields", "extension_window_days", "require_known_serial", "verification"}
-_CATEGORY_KEYS = {"slug", "name", "standard_months", "extended_months", "coverage", "transferable", "resolutions"}
-_PRODUCT_KEYS = {"sku", "name", "category", "serial_pattern"}
-_SERIAL_KEYS = {"serial_number", "sku", "manufactured_on"}
-_CLAIMS_KEYS = {"issue_types", "resolutions", "replacement_terms"}
-_STAFF_KEYS = {"email", "role"}
+from warranty_api.catalog.serializers import CategoryConfig, KnownSerialConfig, ProductConfig
+from warranty_api.models import RESERVED_SLUGS, TENANT_SLUG_RE
+from warranty_api.tenancy.serializers import (
+    KNOWN_RESOLUTIONS,
+    ConfigText,
+    StaffConfig,
+    TenantSettingsInput,
+    error_paths,
+    tenant_settings_values,
+)
 
 
 @dataclass
@@ -55,265 +46,98 @@ class TenantSpec:
     staff: list[dict]
 
 
-@dataclass
-class _Checker:
-    errors: list[str] = field(default_factory=list)
+class TenantFileInput(TenantSettingsInput):
+    """The whole configuration file: the brand's settings, its catalog, its known serials and its staff."""
 
-    def add(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
+    slug = ConfigText(max_length=63)
+    categories = CategoryConfig(many=True, required=False)
+    products = ProductConfig(many=True, required=False)
+    serials = KnownSerialConfig(many=True, required=False)
+    staff = StaffConfig(many=True, required=False)
 
-    def obj(self, value: Any, path: str, allowed: set[str], required: set[str] = frozenset()) -> dict:
-        if not isinstance(value, dict):
-            self.add(path or "(file)", "must be an object")
-            return {}
-        for key in sorted(set(value) - allowed):
-            self.add(_join(path, key), "is not a known field")
-        for key in sorted(required - set(value)):
-            self.add(_join(path, key), "is required")
+    def validate_slug(self, value):
+        if not re.match(TENANT_SLUG_RE, value):
+            raise serializers.ValidationError(
+                "must be 2 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen",
+                code="invalid",
+            )
+        if value in RESERVED_SLUGS:
+            raise serializers.ValidationError("is reserved; choose another", code="reserved")
         return value
 
-    def text(self, value: Any, path: str, *, required: bool = True, max_length: int = 200) -> str:
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            self.add(path, "must be a non-empty string")
-            return ""
-        if len(value) > max_length:
-            self.add(path, f"must be at most {max_length} characters")
-        return value.strip()
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            self.add(path, "must be true or false")
-            return False
-        return value
-
-    def integer(self, value: Any, path: str, *, minimum: int, nullable: bool = False) -> int | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.add(path, "must be a whole number" + (" or null" if nullable else ""))
-            return None
-        if value < minimum:
-            self.add(path, f"must be > {minimum - 1}" if minimum == 1 else f"must be >= {minimum}")
-            return None
-        return value
-
-    def array(self, value: Any, path: str) -> list:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add(path, "must be a list")
-            return []
-        return value
-
-    def choice(self, value: Any, path: str, choices: tuple[str, ...] | list[str]) -> str:
-        if value not in choices:
-            self.add(path, "must be one of " + ", ".join(choices))
-            return ""
-        return value
-
-    def regex(self, value: Any, path: str) -> str:
-        text = self.text(value, path, max_length=300)
-        if text:
-            try:
-                re.compile(text)
-            except re.error as exc:
-                self.add(path, f"is not a valid regular expression ({exc})")
-        return text
+    def to_internal_value(self, data):
+        # Cross references inside the file (a product's category, a serial's SKU, a category's resolutions)
+        # are checked against what the file itself declares, read before its parts are validated.
+        if isinstance(data, dict):
+            self.context.update(_declared(data))
+        return super().to_internal_value(data)
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+def _declared(data: dict) -> dict:
+    def keys(section: str, key: str) -> set:
+        items = data.get(section)
+        return {i.get(key) for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
+
+    claims = data.get("claims") if isinstance(data.get("claims"), dict) else {}
+    resolutions = claims.get("resolutions", list(KNOWN_RESOLUTIONS))
+    return {
+        "category_slugs": {s for s in keys("categories", "slug") if isinstance(s, str)},
+        "skus": {s.strip() for s in keys("products", "sku") if isinstance(s, str)},
+        "resolutions": [r for r in resolutions if r in KNOWN_RESOLUTIONS] if isinstance(resolutions, list) else [],
+    }
 
 
 def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
     """Check a whole file; answer the spec, or None and every problem as `json.path: message`."""
-    c = _Checker()
-    top = c.obj(data, "", _TOP_KEYS, {"slug", "name", "support_email"})
-
-    slug = c.text(top.get("slug"), "slug", max_length=63) if "slug" in top else ""
-    if slug and not re.match(TENANT_SLUG_RE, slug):
-        c.add("slug", "must be 2 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen")
-    elif slug in RESERVED_SLUGS:
-        c.add("slug", "is reserved; choose another")
-    name = c.text(top.get("name"), "name") if "name" in top else ""
-    support_email = ""
-    if "support_email" in top:
-        support_email = c.text(top.get("support_email"), "support_email", max_length=254)
-        if support_email:
-            try:
-                validate_email(support_email)
-            except DjangoValidationError:
-                c.add("support_email", "must be an email address")
-
-    branding = c.obj(top.get("branding", {}), "branding", _BRANDING_KEYS)
-    for key in ("primary_color", "accent_color"):
-        if key in branding and not (isinstance(branding[key], str) and _HEX_COLOR_RE.match(branding[key])):
-            c.add(f"branding.{key}", "must be a colour like #0b5d3b")
-    for key in ("tagline", "logo_url"):
-        if key in branding:
-            c.text(branding[key], f"branding.{key}", max_length=300)
-
-    registration = c.obj(top.get("registration", {}), "registration", _REGISTRATION_KEYS)
-    required_fields = c.array(registration.get("required_fields", []), "registration.required_fields")
-    for i, item in enumerate(required_fields):
-        c.choice(item, f"registration.required_fields[{i}]", REGISTRATION_FIELDS)
-    extension_window_days = c.integer(
-        registration.get("extension_window_days"), "registration.extension_window_days", minimum=0, nullable=True
-    )
-    require_known_serial = c.boolean(
-        registration.get("require_known_serial", False), "registration.require_known_serial"
-    )
-    verification = c.choice(
-        registration.get("verification", "off"), "registration.verification", [m.value for m in VerificationMode]
-    )
-
-    serial_formats = [
-        c.regex(item, f"serial_formats[{i}]")
-        for i, item in enumerate(c.array(top.get("serial_formats", []), "serial_formats"))
-    ]
-
-    claims = c.obj(top.get("claims", {}), "claims", _CLAIMS_KEYS)
-    issue_types = []
-    seen_codes: set[str] = set()
-    for i, item in enumerate(c.array(claims.get("issue_types", []), "claims.issue_types")):
-        path = f"claims.issue_types[{i}]"
-        entry = c.obj(item, path, {"code", "label"}, {"code", "label"})
-        code = entry.get("code")
-        if "code" in entry and not (isinstance(code, str) and _CODE_RE.match(code)):
-            c.add(f"{path}.code", "must be snake_case, like malfunction")
-        elif code in seen_codes:
-            c.add(f"{path}.code", f"repeats '{code}'")
-        seen_codes.add(code)
-        label = c.text(entry.get("label"), f"{path}.label") if "label" in entry else ""
-        if entry:
-            issue_types.append({"code": code, "label": label})
-    resolutions = []
-    for i, item in enumerate(c.array(claims.get("resolutions", list(KNOWN_RESOLUTIONS)), "claims.resolutions")):
-        if c.choice(item, f"claims.resolutions[{i}]", KNOWN_RESOLUTIONS) and item not in resolutions:
-            resolutions.append(item)
-    replacement_terms = c.choice(
-        claims.get("replacement_terms", "new_term"), "claims.replacement_terms", ("new_term", "remainder")
-    )
-
-    categories = []
-    category_slugs: set[str] = set()
-    for i, item in enumerate(c.array(top.get("categories", []), "categories")):
-        path = f"categories[{i}]"
-        entry = c.obj(item, path, _CATEGORY_KEYS, {"slug", "name", "standard_months", "coverage"})
-        cslug = entry.get("slug")
-        if "slug" in entry and not (isinstance(cslug, str) and _CATEGORY_SLUG_RE.match(cslug)):
-            c.add(f"{path}.slug", "must be lowercase letters, digits and hyphens")
-        elif cslug in category_slugs:
-            c.add(f"{path}.slug", f"repeats '{cslug}'")
-        category_slugs.add(cslug)
-        standard = c.integer(entry.get("standard_months"), f"{path}.standard_months", minimum=1) if "standard_months" in entry else None
-        extended = c.integer(entry.get("extended_months"), f"{path}.extended_months", minimum=1, nullable=True)
-        if standard and extended and extended < standard:
-            c.add(f"{path}.extended_months", "must be at least standard_months")
-        coverage = c.choice(entry.get("coverage"), f"{path}.coverage", [v.value for v in Coverage]) if "coverage" in entry else ""
-        category_resolutions = None
-        if entry.get("resolutions") is not None:
-            category_resolutions = []
-            for j, res in enumerate(c.array(entry["resolutions"], f"{path}.resolutions")):
-                if res not in resolutions:
-                    c.add(f"{path}.resolutions[{j}]", "must be one of claims.resolutions")
-                else:
-                    category_resolutions.append(res)
-        categories.append(
-            {
-                "slug": cslug,
-                "name": c.text(entry.get("name"), f"{path}.name") if "name" in entry else "",
-                "standard_months": standard,
-                "extended_months": extended,
-                "coverage": coverage,
-                "transferable": c.boolean(entry.get("transferable", False), f"{path}.transferable"),
-                "resolutions": category_resolutions,
-            }
-        )
-
-    products = []
-    skus: set[str] = set()
-    for i, item in enumerate(c.array(top.get("products", []), "products")):
-        path = f"products[{i}]"
-        entry = c.obj(item, path, _PRODUCT_KEYS, {"sku", "name", "category"})
-        sku = c.text(entry.get("sku"), f"{path}.sku", max_length=100) if "sku" in entry else ""
-        if sku in skus:
-            c.add(f"{path}.sku", f"repeats '{sku}'")
-        skus.add(sku)
-        category = entry.get("category")
-        if "category" in entry and category not in category_slugs:
-            c.add(f"{path}.category", f"'{category}' is not one of categories[].slug")
-        pattern = c.regex(entry["serial_pattern"], f"{path}.serial_pattern") if entry.get("serial_pattern") else ""
-        products.append(
-            {
-                "sku": sku,
-                "name": c.text(entry.get("name"), f"{path}.name") if "name" in entry else "",
-                "category": category,
-                "serial_pattern": pattern,
-            }
-        )
-
-    serials = []
-    seen_serials: set[str] = set()
-    for i, item in enumerate(c.array(top.get("serials", []), "serials")):
-        path = f"serials[{i}]"
-        entry = c.obj(item, path, _SERIAL_KEYS, {"serial_number", "sku"})
-        number = c.text(entry.get("serial_number"), f"{path}.serial_number", max_length=100) if "serial_number" in entry else ""
-        normalized = normalize_serial(number)
-        if normalized and normalized in seen_serials:
-            c.add(f"{path}.serial_number", f"repeats '{number}'")
-        seen_serials.add(normalized)
-        sku = entry.get("sku")
-        if "sku" in entry and sku not in skus:
-            c.add(f"{path}.sku", f"'{sku}' is not one of products[].sku")
-        made = None
-        if entry.get("manufactured_on") is not None:
-            made = _parse_date(entry["manufactured_on"])
-            if made is None:
-                c.add(f"{path}.manufactured_on", "must be a date YYYY-MM-DD")
-        serials.append({"serial_number": normalized, "sku": sku, "manufactured_on": made})
-
-    staff = []
-    for i, item in enumerate(c.array(top.get("staff", []), "staff")):
-        path = f"staff[{i}]"
-        entry = c.obj(item, path, _STAFF_KEYS, {"email", "role"})
-        email = c.text(entry.get("email"), f"{path}.email", max_length=254) if "email" in entry else ""
-        if email:
-            email = normalize_email(email)
-            if not email_acceptable(email):
-                c.add(f"{path}.email", "must be an email address")
-        role = c.choice(entry.get("role"), f"{path}.role", [r.value for r in StaffRole]) if "role" in entry else ""
-        staff.append({"email": email, "role": role})
-
-    if c.errors:
-        return None, c.errors
+    serializer = TenantFileInput(data=data, context={})
+    try:
+        value = serializer.run_validation(data)
+    except serializers.ValidationError as exc:
+        return None, [
+            f"{path}: {item['message']}"
+            for path, items in error_paths(exc.detail, root="(file)").items()
+            for item in items
+        ]
+    settings = tenant_settings_values(value)
+    registration = value.get("registration", {})
+    claims = value.get("claims", {})
     return (
         TenantSpec(
-            slug=slug,
-            name=name,
-            support_email=support_email,
-            branding=dict(branding),
-            required_fields=list(dict.fromkeys(required_fields)),
-            extension_window_days=extension_window_days,
-            require_known_serial=require_known_serial,
-            verification=verification,
-            serial_formats=serial_formats,
-            categories=categories,
-            products=products,
-            serials=serials,
-            issue_types=issue_types,
-            resolutions=resolutions,
-            replacement_terms=replacement_terms,
-            staff=staff,
+            slug=value["slug"],
+            name=value["name"],
+            support_email=value["support_email"],
+            branding=settings.get("branding", {}),
+            required_fields=settings.get("required_fields", []),
+            extension_window_days=registration.get("extension_window_days"),
+            require_known_serial=registration.get("require_known_serial", False),
+            verification=registration.get("verification", "off"),
+            serial_formats=settings.get("serial_formats", []),
+            categories=[
+                {
+                    "slug": c["slug"],
+                    "name": c["name"],
+                    "standard_months": c["standard_months"],
+                    "extended_months": c.get("extended_months"),
+                    "coverage": c["coverage"],
+                    "transferable": c.get("transferable", False),
+                    "resolutions": c.get("resolutions"),
+                }
+                for c in value.get("categories", [])
+            ],
+            products=[
+                {"sku": p["sku"], "name": p["name"], "category": p["category"],
+                 "serial_pattern": p.get("serial_pattern") or ""}
+                for p in value.get("products", [])
+            ],
+            serials=[
+                {"serial_number": s["serial_number"], "sku": s["sku"], "manufactured_on": s.get("manufactured_on")}
+                for s in value.get("serials", [])
+            ],
+            issue_types=settings.get("issue_types", []),
+            resolutions=settings.get("resolutions", list(KNOWN_RESOLUTIONS)) if "resolutions" in claims
+            else list(KNOWN_RESOLUTIONS),
+            replacement_terms=claims.get("replacement_terms", "new_term"),
+            staff=[{"email": s["email"], "role": s["role"]} for s in value.get("staff", [])],
         ),
         [],
     )
-
-
-def _parse_date(value: Any) -> datetime.date | None:
-    try:
-        return iso_date(value)
-    except ValueError:
-        return None

@@ -1,0 +1,1 @@
+"""What a brand sells: categories and their terms, products, known serials and the serial rules."""

@@ -1,0 +1,1 @@
+"""The brand itself: the tenant, its settings and its configuration file."""
