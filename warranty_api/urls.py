@@ -106,6 +106,8 @@ tenant_patterns = [
         name="admin-webhook-delivery-retry",
     ),
     path("integrations/inventory/events", webhooks.InventoryEventView.as_view(), name="inventory-events"),
+    path("", include("warranty_api.tenancy.urls")),
+    path("", include("warranty_api.catalog.urls")),
 ]
 
 public_patterns: list = [

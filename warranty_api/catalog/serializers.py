@@ -47,7 +47,7 @@ class CategoryConfig(ConfigObject):
     name = ConfigText()
     standard_months = ConfigInteger(min_value=1)
     extended_months = ConfigInteger(min_value=1, allow_null=True, required=False)
-    coverage = ConfigChoice([c.value for c in Coverage])
+    coverage = ConfigChoice(Coverage.choices)
     transferable = ConfigBoolean(required=False)
     # null: the coverage's default; a list: the category's own (from the brand's resolutions).
     resolutions = ConfigList(child=ConfigText(max_length=50), required=False, allow_null=True, null_is_empty=False)

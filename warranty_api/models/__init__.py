@@ -1,5 +1,8 @@
 """All models of the API, re-exported so `from warranty_api.models import Warranty` works."""
 
+# Models of the domain packages, re-exported here as the app's models module must load them.
+from warranty_api.tenancy.models import ConfigChange
+
 from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
@@ -43,6 +46,7 @@ __all__ = [
     "ClaimCounter",
     "ClaimEvent",
     "ClaimMessage",
+    "ConfigChange",
     "Coverage",
     "Customer",
     "CustomerErasure",

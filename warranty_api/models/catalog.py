@@ -42,6 +42,11 @@ class Product(TimeStamped):
     name = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     serial_pattern = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    # An image of the brand's own Wagtail collection (its admins upload and choose it there).
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -82,6 +84,7 @@ class ConfigStaffEmail(ConfigText):
         return value
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class ConfigBoolean(serializers.Field):
     default_error_messages = {
         "invalid": "must be true or false",
@@ -98,6 +101,7 @@ class ConfigBoolean(serializers.Field):
         return bool(value)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ConfigInteger(serializers.Field):
     """A whole JSON number of at least `min_value` (a boolean or a string is not one)."""
 
@@ -177,6 +181,7 @@ class ConfigPattern(ConfigText):
         return value
 
 
+@extend_schema_field({"type": "string", "pattern": HEX_COLOR_RE.pattern, "example": "#0b5d3b"})
 class ConfigColor(serializers.Field):
     default_error_messages = {
         "invalid": "must be a colour like #0b5d3b",
@@ -304,7 +309,7 @@ class RegistrationConfig(ConfigObject):
     required_fields = ConfigList(child=ConfigChoice(REGISTRATION_FIELDS), required=False)
     extension_window_days = ConfigInteger(min_value=0, allow_null=True, required=False)
     require_known_serial = ConfigBoolean(required=False)
-    verification = ConfigChoice([m.value for m in VerificationMode], required=False)
+    verification = ConfigChoice(VerificationMode.choices, required=False)
 
 
 class IssueTypeConfig(ConfigObject):
@@ -397,3 +402,63 @@ def tenant_settings_data(tenant) -> dict:
             "replacement_terms": tenant.replacement_terms,
         },
     }
+
+
+def config_validated(serializer_class, data, *, context: dict | None = None, partial: bool = False) -> dict:
+    """Validate an admin API body with the file's rules; errors answer 400 with the file's JSON paths."""
+    from warranty_api.exceptions import ValidationFailed
+
+    serializer = serializer_class(data=data, context=context or {}, partial=partial)
+    try:
+        return serializer.run_validation(data)
+    except serializers.ValidationError as exc:
+        raise ValidationFailed(fields=error_paths(exc.detail)) from None
+
+
+# --- what the admin API answers -------------------------------------------------------------------------
+
+
+class AdminBrandingOutput(serializers.Serializer):
+    primary_color = serializers.CharField(required=False)
+    accent_color = serializers.CharField(required=False)
+    tagline = serializers.CharField(required=False)
+    logo_url = serializers.CharField(required=False)
+
+
+class AdminRegistrationOutput(serializers.Serializer):
+    required_fields = serializers.ListField(child=serializers.ChoiceField(REGISTRATION_FIELDS))
+    extension_window_days = serializers.IntegerField(allow_null=True)
+    require_known_serial = serializers.BooleanField()
+    verification = serializers.ChoiceField(VerificationMode.choices)
+
+
+class AdminIssueTypeOutput(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class AdminClaimsOutput(serializers.Serializer):
+    issue_types = AdminIssueTypeOutput(many=True)
+    resolutions = serializers.ListField(child=serializers.ChoiceField(KNOWN_RESOLUTIONS))
+    replacement_terms = serializers.ChoiceField(("new_term", "remainder"))
+
+
+class AdminSettingsOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    support_email = serializers.EmailField()
+    branding = AdminBrandingOutput()
+    registration = AdminRegistrationOutput()
+    serial_formats = serializers.ListField(child=serializers.CharField())
+    claims = AdminClaimsOutput()
+
+
+class AdminConfigChangeOutput(serializers.Serializer):
+    id = serializers.CharField()
+    actor = serializers.CharField(source="actor_email", help_text="The admin's email at the time")
+    target = serializers.CharField()
+    target_key = serializers.CharField()
+    action = serializers.CharField()
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -1,0 +1,197 @@
+"""The catalog for the brand's admins: categories and terms, products, and the serial rules' dry run."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+from warranty_api.catalog import selectors, services
+from warranty_api.catalog.serializers import (
+    AdminCategoryOutput,
+    AdminProductOutput,
+    AdminProductWriteOutput,
+    CategoryConfig,
+    ProductInput,
+    SerialRuleTestInput,
+    SerialRuleTestOutput,
+)
+from warranty_api.exceptions import ValidationFailed
+from warranty_api.models import Category
+from warranty_api.pagination import paginate
+from warranty_api.permissions import IsTenantAgent
+from warranty_api.tenancy.permissions import AdminWritesAgentReads
+from warranty_api.tenancy.serializers import config_validated
+from warranty_api.views.base import TenantAPIView, ok, validated
+
+ERRORS = {
+    400: OpenApiResponse(description="validation_error, with the JSON path of each problem in `fields`"),
+    401: OpenApiResponse(description="authentication_failed / token_expired"),
+    403: OpenApiResponse(description="permission_denied: agents read, admins change"),
+}
+_TERMS_NOTE = (
+    " A changed term applies to registrations from the next request on, in every server process; existing "
+    "warranties keep the dates they were registered with."
+)
+
+
+def _category_context(tenant, category=None) -> dict:
+    return {"resolutions": list(tenant.resolutions), "resolutions_source": "the brand's resolutions",
+            "category": category}
+
+
+def _product_context(tenant) -> dict:
+    return {"category_slugs": set(Category.objects.filter(tenant=tenant).values_list("slug", flat=True)),
+            "category_missing": "There is no category '{slug}'."}
+
+
+def _product_write_answer(tenant, product, status=200):
+    product = selectors.admin_product_get(tenant=tenant, product_id=product.pk)
+    warnings = services.pattern_overlaps(tenant=tenant, product=product)
+    return ok(AdminProductWriteOutput(product, context={"warnings": warnings}).data, status=status)
+
+
+class AdminCategoryListView(TenantAPIView):
+    permission_classes = [AdminWritesAgentReads]
+    refuses_unknown_fields = True
+
+    @extend_schema(
+        operation_id="admin_categories_list",
+        summary="The brand's categories and their warranty terms",
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
+        responses={200: AdminCategoryOutput(many=True), **ERRORS},
+    )
+    def get(self, request, tenant: str):
+        return paginate(self, selectors.admin_category_list(tenant=self.tenant), AdminCategoryOutput,
+                        ordering=("slug", "id"))
+
+    @extend_schema(
+        operation_id="admin_categories_create",
+        summary="Add a category",
+        description="409 `category_exists` when the slug is taken." + _TERMS_NOTE,
+        request=CategoryConfig,
+        responses={201: AdminCategoryOutput, 409: OpenApiResponse(description="category_exists"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = config_validated(CategoryConfig, request.data, context=_category_context(self.tenant))
+        category = services.category_create(tenant=self.tenant, actor=request.user, data=data)
+        return ok(AdminCategoryOutput(selectors.admin_category_get(tenant=self.tenant, slug=category.slug)).data,
+                  status=201)
+
+
+class AdminCategoryDetailView(TenantAPIView):
+    permission_classes = [AdminWritesAgentReads]
+
+    @extend_schema(operation_id="admin_categories_retrieve", summary="One category",
+                   responses={200: AdminCategoryOutput, **ERRORS})
+    def get(self, request, tenant: str, slug: str):
+        return ok(AdminCategoryOutput(selectors.admin_category_get(tenant=self.tenant, slug=slug)).data)
+
+    @extend_schema(
+        operation_id="admin_categories_update",
+        summary="Change a category's name or terms",
+        description="The slug cannot change." + _TERMS_NOTE,
+        request=CategoryConfig,
+        responses={200: AdminCategoryOutput, **ERRORS},
+    )
+    def patch(self, request, tenant: str, slug: str):
+        current = selectors.admin_category_get(tenant=self.tenant, slug=slug)
+        if isinstance(request.data, dict) and "slug" in request.data and request.data["slug"] != slug:
+            raise ValidationFailed.field("slug", "not_allowed", "A category's slug cannot change; add a new one.")
+        data = config_validated(CategoryConfig, request.data, context=_category_context(self.tenant, current),
+                                partial=True)
+        services.category_update(tenant=self.tenant, actor=request.user, slug=slug, data=data)
+        return ok(AdminCategoryOutput(selectors.admin_category_get(tenant=self.tenant, slug=slug)).data)
+
+    @extend_schema(
+        operation_id="admin_categories_delete",
+        summary="Remove a category that has no products",
+        description="409 `category_in_use` while it has products (active or not): move them first.",
+        responses={204: None, 409: OpenApiResponse(description="category_in_use"), **ERRORS},
+    )
+    def delete(self, request, tenant: str, slug: str):
+        services.category_delete(tenant=self.tenant, actor=request.user, slug=slug)
+        return ok(None, status=204)
+
+
+class AdminProductListView(TenantAPIView):
+    permission_classes = [AdminWritesAgentReads]
+    refuses_unknown_fields = True
+
+    @extend_schema(
+        operation_id="admin_products_list",
+        summary="The brand's products, active or not",
+        parameters=[
+            OpenApiParameter("category", str, description="A category slug"),
+            OpenApiParameter("is_active", str, enum=["true", "false"]),
+            OpenApiParameter("search", str, description="Part of a name, or an exact SKU"),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("cursor", str),
+        ],
+        responses={200: AdminProductOutput(many=True), **ERRORS},
+    )
+    def get(self, request, tenant: str):
+        params = request.query_params
+        qs = selectors.admin_product_list(tenant=self.tenant, category=params.get("category"),
+                                          is_active=params.get("is_active"), search=params.get("search"))
+        return paginate(self, qs, AdminProductOutput, ordering=("name", "id"))
+
+    @extend_schema(
+        operation_id="admin_products_create",
+        summary="Add a product",
+        description="409 `product_sku_exists` when the SKU is taken. A serial pattern that overlaps another "
+        "active product's is accepted with a `serial_pattern_overlap` warning (such serials answer "
+        "`serial_ambiguous`); one that could stall a registration is refused.",
+        request=ProductInput,
+        responses={201: AdminProductWriteOutput, 409: OpenApiResponse(description="product_sku_exists"), **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = config_validated(ProductInput, request.data, context=_product_context(self.tenant))
+        product = services.product_create(tenant=self.tenant, actor=request.user, data=data)
+        return _product_write_answer(self.tenant, product, status=201)
+
+
+class AdminProductDetailView(TenantAPIView):
+    permission_classes = [AdminWritesAgentReads]
+
+    @extend_schema(operation_id="admin_products_retrieve", summary="One product",
+                   responses={200: AdminProductOutput, **ERRORS})
+    def get(self, request, tenant: str, product_id: str):
+        return ok(AdminProductOutput(selectors.admin_product_get(tenant=self.tenant, product_id=product_id)).data)
+
+    @extend_schema(
+        operation_id="admin_products_update",
+        summary="Change a product (set is_active false to retire one that has warranties)",
+        request=ProductInput,
+        responses={200: AdminProductWriteOutput, 409: OpenApiResponse(description="product_sku_exists"), **ERRORS},
+    )
+    def patch(self, request, tenant: str, product_id: str):
+        selectors.admin_product_get(tenant=self.tenant, product_id=product_id)
+        data = config_validated(ProductInput, request.data, context=_product_context(self.tenant), partial=True)
+        product = services.product_update(tenant=self.tenant, actor=request.user, product_id=product_id, data=data)
+        return _product_write_answer(self.tenant, product)
+
+    @extend_schema(
+        operation_id="admin_products_delete",
+        summary="Remove a product that nothing refers to",
+        description="409 `product_in_use` when it has warranties or known serials: deactivate it instead.",
+        responses={204: None, 409: OpenApiResponse(description="product_in_use"), **ERRORS},
+    )
+    def delete(self, request, tenant: str, product_id: str):
+        services.product_delete(tenant=self.tenant, actor=request.user, product_id=product_id)
+        return ok(None, status=204)
+
+
+class AdminSerialRuleTestView(TenantAPIView):
+    permission_classes = [IsTenantAgent]  # a dry run: agents use it to answer customers
+    refuses_unknown_fields = True
+    idempotency = False  # it writes nothing, not even a stored answer
+
+    @extend_schema(
+        operation_id="admin_serial_rules_test",
+        summary="What registration would decide about a serial number, without registering it",
+        description="Format, known or not, the product and category it resolves to and their term, or the "
+        "refusal code registration would answer (`serial_invalid_format`, `serial_unknown`, "
+        "`serial_ambiguous`, `serial_already_registered`). Writes nothing.",
+        request=SerialRuleTestInput,
+        responses={200: SerialRuleTestOutput, **ERRORS},
+    )
+    def post(self, request, tenant: str):
+        data = validated(SerialRuleTestInput, request.data, only_declared=True)
+        return ok(selectors.serial_rule_test(tenant=self.tenant, serial_number=data["serial_number"]))
