@@ -7,6 +7,7 @@ The rules are the serializers the admin API uses too (`warranty_api.tenancy.seri
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from warranty_api.tenancy.serializers import (
     StaffConfig,
     TenantSettingsInput,
     error_paths,
+    tenant_settings_data,
     tenant_settings_values,
 )
 
@@ -141,3 +143,59 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
         ),
         [],
     )
+
+
+def tenant_config_export(tenant) -> tuple[dict, Iterator[dict]]:
+    """The brand's current configuration in the file's format, and its known serials (streamed: there may be
+    millions). `load_tenant` of what this answers changes nothing.
+
+    Left out: secrets (Shopify, webhooks, the inventory connection are not in the file), passwords (staff get
+    theirs from `create_staff`), deactivated staff, retired products and the known serials of those (a file
+    makes every product it names active), and what only the admin sets (a product's description and image).
+    """
+    from warranty_api.models import Category, KnownSerial, Membership, Product
+
+    categories = []
+    for c in Category.objects.filter(tenant=tenant).order_by("slug"):
+        item = {"slug": c.slug, "name": c.name, "standard_months": c.standard_months,
+                "extended_months": c.extended_months, "coverage": c.coverage, "transferable": c.transferable}
+        if c.resolutions is not None:
+            item["resolutions"] = list(c.resolutions)
+        categories.append(item)
+    products = []
+    for p in Product.objects.filter(tenant=tenant, is_active=True).select_related("category").order_by("sku"):
+        item = {"sku": p.sku, "name": p.name, "category": p.category.slug}
+        if p.serial_pattern:
+            item["serial_pattern"] = p.serial_pattern
+        products.append(item)
+    staff = [
+        {"email": m.user.email, "role": m.role}
+        for m in Membership.objects.filter(tenant=tenant, is_active=True).select_related("user").order_by("user__email")
+    ]
+    settings = tenant_settings_data(tenant)
+    document = {
+        "slug": tenant.slug,
+        "name": settings["name"],
+        "support_email": settings["support_email"],
+        "branding": settings["branding"],
+        "registration": settings["registration"],
+        "serial_formats": settings["serial_formats"],
+        "categories": categories,
+        "products": products,
+        "claims": settings["claims"],
+        "staff": staff,
+    }
+
+    def serials() -> Iterator[dict]:
+        rows = (
+            KnownSerial.objects.filter(tenant=tenant, product__is_active=True)
+            .order_by("serial_number")
+            .values_list("serial_number", "product__sku", "manufactured_on")
+        )
+        for number, sku, made in rows.iterator(chunk_size=5000):
+            item = {"serial_number": number, "sku": sku}
+            if made is not None:
+                item["manufactured_on"] = made.isoformat()
+            yield item
+
+    return document, serials()
