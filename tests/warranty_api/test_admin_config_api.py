@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import Category, ConfigChange, Product, Role, Tenant, Warranty
+from warranty_api.services.warranties import add_months
 
 SETTINGS = "/api/northpeak/admin/settings"
 CATEGORIES = "/api/northpeak/admin/categories"
@@ -169,16 +170,16 @@ def test_a_changed_term_applies_to_the_next_registration_and_never_rewrites_a_wa
     assert first.status_code == 201, first.content
     before = Warranty.objects.get()
     purchase = before.warranty_start
-    assert before.warranty_end == purchase.replace(year=purchase.year + 2)  # 24 extended months
+    assert before.warranty_end == add_months(purchase, 24)  # 24 extended months
 
     response = admin_client.patch(f"{CATEGORIES}/handguns", {"extended_months": 36}, format="json")
     assert response.status_code == 200, response.content
 
     second = register(api, serial="SN-CA-20250116", email="second@example.com")
     assert second.status_code == 201, second.content
-    assert Warranty.objects.get(serial_number="SN-CA-20250116").warranty_end == purchase.replace(year=purchase.year + 3)
+    assert Warranty.objects.get(serial_number="SN-CA-20250116").warranty_end == add_months(purchase, 36)
     before.refresh_from_db()
-    assert before.warranty_end == purchase.replace(year=purchase.year + 2)
+    assert before.warranty_end == add_months(purchase, 24)
 
 
 # --- products ----------------------------------------------------------------------------------------------
