@@ -2,7 +2,9 @@
 
 from wagtail import hooks
 
+from warranty_api.catalog.admin_views import CatalogViewSet
 from warranty_api.claims.admin_views import ClaimsViewSet, dashboard_panels
+from warranty_api.tenancy.admin_views import ConfigurationViewSet
 from warranty_api.workspace import hooks as workspace_hooks  # noqa: F401
 
 
@@ -12,3 +14,8 @@ def claims_viewset():
 
 
 hooks.register("construct_homepage_panels", dashboard_panels)
+
+
+@hooks.register("register_admin_viewset")
+def configuration_viewsets():
+    return [ConfigurationViewSet(), CatalogViewSet()]
