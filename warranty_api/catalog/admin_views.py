@@ -42,6 +42,16 @@ class CatalogScreen(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_page_subtitle(self):
         return self.tenant.name
 
+    def get_breadcrumbs_items(self):
+        trail = [*self.breadcrumbs_items, {"url": reverse("workspace_catalog:products"), "label": "Catalog"}]
+        parent = self.parent_crumb()
+        if parent:
+            trail.append(parent)
+        return [*trail, {"url": "", "label": self.get_page_title()}]
+
+    def parent_crumb(self) -> dict | None:
+        return None
+
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "css": _CSS}
 
@@ -104,6 +114,9 @@ class CategoryFormView(CatalogScreen):
 
     def get_page_title(self):
         return f"Category {self.category.name}" if self.category else "Add a category"
+
+    def parent_crumb(self):
+        return {"url": reverse("workspace_catalog:categories"), "label": "Categories and terms"}
 
     def _form(self, data=None):
         initial = None
@@ -211,6 +224,9 @@ class ProductFormView(CatalogScreen):
 
     def get_page_title(self):
         return f"Product {self.product.name}" if self.product else "Add a product"
+
+    def parent_crumb(self):
+        return {"url": reverse("workspace_catalog:products"), "label": "Products"}
 
     def _form(self, data=None):
         initial = None

@@ -178,6 +178,9 @@ class BrandSettingsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView)
     def get_page_subtitle(self):
         return self.tenant.name
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = kwargs.get("form") or BrandSettingsForm(initial=self._initial(), tenant=self.tenant)
