@@ -2,9 +2,13 @@
 
 from wagtail import hooks
 
+from warranty_api.accounts.admin_views import StaffViewSet
 from warranty_api.catalog.admin_views import CatalogViewSet
 from warranty_api.claims.admin_views import ClaimsViewSet, dashboard_panels
+from warranty_api.notifications.admin_views import EmailTemplatesViewSet
 from warranty_api.tenancy.admin_views import ConfigurationViewSet
+from warranty_api.verification.admin_views import ShopifyViewSet
+from warranty_api.webhooks.admin_views import WebhooksViewSet
 from warranty_api.workspace import hooks as workspace_hooks  # noqa: F401
 
 
@@ -18,4 +22,5 @@ hooks.register("construct_homepage_panels", dashboard_panels)
 
 @hooks.register("register_admin_viewset")
 def configuration_viewsets():
-    return [ConfigurationViewSet(), CatalogViewSet()]
+    return [ConfigurationViewSet(), CatalogViewSet(), EmailTemplatesViewSet(), StaffViewSet(), ShopifyViewSet(),
+            WebhooksViewSet()]

@@ -420,6 +420,16 @@ def webhook_endpoint_update(*, tenant: Tenant, endpoint_id: str, url=_UNSET, eve
     return endpoint
 
 
+def webhook_endpoint_rotate_secret(*, tenant: Tenant, endpoint_id: str) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret for an app subscription, shown to the caller once; the old one stops at once."""
+    with transaction.atomic():
+        endpoint = _app_endpoint_locked(tenant, endpoint_id)
+        secret = _new_secret()
+        endpoint.set_secret(secret)
+        endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    return endpoint, secret
+
+
 def webhook_endpoint_delete(*, tenant: Tenant, endpoint_id: str) -> None:
     """Remove a subscription with its delivery log; queued deliveries to it are dropped."""
     with transaction.atomic():

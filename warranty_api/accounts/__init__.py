@@ -1,0 +1,1 @@
+"""People: accounts, sign-in, tokens, staff and invitations, customer records."""

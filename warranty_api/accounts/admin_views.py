@@ -1,0 +1,93 @@
+"""Staff management in Wagtail's admin (brand admins): invite by email, change a role, deactivate and reactivate.
+
+The screen calls the staff services of the admin API (`staff_invite`, `staff_update`): an invitation emails a
+set-password link (or, to an account of another brand, an invitation to accept), and the brand's last active
+admin can be neither demoted nor deactivated.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from warranty_api.exceptions import ApiError
+from warranty_api.models import StaffRole
+from warranty_api.selectors.accounts import staff_list
+from warranty_api.services.accounts import staff_invite, staff_update
+from warranty_api.workspace.menu import WorkspaceViewSet
+from warranty_api.workspace.permissions import Area
+from warranty_api.workspace.views import WorkspaceMixin
+
+
+def _posted(request, name: str) -> str:
+    value = request.POST.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _error_text(error: ApiError) -> str:
+    parts = [error.message]
+    for items in (error.fields or {}).values():
+        parts.extend(item["message"] for item in items)
+    return " ".join(dict.fromkeys(parts))
+
+
+class StaffView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+    area = Area.STAFF
+    template_name = "workspace/config/staff.html"
+    page_title = "Staff"
+    header_icon = "group"
+
+    def get_page_subtitle(self):
+        return self.tenant.name
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        members = list(staff_list(tenant=self.tenant).order_by("user__email"))
+        context.update(members=members, roles=StaffRole.choices, me=self.request.user.pk,
+                       css=("workspace/workspace.css", "workspace/config.css"))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = _posted(request, "action")
+        try:
+            if action == "invite":
+                membership = staff_invite(tenant=self.tenant, email=_posted(request, "email"),
+                                          role=_posted(request, "role"))
+                done = (f"{membership.user.email} is invited: they choose their password from the emailed link."
+                        if not membership.is_pending else
+                        f"{membership.user.email} already has an account; they were emailed an invitation to accept.")
+            elif action in ("role", "deactivate", "activate"):
+                person = _posted(request, "person")
+                data = ({"role": _posted(request, "role")} if action == "role"
+                        else {"is_active": action == "activate"})
+                membership = staff_update(tenant=self.tenant, public_id=person, data=data)
+                done = {"role": f"{membership.user.email} is now {membership.role}.",
+                        "deactivate": f"{membership.user.email} can no longer work on {self.tenant.name}.",
+                        "activate": f"{membership.user.email} can work on {self.tenant.name} again."}[action]
+            else:
+                messages.error(request, "Unknown action.")
+                return HttpResponseRedirect(reverse("workspace_staff:index"))
+        except ApiError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(reverse("workspace_staff:index"))
+
+
+class StaffViewSet(WorkspaceViewSet):
+    name = "workspace_staff"
+    url_prefix = "staff"
+    area = Area.STAFF
+    icon = "group"
+    menu_label = "Staff"
+    menu_name = "staff"
+    menu_order = 30
+
+    def get_urlpatterns(self):
+        return [path("", StaffView.as_view(), name="index")]

@@ -1,0 +1,1 @@
+"""Messages to people: email templates, the email outbox, the allow-list HTML, reminders."""

@@ -1,0 +1,1 @@
+"""Purchase checks against the brand's Shopify store."""

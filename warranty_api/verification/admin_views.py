@@ -1,0 +1,86 @@
+"""The Shopify connection in Wagtail's admin (brand admins): link the store, choose the verification mode, and
+"test connection", which asks the store for its name and keeps the result.
+
+The same services as `.../admin/integrations/shopify` and its `test`: the token is write-only (the screen shows
+its last four characters), and a relinked store forgets the last test.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from warranty_api.exceptions import ApiError
+from warranty_api.models import VerificationMode
+from warranty_api.selectors.verification import shopify_connection_get
+from warranty_api.services.verification import shopify_connection_save, shopify_connection_test
+from warranty_api.workspace.menu import WorkspaceViewSet
+from warranty_api.workspace.permissions import Area
+from warranty_api.workspace.views import WorkspaceMixin
+
+CSS = ("workspace/workspace.css", "workspace/config.css")
+
+
+def _posted(request, name: str) -> str:
+    value = request.POST.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def error_text(error: ApiError) -> str:
+    parts = [error.message]
+    for items in (error.fields or {}).values():
+        parts.extend(item["message"] for item in items)
+    return " ".join(dict.fromkeys(parts))
+
+
+class ShopifyConnectionView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+    area = Area.INTEGRATIONS
+    template_name = "workspace/config/shopify.html"
+    page_title = "Shopify connection"
+    header_icon = "link"
+
+    def get_page_subtitle(self):
+        return self.tenant.name
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(connection=shopify_connection_get(tenant=self.tenant), modes=VerificationMode.choices,
+                       verification=self.tenant.verification, css=CSS)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = _posted(request, "action")
+        try:
+            if action == "test":
+                connection = shopify_connection_test(tenant=self.tenant)
+                messages.success(request, f"Connected to {connection.last_test_shop_name}.")
+            else:
+                shopify_connection_save(
+                    tenant=self.tenant,
+                    shop_domain=_posted(request, "shop_domain") or None,
+                    access_token=_posted(request, "access_token") or None,
+                    verification=_posted(request, "verification") or None,
+                )
+                messages.success(request, "Shopify connection saved; test it to be sure it works.")
+        except ApiError as error:
+            messages.error(request, error_text(error))
+        return HttpResponseRedirect(reverse("workspace_shopify:index"))
+
+
+class ShopifyViewSet(WorkspaceViewSet):
+    name = "workspace_shopify"
+    url_prefix = "shopify"
+    area = Area.INTEGRATIONS
+    icon = "link"
+    menu_label = "Shopify"
+    menu_name = "shopify"
+    menu_order = 40
+
+    def get_urlpatterns(self):
+        return [path("", ShopifyConnectionView.as_view(), name="index")]

@@ -1,0 +1,1 @@
+"""App webhook endpoints and their deliveries, and the inventory connection."""
