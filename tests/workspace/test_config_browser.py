@@ -100,7 +100,9 @@ def test_admin_changes_a_term_and_the_colour_and_the_product_follows(browser, li
     screens = {"settings": "/admin/brand-settings/", "categories": "/admin/catalog/categories/",
                "category": "/admin/catalog/categories/handguns/", "products": "/admin/catalog/",
                "product_add": "/admin/catalog/products/add/",
-               "serial_rules": "/admin/catalog/serial-rules/?serial=SN-CA-20250116"}
+               "serial_rules": "/admin/catalog/serial-rules/?serial=SN-CA-20250116",
+               "emails": "/admin/email-templates/", "email_edit": "/admin/email-templates/claim_approved/",
+               "staff": "/admin/staff/", "shopify": "/admin/shopify/", "webhooks": "/admin/webhooks/"}
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         for name, url in screens.items():
