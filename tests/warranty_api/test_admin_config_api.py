@@ -252,6 +252,15 @@ def test_product_list_queries_do_not_grow_with_the_page(admin_client, tenant):
             assert admin_client.get(f"{CATEGORIES}?limit={limit}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+    for i in range(25):
+        admin_client.patch(SETTINGS, {"name": f"Northpeak {i}"}, format="json")
+    counts = []
+    for limit in (2, 25):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(f"{AUDIT}?limit={limit}")
+        assert len(response.json()["data"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 # --- the serial rules' dry run -------------------------------------------------------------------------------
