@@ -181,14 +181,13 @@ class AdminProductDetailView(TenantAPIView):
 class AdminSerialRuleTestView(TenantAPIView):
     permission_classes = [IsTenantAgent]  # a dry run: agents use it to answer customers
     refuses_unknown_fields = True
-    idempotency = False  # it writes nothing, not even a stored answer
 
     @extend_schema(
         operation_id="admin_serial_rules_test",
         summary="What registration would decide about a serial number, without registering it",
         description="Format, known or not, the product and category it resolves to and their term, or the "
         "refusal code registration would answer (`serial_invalid_format`, `serial_unknown`, "
-        "`serial_ambiguous`, `serial_already_registered`). Writes nothing.",
+        "`serial_ambiguous`, `serial_already_registered`). Changes nothing of the brand's data.",
         request=SerialRuleTestInput,
         responses={200: SerialRuleTestOutput, **ERRORS},
     )
