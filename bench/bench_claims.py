@@ -125,10 +125,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from tests.conftest import NORTHPEAK
+    from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Claim, Media, Role, Tenant, User, Warranty
-    from warranty_api.services.tenancy import staff_create, tenant_config_apply
-    from warranty_api.services.tenant_config import validate_tenant_config
-    from warranty_api.services.tokens import tokens_issue
+    from warranty_api.tenancy.config_file import validate_tenant_config
+    from warranty_api.tenancy.services import staff_create, tenant_config_apply
 
     n_warranties, n_claims, n_submissions, n_requests = _sizes()
     spec, errors = validate_tenant_config(NORTHPEAK)

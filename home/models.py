@@ -69,7 +69,7 @@ class TenantPortalPage(RoutablePageMixin, Page):
     def portal_context(self) -> dict:
         """What every page of this portal (its routes and its documentation pages) renders with."""
         from support_docs.models import SupportArticlePage, SupportIndexPage
-        from warranty_api.services.serials import serial_format_hint
+        from warranty_api.catalog.serials import serial_format_hint
 
         tenant = self.tenant
         base = self.url.rstrip("/") if self.url else f"/{tenant.slug}"

@@ -7,7 +7,7 @@ class WarrantyApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, schema  # noqa: F401  registers the start-up checks and the OpenAPI extension
-        from .serializers import refuse_numbers_as_text
+        from warranty_api.core import checks, schema  # noqa: F401  registers the start-up checks and the OpenAPI extension
+        from warranty_api.core.serializers import refuse_numbers_as_text
 
         refuse_numbers_as_text()

@@ -17,8 +17,8 @@ from django.db import connection
 
 from tests.support.pg_replica import pg_replica, replica_query, wait_until
 from tests.support.web import web_server
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Customer, Warranty
-from warranty_api.services.tokens import tokens_issue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

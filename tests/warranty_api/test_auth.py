@@ -14,9 +14,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.test_api_frame import assert_error
+from warranty_api.accounts.services import login_delay
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Customer, Membership, Notification, Role, User, Warranty
-from warranty_api.services.accounts import login_delay
-from warranty_api.services.tokens import tokens_issue
 
 BASE = "/api/northpeak/auth"
 NEW_PASSWORD = "Another-Lantern-77"

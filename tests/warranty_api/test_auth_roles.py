@@ -9,8 +9,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.test_api_frame import assert_error
 from tests.warranty_api.test_auth import link_params
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Membership, Notification, Role, User
-from warranty_api.services.tokens import tokens_issue
 
 ACTORS = ["anonymous", "customer", "other_customer", "other_tenant_customer", "agent", "admin", "other_tenant_admin"]
 MEMBER = {"anonymous": 401, "other_tenant_customer": 401, "other_tenant_admin": 401}

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_photo, make_warranty
-from warranty_api.exceptions import Conflict
+from warranty_api.claims.services import claim_transition
+from warranty_api.core.exceptions import Conflict
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -21,7 +22,6 @@ from warranty_api.models import (
     Role,
     Warranty,
 )
-from warranty_api.services.claims import claim_transition
 
 S = Claim.Status
 

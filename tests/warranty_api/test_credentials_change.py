@@ -18,8 +18,8 @@ from tests.conftest import PASSWORD
 from tests.warranty_api.test_api_frame import assert_error
 from tests.warranty_api.test_auth import NEW_PASSWORD, bearer, link_params, post
 from warranty_api import tasks
+from warranty_api.accounts.tokens import tokens_issue, tokens_purge_expired
 from warranty_api.models import Membership, Role, User
-from warranty_api.services.tokens import tokens_issue, tokens_purge_expired
 
 ME = "/api/northpeak/auth/me"
 

@@ -16,6 +16,9 @@ from PIL import Image
 
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.claims_helpers import make_warranty
+from tests.warranty_api.webhook_receiver import Receiver
+from warranty_api.accounts.customers import services as customer_data
+from warranty_api.accounts.customers.services import customer_erase
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -33,11 +36,7 @@ from warranty_api.models import (
     WarrantyTransfer,
     WebhookDelivery,
 )
-from warranty_api.services import customer_data
-from warranty_api.services.customer_data import customer_erase
-from warranty_api.services.webhooks import inventory_integration_save, webhook_endpoint_create
-
-from .webhook_receiver import Receiver
+from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 EXPORT = "/api/northpeak/admin/customers/export"
 ERASE = "/api/northpeak/admin/customers/erase"

@@ -4,8 +4,8 @@
 from django.urls import get_resolver
 
 from tests.conftest import PASSWORD, client_for
+from warranty_api.core.views import TenantAPIView
 from warranty_api.models import Role
-from warranty_api.views.base import TenantAPIView
 
 
 def _post_views():

@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from warranty_api.accounts.selectors import account_for_email
 from warranty_api.models import Customer, Media, User, Warranty, WarrantyEvent
-from warranty_api.selectors.accounts import account_for_email
-from warranty_api.selectors.warranties import customer_warranty_list
+from warranty_api.warranties.selectors import customer_warranty_list
 
 
 def _keep_only(table: str, *indexes: str) -> None:

@@ -18,11 +18,11 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from warranty_api import tasks
-from warranty_api.exceptions import Conflict
+from warranty_api.core.exceptions import Conflict
 from warranty_api.management.commands.schedules_sync import SCHEDULES
+from warranty_api.media.selectors import media_unattached_of
+from warranty_api.media.services import media_attach, media_upload
 from warranty_api.models import Customer, Media, Warranty
-from warranty_api.selectors.media import media_unattached_of
-from warranty_api.services.media import media_attach, media_upload
 
 UPLOAD = "/api/northpeak/upload"
 PUBLIC_UPLOAD = "/api/p/northpeak/upload"
@@ -650,7 +650,7 @@ def test_images_are_decoded_a_few_at_a_time_and_a_long_wait_is_503_busy(api, ten
     """The memory spent decoding is bounded by the decode slots: with every slot taken, an image waits, then is 503."""
     import threading
 
-    from warranty_api.services.media import decode_slot
+    from warranty_api.media.services import decode_slot
 
     settings.AFTERSALE_UPLOAD_DECODE_CONCURRENCY = 1
     settings.AFTERSALE_UPLOAD_DECODE_WAIT_SECONDS = 0.2

@@ -5,7 +5,7 @@ from django.core import mail
 
 from tests.conftest import client_for
 from warranty_api.models import NotificationKind, NotificationTemplate, Role
-from warranty_api.services.notifications import (
+from warranty_api.notifications.services import (
     PLACEHOLDERS,
     SAMPLES,
     notification_render,

@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import transaction
 
 from warranty_api.models import Notification, NotificationKind, NotificationTemplate
-from warranty_api.services.notifications import notification_render, notification_send, notifications_sweep, notify
+from warranty_api.notifications.services import notification_render, notification_send, notifications_sweep, notify
 
 
 def _queue(tenant, **context):

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.warranty_api.claims_helpers import make_warranty
-from warranty_api.checks import outbox_settings_check
+from warranty_api.core.checks import outbox_settings_check
+from warranty_api.core.outbox import OUTBOXES, backoff
 from warranty_api.models import Notification, PurchaseVerification, Role, WebhookDelivery
-from warranty_api.services.notifications import OUTBOX as notification_outbox
-from warranty_api.services.notifications import notification_send
-from warranty_api.services.outbox import OUTBOXES, backoff
-from warranty_api.services.verification import OUTBOX as verification_outbox
-from warranty_api.services.webhooks import OUTBOX as webhook_outbox
+from warranty_api.notifications.services import OUTBOX as notification_outbox
+from warranty_api.notifications.services import notification_send
+from warranty_api.verification.services import OUTBOX as verification_outbox
+from warranty_api.webhooks.services import OUTBOX as webhook_outbox
 
 URL = "/api/northpeak/admin/outbox"
 
@@ -217,7 +217,7 @@ def test_an_admin_cannot_retry_another_tenants_message(tenant, other_tenant, mak
 
 
 def _webhook_delivery(tenant):
-    from warranty_api.services.webhooks import webhook_endpoint_create
+    from warranty_api.webhooks.services import webhook_endpoint_create
 
     endpoint, _ = webhook_endpoint_create(tenant=tenant, url="https://hooks.example.com/in", events=["*"])
     return WebhookDelivery.objects.create(

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from tests.conftest import load_tenant, tenant_config
 from tests.warranty_api.test_warranty_registration import BRIEF_EXAMPLE
 from tests.warranty_api.test_warranty_registration import body as registration_body
+from warranty_api.catalog.selectors import tenant_catalog
 from warranty_api.models import Notification, Warranty
-from warranty_api.selectors.catalog import tenant_catalog
 
 NORTHPEAK_URL = "/api/p/northpeak/warranties"
 
@@ -95,7 +95,7 @@ def test_the_task_row_commits_with_the_registration_and_only_with_it(api, tenant
 def test_the_task_package_is_the_one_async_task_builds(monkeypatch):
     from django_q.tasks import async_task
 
-    from warranty_api.services.queueing import _task_package
+    from warranty_api.core.queueing import _task_package
 
     class Catcher:
         list_key = "aftersale"
@@ -122,8 +122,8 @@ def test_the_task_package_is_the_one_async_task_builds(monkeypatch):
 
 
 def test_the_written_out_answer_equals_the_serializer(api, tenant):
-    from warranty_api.serializers.warranties import WarrantyOutput, warranty_output
-    from warranty_api.services.warranties import warranty_register
+    from warranty_api.warranties.serializers import WarrantyOutput, warranty_output
+    from warranty_api.warranties.services import warranty_register
 
     data = {**body("SN-CA-00000301"), "order_number": "  A-1 "}
     data["purchase_date"] = datetime.date.fromisoformat(data["purchase_date"])
@@ -172,7 +172,7 @@ _BODIES = [
 def _fresh_serializer_result(data):
     from rest_framework.exceptions import ValidationError
 
-    from warranty_api.serializers.warranties import WarrantyRegisterInput
+    from warranty_api.warranties.serializers import WarrantyRegisterInput
 
     serializer = WarrantyRegisterInput(data=data)
     try:
@@ -186,7 +186,7 @@ def _fresh_serializer_result(data):
 def test_the_shared_input_serializer_answers_as_a_fresh_one(data):
     from rest_framework.exceptions import ValidationError
 
-    from warranty_api.serializers.warranties import warranty_register_input
+    from warranty_api.warranties.serializers import warranty_register_input
 
     expected = _fresh_serializer_result(data)
     try:
@@ -196,13 +196,13 @@ def test_the_shared_input_serializer_answers_as_a_fresh_one(data):
     assert got == expected
     # The codes the client sees are the same too (the envelope flattens `detail`).
     if expected[0] == "refused":
-        from warranty_api.exceptions import _field_errors
+        from warranty_api.core.exceptions import _field_errors
 
         assert _field_errors(got[1]) == _field_errors(expected[1])
 
 
 def test_the_plain_path_takes_the_common_body_and_leaves_the_rest_to_the_serializer():
-    from warranty_api.serializers.warranties import register_input_plain
+    from warranty_api.warranties.serializers import register_input_plain
 
     taken = [data for data in _BODIES if register_input_plain(data) is not None]
     # The brief's shape is taken; a receipt, non-ASCII text, bad types and refusals are the serializer's.
@@ -230,7 +230,7 @@ _registration = st.one_of(_value, st.fixed_dictionaries({}, optional={
 @given(data=_registration)
 @examples(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
-    from warranty_api.serializers.warranties import register_input_plain
+    from warranty_api.warranties.serializers import register_input_plain
 
     plain = register_input_plain(data)
     if plain is not None:
@@ -241,7 +241,7 @@ def test_whatever_the_plain_path_takes_the_serializer_validates_the_same(data):
 @examples(max_examples=300, deadline=None)
 def test_the_plain_path_agrees_on_near_valid_bodies(serial, date, email, name, phone):
     """Bodies one field away from valid: most are taken by one path or refused by both, never answered apart."""
-    from warranty_api.serializers.warranties import register_input_plain
+    from warranty_api.warranties.serializers import register_input_plain
 
     data = {"serial_number": serial, "purchase_date": date.isoformat(),
             "customer": {"email": email or "a@example.com", "name": name, "phone": phone}}
@@ -358,7 +358,7 @@ def test_the_registration_statements_are_prepared_once_per_connection(api):
 def test_without_prepared_statements_the_cursor_is_djangos_own(settings):
     from django.db import connection
 
-    from warranty_api.services.statements import prepared_cursor
+    from warranty_api.core.statements import prepared_cursor
 
     settings.DATABASE_PREPARED_STATEMENTS = False
     with prepared_cursor(connection) as cursor, connection.cursor() as plain:
@@ -387,7 +387,7 @@ def test_a_prepared_cursor_on_a_dropped_connection_reconnects_as_djangos_own():
     connection first, like Django's own cursor, so a database restart costs a reconnect, not a failed request."""
     from django.db import connection
 
-    from warranty_api.services.statements import prepared_cursor
+    from warranty_api.core.statements import prepared_cursor
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
@@ -404,7 +404,7 @@ def test_a_prepared_read_is_its_own_health_check(monkeypatch):
     database restarted) reconnects and answers, as the health check would have."""
     from django.db import connection, connections
 
-    from warranty_api.services.statements import prepared_read
+    from warranty_api.core.statements import prepared_read
 
     if connection.vendor != "postgresql":
         pytest.skip("a reused connection (CONN_MAX_AGE) is PostgreSQL's here; SQLite connects per request")
@@ -428,7 +428,7 @@ def test_a_prepared_read_is_its_own_health_check(monkeypatch):
 def test_a_prepared_read_that_fails_on_a_live_connection_is_not_sent_again():
     from django.db import OperationalError, connection
 
-    from warranty_api.services.statements import prepared_read
+    from warranty_api.core.statements import prepared_read
 
     if connection.vendor != "postgresql":
         pytest.skip("statement_timeout is PostgreSQL's")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests.warranty_api.test_warranty_registration import body as registration_body
-from warranty_api.views import warranties as views
+from warranty_api.warranties import views as views
 
 URL = "/api/p/northpeak/warranties"
 

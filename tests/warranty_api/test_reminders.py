@@ -12,9 +12,9 @@ from django_q.models import Schedule
 
 from tests.warranty_api.claims_helpers import make_claim, make_warranty
 from warranty_api import tasks
+from warranty_api.claims.reminders import expiry_reminders_queue, info_request_reminders_send
 from warranty_api.management.commands.schedules_sync import SCHEDULES
 from warranty_api.models import Claim, ClaimEvent, ClaimMessage, Notification, Warranty
-from warranty_api.services.reminders import expiry_reminders_queue, info_request_reminders_send
 
 TODAY = timezone.localdate
 

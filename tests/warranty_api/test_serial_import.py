@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from tests.conftest import client_for
+from warranty_api.catalog.imports.services import serials_import
 from warranty_api.models import KnownSerial, Role, SerialImportJob
-from warranty_api.services.serial_imports import serials_import
 
 CSV = (
     "serial_number,sku,manufactured_on\n"
@@ -139,7 +139,7 @@ def test_copy_path_reports_like_the_batched_path(tenant, make_tenant):
 
 def test_import_job_reports_progress_while_the_rows_stream(tenant, make_staff, django_capture_on_commit_callbacks):
     # Long enough that the job writes its progress mid-file, while PostgreSQL's COPY holds the connection.
-    from warranty_api.services import serial_imports
+    from warranty_api.catalog.imports import services as serial_imports
 
     rows = serial_imports._PROGRESS_EVERY + 10
     lines = "".join(f"SN-CA-{i:08d},TP9-ELITE-SC,2025-01-01\n" for i in range(rows))
@@ -176,7 +176,7 @@ def test_an_import_stopped_midway_leaves_nothing_behind(tenant):
     # Ctrl-C at the terminal arrives as an exception in the middle of the stream, after rows went out.
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the COPY path is one transaction")
-    from warranty_api.services import serial_imports
+    from warranty_api.catalog.imports import services as serial_imports
 
     before = KnownSerial.objects.filter(tenant=tenant).count()
     data = "".join(f"SN-CA-{i:08d},TP9-ELITE-SC\n" for i in range(serial_imports._PROGRESS_EVERY + 10)).encode()

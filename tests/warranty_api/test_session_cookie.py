@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
-from warranty_api.session_cookie import REFRESH_COOKIE
+from warranty_api.core.session_cookie import REFRESH_COOKIE
 
 BASE = "/api/northpeak/auth"
 COOKIE_MODE = {"HTTP_X_AFTERSALE_SESSION": "cookie"}

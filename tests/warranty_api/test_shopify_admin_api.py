@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import client_for
+from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
+from tests.warranty_api.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
-from warranty_api.services.verification import shopify_connection_save
-
-from ..conftest import client_for
-from .fake_shopify import TOKEN, FakeShopify, order
-from .test_shopify_verification import EMAIL, SKU, make_warranty
+from warranty_api.verification.services import shopify_connection_save
 
 SHOPIFY = "/api/northpeak/admin/integrations/shopify"
 
@@ -211,7 +210,7 @@ def test_override_rejected_voids_the_warranty_and_no_later_check_undoes_it(tenan
     assert response.status_code == 200
     warranty.refresh_from_db()
     assert (warranty.status, warranty.verification, warranty.void_reason) == ("void", "overridden", "Serial reported stolen")
-    from warranty_api.services.verification import purchase_verify
+    from warranty_api.verification.services import purchase_verify
 
     assert purchase_verify(warranty.pk) == "skipped"
     assert fake.requests == []

@@ -11,15 +11,10 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
+from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
 from warranty_api import tasks
 from warranty_api.models import Customer, Product, PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
-from warranty_api.services.verification import (
-    purchase_verification_enqueue,
-    purchase_verify,
-    shopify_connection_save,
-)
-
-from .fake_shopify import TOKEN, FakeShopify, order
+from warranty_api.verification.services import purchase_verification_enqueue, purchase_verify, shopify_connection_save
 
 SKU = "TP9-ELITE-SC"
 EMAIL = "owner@example.com"
@@ -349,7 +344,7 @@ def test_two_workers_claiming_one_check_get_it_once(tenant):
 
     from django.db import connections
 
-    from warranty_api.services.verification import OUTBOX
+    from warranty_api.verification.services import OUTBOX
 
     warranty = make_warranty(tenant)
     PurchaseVerification.objects.create(warranty=warranty, tenant=tenant, next_attempt_at=timezone.now())

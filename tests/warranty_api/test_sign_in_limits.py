@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.test_api_frame import assert_error
+from warranty_api.accounts.selectors import normalize_email
 from warranty_api.models import Customer, Membership, Role, User
-from warranty_api.selectors.accounts import normalize_email
 
 LONG_S = "\u017f"  # the long s: PostgreSQL's UPPER() folds it to S, Python's lower() keeps it
 KELVIN = "\u212a"  # the Kelvin sign

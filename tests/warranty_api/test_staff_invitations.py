@@ -11,8 +11,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from tests.conftest import PASSWORD, client_for, load_tenant, tenant_config
 from tests.warranty_api.test_api_frame import assert_error
 from tests.warranty_api.test_auth import link_params
+from warranty_api.accounts.services import staff_invitation_accept, staff_invite
 from warranty_api.models import Membership, Notification, NotificationKind, Role, User
-from warranty_api.services.accounts import staff_invitation_accept, staff_invite
 
 ACTORS = ["anonymous", "customer", "other_customer", "other_tenant_customer", "agent", "admin", "other_tenant_admin"]
 

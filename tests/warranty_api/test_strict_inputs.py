@@ -12,10 +12,10 @@ from rest_framework.test import APIClient
 from tests.conftest import PASSWORD, client_for, tenant_config
 from tests.warranty_api.test_api_frame import assert_error
 from tests.warranty_api.test_warranty_registration import URL, body
+from warranty_api.accounts.tokens import tokens_issue
+from warranty_api.catalog.imports.services import serials_import
 from warranty_api.models import Role, User, Warranty
-from warranty_api.services.serial_imports import serials_import
-from warranty_api.services.tenant_config import validate_tenant_config
-from warranty_api.services.tokens import tokens_issue
+from warranty_api.tenancy.config_file import validate_tenant_config
 
 LENIENT_DATES = [
     "20250601",  # ISO 8601 basic format: date.fromisoformat takes it

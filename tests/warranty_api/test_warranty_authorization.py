@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import KnownSerial, SerialImportJob, Warranty, WarrantyEvent, WarrantyTransfer
-from warranty_api.services.warranties import transfer_token, warranty_register
+from warranty_api.warranties.services import transfer_token, warranty_register
 
 ACTORS = ["anonymous", "customer", "other_customer", "other_tenant_customer", "agent", "admin", "other_tenant_admin"]
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import Role, Warranty, WarrantyEvent
-from warranty_api.services.warranties import warranty_register
+from warranty_api.warranties.services import warranty_register
 
 D = datetime.date
 
@@ -173,7 +173,7 @@ def test_admin_list_query_plan_uses_indexes(admin_client, tenant, fleet):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the plan checked is PostgreSQL's")
-    from warranty_api.selectors.warranties import admin_warranty_list
+    from warranty_api.warranties.selectors import admin_warranty_list
 
     qs, ordering = admin_warranty_list(tenant=tenant, params={"status": "active", "q": "SN-CA-3"})
     with connection.cursor() as cursor:

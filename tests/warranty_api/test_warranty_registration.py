@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import client_for
+from warranty_api.media.selectors import media_upload_token
 from warranty_api.models import Customer, KnownSerial, Media, Product, Role, Warranty, WarrantyEvent
-from warranty_api.selectors.media import media_upload_token
-from warranty_api.services.warranties import (
+from warranty_api.warranties.services import (
     add_months,
     serial_resolve,
     warranties_claim_for_account,
@@ -124,7 +124,7 @@ def test_serial_resolve_known_list_first_then_single_pattern(make_tenant):
     [("XX-12", "serial_invalid_format"), ("SN-QQ-12345678", "serial_unknown"), ("SN-AB-123456", "serial_ambiguous")],
 )
 def test_serial_resolve_refusals(make_tenant, serial, code):
-    from warranty_api.exceptions import Unprocessable
+    from warranty_api.core.exceptions import Unprocessable
 
     tenant = make_tenant(
         "northpeak",
@@ -140,7 +140,7 @@ def test_serial_resolve_refusals(make_tenant, serial, code):
 
 
 def test_require_known_serial_refuses_pattern_only_serials(make_tenant):
-    from warranty_api.exceptions import Unprocessable
+    from warranty_api.core.exceptions import Unprocessable
 
     tenant = make_tenant("northpeak", registration={**_registration(), "require_known_serial": True})
     assert serial_resolve(tenant, "SN-CA-20250115").known is not None
@@ -200,7 +200,7 @@ def test_a_registration_keeps_its_own_contact_and_never_changes_the_customer_rec
 @pytest.mark.parametrize("plain_lane", [True, False])
 def test_an_anonymous_registration_cannot_overwrite_a_verified_customers_contact(api, tenant, make_customer, make_staff,
                                                                                 monkeypatch, plain_lane):
-    from warranty_api.views import warranties as views
+    from warranty_api.warranties import views as views
 
     owner = make_customer(tenant, "customer@example.com")
     record = Customer.objects.create(tenant=tenant, email="customer@example.com", account=owner, name="John Smith",

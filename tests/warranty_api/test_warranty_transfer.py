@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from warranty_api.models import Warranty, WarrantyEvent, WarrantyTransfer
-from warranty_api.selectors.warranties import warranty_contact
-from warranty_api.services.warranties import transfer_token, warranty_register
+from warranty_api.warranties.selectors import warranty_contact
+from warranty_api.warranties.services import transfer_token, warranty_register
 
 
 def register(tenant, owner, serial="SN-CA-20250115", **kw):

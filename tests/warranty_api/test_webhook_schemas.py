@@ -11,19 +11,18 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from tests.warranty_api.claims_helpers import make_warranty
+from tests.warranty_api.test_webhooks import INVENTORY_SECRET, post_event
+from tests.warranty_api.webhook_receiver import Receiver
+from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
 from warranty_api.models import Fulfillment, Role, WebhookDelivery
-from warranty_api.services.claims import claim_submit, claim_transition, fulfillment_update
-from warranty_api.services.webhooks import (
+from warranty_api.webhooks.schemas import webhook_schemas_document
+from warranty_api.webhooks.services import (
     EVENT_TYPES,
     INBOUND_EVENTS,
     INVENTORY_EVENT_TYPES,
     inventory_integration_save,
     webhook_endpoint_create,
 )
-from warranty_api.webhook_schemas import webhook_schemas_document
-
-from .test_webhooks import INVENTORY_SECRET, post_event
-from .webhook_receiver import Receiver
 
 SCHEMAS_URL = "/api/webhooks/schemas"
 
@@ -115,7 +114,7 @@ def test_every_emitted_event_matches_the_schema_of_its_type(document, everything
 
 def test_the_inventory_system_may_send_every_documented_event(document, api, tenant, make_customer, make_staff,
                                                              django_capture_on_commit_callbacks):
-    from .claims_helpers import make_claim
+    from tests.warranty_api.claims_helpers import make_claim
 
     receiver = Receiver(INVENTORY_SECRET).start()
     try:

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.warranty_api.claims_helpers import make_claim, make_warranty
+from tests.warranty_api.webhook_receiver import Receiver
 from warranty_api import tasks
-from warranty_api.exceptions import Unprocessable
+from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
+from warranty_api.core.exceptions import Unprocessable
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -25,10 +27,7 @@ from warranty_api.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from warranty_api.services.claims import claim_submit, claim_transition, fulfillment_update
-from warranty_api.services.webhooks import inventory_integration_save, webhook_endpoint_create
-
-from .webhook_receiver import Receiver
+from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 INVENTORY_SECRET = "inv_0123456789abcdefghijklmnopqrstuv"
 OTHER_SECRET = "inv_zyxwvutsrqponmlkjihgfedcba987654"
@@ -490,7 +489,7 @@ def test_every_sweep_runs_at_the_configured_interval(db, settings):
 
 
 def test_a_public_registration_reaches_the_brands_app_webhook(tenant, api, django_capture_on_commit_callbacks):
-    from warranty_api.services.webhooks import webhook_endpoint_create
+    from warranty_api.webhooks.services import webhook_endpoint_create
 
     app = Receiver().start()
     try:

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import client_for
 from warranty_api.models import Role, WebhookDelivery, WebhookEndpoint
-from warranty_api.services.webhooks import inventory_integration_save, webhook_endpoint_create
+from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 INVENTORY = "/api/northpeak/admin/integrations/inventory"
 WEBHOOKS = "/api/northpeak/admin/webhooks"

@@ -15,16 +15,15 @@ from django.db import connection
 from django_q.conf import Conf
 
 from tests.support.smtp import SmtpServer, TricklingSmtpServer
+from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
+from tests.warranty_api.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import Notification, NotificationKind, PurchaseVerification, Warranty
-from warranty_api.services.notifications import notifications_sweep, notify
-from warranty_api.services.verification import (
+from warranty_api.notifications.services import notifications_sweep, notify
+from warranty_api.verification.services import (
     purchase_verification_enqueue,
     purchase_verifications_sweep,
     shopify_connection_save,
 )
-
-from .fake_shopify import TOKEN, FakeShopify, order
-from .test_shopify_verification import EMAIL, SKU, make_warranty
 
 SMTP_BACKEND = "warranty_api.integrations.email.EmailBackend"  # what the settings choose when EMAIL_HOST is set
 
@@ -45,7 +44,7 @@ def _start_worker(smtp_port: int, **extra_env: str) -> subprocess.Popen:
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "EMAIL_USE_TLS": "0",
-        "EMAIL_TIMEOUT": "1",  # the lease must outlast one attempt (warranty_api/checks.py)
+        "EMAIL_TIMEOUT": "1",  # the lease must outlast one attempt (warranty_api/core/checks.py)
         "OUTBOX_LEASE_SECONDS": "2",
         **extra_env,
     }

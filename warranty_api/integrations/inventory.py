@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from ..models import Fulfillment, Tenant
+    from warranty_api.models import Fulfillment, Tenant
 
 
 class InventoryBackend(Protocol):
@@ -52,7 +52,7 @@ class WebhookInventoryBackend:
     in_transaction = True
 
     def request_fulfillment(self, fulfillment: Fulfillment) -> str:
-        from ..services.webhooks import fulfillment_request_payload, inventory_event_send
+        from warranty_api.webhooks.services import fulfillment_request_payload, inventory_event_send
 
         delivery = inventory_event_send(
             tenant=fulfillment.tenant,
@@ -63,7 +63,7 @@ class WebhookInventoryBackend:
         return f"webhook:{delivery.event_id}"
 
     def cancel(self, fulfillment: Fulfillment) -> None:
-        from ..services.webhooks import fulfillment_request_payload, inventory_event_send
+        from warranty_api.webhooks.services import fulfillment_request_payload, inventory_event_send
 
         inventory_event_send(
             tenant=fulfillment.tenant,
@@ -77,7 +77,7 @@ BACKENDS: dict[str, type] = {"local": LocalInventoryBackend, "webhook": WebhookI
 
 
 def inventory_backend_for(tenant: Tenant) -> InventoryBackend:
-    from ..models import WebhookEndpoint
+    from warranty_api.models import WebhookEndpoint
 
     if WebhookEndpoint.objects.filter(tenant_id=tenant.pk, purpose=WebhookEndpoint.Purpose.INVENTORY, enabled=True).exists():
         return WebhookInventoryBackend()

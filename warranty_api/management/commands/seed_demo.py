@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from warranty_api.models import User
-from warranty_api.services.tenancy import staff_create, tenant_config_apply
-from warranty_api.services.tenant_config import validate_tenant_config
+from warranty_api.tenancy.config_file import validate_tenant_config
+from warranty_api.tenancy.services import staff_create, tenant_config_apply
 
 DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
 DEMO_CUSTOMER = ("customer@ridgeline.example", "Marmot-camp-42", "Casey Camper")
@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
 def _demo_customer(tenant) -> list[str]:
     """A verified customer login, made through the same services as a real sign-up."""
-    from warranty_api.services.accounts import account_register, account_verify_email, email_verification_token
+    from warranty_api.accounts.services import account_register, account_verify_email, email_verification_token
 
     email, password, name = DEMO_CUSTOMER
     if User.objects.filter(tenant=tenant, email=email).exists():
@@ -69,7 +69,7 @@ def _demo_warranties(tenant) -> list[str]:
     from django.utils import timezone
 
     from warranty_api.models import Warranty
-    from warranty_api.services.warranties import warranty_register
+    from warranty_api.warranties.services import warranty_register
 
     report = []
     today = timezone.localdate()
