@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from warranty_api.models import Coverage, Warranty
+from warranty_api.tenancy.models import Coverage
+from warranty_api.warranties.models import Warranty
 
 API_VERSION = "1"
 CLAIM_STATUSES = ["submitted", "under_review", "info_requested", "approved", "denied", "resolved"]

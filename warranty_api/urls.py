@@ -103,7 +103,7 @@ tenant_patterns = [
         webhooks.WebhookDeliveryRetryView.as_view(),
         name="admin-webhook-delivery-retry",
     ),
-    path("integrations/inventory/events", webhooks.InventoryEventView.as_view(), name="inventory-events"),
+    path("integrations/inventory/events", claims.InventoryEventView.as_view(), name="inventory-events"),
 ]
 
 public_patterns: list = [

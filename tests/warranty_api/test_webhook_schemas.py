@@ -13,12 +13,12 @@ from jsonschema import Draft202012Validator
 from tests.warranty_api.claims_helpers import make_warranty
 from tests.warranty_api.test_webhooks import INVENTORY_SECRET, post_event
 from tests.warranty_api.webhook_receiver import Receiver
+from warranty_api.claims.inventory_events import INBOUND_EVENTS
 from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
 from warranty_api.models import Fulfillment, Role, WebhookDelivery
 from warranty_api.webhooks.schemas import webhook_schemas_document
 from warranty_api.webhooks.services import (
     EVENT_TYPES,
-    INBOUND_EVENTS,
     INVENTORY_EVENT_TYPES,
     inventory_integration_save,
     webhook_endpoint_create,

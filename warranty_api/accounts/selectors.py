@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 
-from warranty_api.models import Membership, Role, Tenant, User, Warranty
+from warranty_api.accounts.models import Role, User
+from warranty_api.tenancy.models import Membership, Tenant
+from warranty_api.warranties.models import Warranty
 
 
 def user_access(*, user: User, tenant: Tenant) -> tuple[str, int] | None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from warranty_api.models import Membership, StaffRole, Tenant, User
+from warranty_api.accounts.models import User
+from warranty_api.tenancy.models import Membership, StaffRole, Tenant
 
 
 class AccountRegisterInput(serializers.Serializer):

@@ -19,7 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from warranty_api.accounts.customers.models import ADDRESS_KEYS, Customer
 from warranty_api.accounts.customers.services import is_erased_email
+from warranty_api.accounts.models import Role, User
 from warranty_api.accounts.selectors import (
     account_by_public_id,
     account_for_email,
@@ -28,10 +30,12 @@ from warranty_api.accounts.selectors import (
     user_role,
 )
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
-from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, ValidationFailed
+from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
 from warranty_api.core.throttles import _digest
-from warranty_api.models import ADDRESS_KEYS, Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
+from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notify
+from warranty_api.tenancy.models import Membership, StaffRole, Tenant
+from warranty_api.tenancy.signals import staff_groups_sync
 
 logger = logging.getLogger(__name__)
 
@@ -507,8 +511,6 @@ def staff_membership_add(
     is emailed a link to choose its password (unless `email_new_account` is off: the operator's `load_tenant`
     leaves that to `create_staff`); an existing account is shared with other brands, so it gets an invitation
     it must accept (emailed to it) and no access until then. Call inside a transaction."""
-    from home.provisioning import staff_groups_sync
-
     membership = Membership.objects.create(
         user=user, tenant=tenant, role=role, accepted_at=timezone.now() if created else None
     )
@@ -574,8 +576,6 @@ def staff_invitation_accept(*, tenant: Tenant, token: str) -> Membership:
     if membership is None or membership.user.public_id != data.get("u") or not membership.user.is_active:
         raise invalid
     if membership.accepted_at is None:
-        from home.provisioning import staff_groups_sync
-
         membership.accepted_at = timezone.now()
         membership.save(update_fields=["accepted_at", "updated_at"])
         staff_groups_sync(membership.user)
@@ -585,9 +585,6 @@ def staff_invitation_accept(*, tenant: Tenant, token: str) -> Membership:
 @transaction.atomic
 def staff_update(*, tenant: Tenant, public_id: str, data: dict) -> Membership:
     """Change a staff member's role or deactivate them here; the last active admin cannot be removed."""
-    from home.provisioning import staff_groups_sync
-    from warranty_api.core.exceptions import NotFound
-
     refused = [name for name in data if name not in ("role", "is_active")]
     if refused:
         raise ValidationFailed(

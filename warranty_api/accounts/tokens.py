@@ -9,6 +9,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import user_access
 from warranty_api.core.authentication import (
     CREDENTIALS_CLAIM,
@@ -19,7 +20,7 @@ from warranty_api.core.authentication import (
     token_sessions_current,
 )
 from warranty_api.core.exceptions import AuthenticationFailedError, ValidationFailed
-from warranty_api.models import Tenant, User
+from warranty_api.tenancy.models import Tenant
 
 
 def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from warranty_api.catalog.models import Product
 from warranty_api.core.exceptions import ValidationFailed
-from warranty_api.models import Product, Tenant
+from warranty_api.tenancy.models import Tenant
 
 
 def product_list(*, tenant: Tenant, category: str | None = None, search: str | None = None) -> QuerySet[Product]:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from warranty_api.models import Category, Product
+from warranty_api.catalog.models import Category, Product
 
 
 class CategoryOutput(serializers.ModelSerializer):

@@ -16,18 +16,12 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Visibility
 from warranty_api.claims.services import claim_portal_link
-from warranty_api.models import (
-    Claim,
-    ClaimEvent,
-    ClaimMessage,
-    Notification,
-    NotificationKind,
-    Tenant,
-    Visibility,
-    Warranty,
-)
+from warranty_api.notifications.models import Notification, NotificationKind
 from warranty_api.notifications.services import notify
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 from warranty_api.warranties.selectors import warranty_contact
 
 logger = logging.getLogger(__name__)

@@ -8,20 +8,14 @@ import re
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import normalize_email
+from warranty_api.catalog.models import normalize_serial
+from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Visibility
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_bool, query_choices, query_date
-from warranty_api.models import (
-    Claim,
-    ClaimEvent,
-    ClaimMessage,
-    Fulfillment,
-    Media,
-    Tenant,
-    User,
-    Visibility,
-    normalize_serial,
-)
+from warranty_api.media.models import Media
+from warranty_api.tenancy.models import Tenant
 
 ADMIN_SORTS = {
     "created_at": ("created_at", "id"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment
 from warranty_api.claims.selectors import claim_timeline
 from warranty_api.claims.services import MAX_PHOTOS
-from warranty_api.models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Media
+from warranty_api.media.models import Media
 from warranty_api.warranties.selectors import warranty_contact
 
 

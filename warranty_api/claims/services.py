@@ -14,30 +14,30 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from warranty_api.core.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
-from warranty_api.integrations.inventory import inventory_backend_for, inventory_backend_of
-from warranty_api.media.selectors import media_is_callers
-from warranty_api.models import (
+from warranty_api.accounts.models import User
+from warranty_api.catalog.models import normalize_serial
+from warranty_api.claims.inventory import inventory_backend_for, inventory_backend_of
+from warranty_api.claims.models import (
     Claim,
     ClaimCounter,
     ClaimEvent,
     ClaimMessage,
     Fulfillment,
-    Media,
-    Membership,
-    NotificationKind,
     RmaCounter,
-    Tenant,
-    User,
     Visibility,
-    Warranty,
     claim_reference_prefix,
-    normalize_serial,
 )
+from warranty_api.claims.payloads import claim_payload, fulfillment_payload
+from warranty_api.core.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
+from warranty_api.media.models import Media
+from warranty_api.media.selectors import media_is_callers
+from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import PLACEHOLDERS, notify
+from warranty_api.tenancy.models import Membership, Tenant
+from warranty_api.warranties.models import Warranty
 from warranty_api.warranties.selectors import warranty_contact
 from warranty_api.warranties.services import warranty_replace
-from warranty_api.webhooks.services import claim_payload, fulfillment_payload, webhook_event_emit
+from warranty_api.webhooks.services import webhook_event_emit
 
 MAX_PHOTOS = 10
 # Claim numbers start at four digits, so the first reads like a reference and not like a count.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
 from warranty_api.claims import services as claim_services
+from warranty_api.claims.inventory_events import INBOUND_EVENTS, inventory_event_receive
+from warranty_api.claims.models import Claim, Fulfillment
 from warranty_api.claims.selectors import (
     ADMIN_SORTS,
     claim_get_for_customer,
@@ -31,7 +33,8 @@ from warranty_api.claims.serializers import (
 from warranty_api.core.pagination import paginate
 from warranty_api.core.permissions import IsTenantAgent, IsTenantCustomer
 from warranty_api.core.views import TenantAPIView, ok, validated
-from warranty_api.models import Claim, Fulfillment
+from warranty_api.integrations.webhooks import SIGNATURE_HEADER
+from warranty_api.webhooks.serializers import InventoryEventAcceptedOutput
 
 
 def _transition_table() -> str:
@@ -206,3 +209,34 @@ class AdminFulfillmentDetailView(TenantAPIView):
             tenant=self.tenant, fulfillment_id=fulfillment_id, actor=request.user, **data
         )
         return ok(FulfillmentOutput(fulfillment).data)
+
+
+class InventoryEventView(TenantAPIView):
+    # No JWT: the inventory system authenticates each request by its signature with the brand's secret.
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(
+        operation_id="inventory_events_receive",
+        summary="The inventory system reports progress on a fulfillment",
+        description=(
+            f"Signed like our webhooks: `{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw "
+            "body>\">` with the brand's inventory secret; `t` within 5 minutes of our clock. Body: `{\"id\": "
+            "\"<your unique event id>\", \"type\": \"...\", \"data\": {\"fulfillment_id\": \"ful_...\", "
+            "\"replacement_serial\": \"...\" (replacement.shipped only), \"note\": \"...\"}}`. Types: "
+            + ", ".join(f"`{t}`" for t in INBOUND_EVENTS)
+            + ". Refusals change nothing: 401 `signature_invalid`, 400 `invalid_json` / `validation_error`, "
+            "409 `event_replayed` (the id was already accepted), 404 `not_found`, 422 `event_kind_mismatch`, "
+            "409 `invalid_transition`. A refused event's id stays unused, so it may be sent again once fixed."
+        ),
+        request={"application/json": {"type": "object"}},
+        responses={200: InventoryEventAcceptedOutput, 401: OpenApiResponse(description="`signature_invalid`")},
+    )
+    def post(self, request, tenant: str):
+        # The raw bytes are what was signed: read them, never the parsed data.
+        record, fulfillment = inventory_event_receive(
+            tenant=self.tenant, body=request.body, signature=request.headers.get(SIGNATURE_HEADER, "")
+        )
+        return ok(
+            {"event_id": record.event_id, "fulfillment_id": fulfillment.id, "fulfillment_status": fulfillment.status}
+        )

@@ -18,8 +18,8 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from warranty_api.core.exceptions import ApiError, Conflict, Unprocessable, ValidationFailed
+from warranty_api.core.models import IdempotencyRecord
 from warranty_api.core.throttles import client_address
-from warranty_api.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 TTL = datetime.timedelta(hours=24)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
 from warranty_api.core.exceptions import TenantNotFound, error_response
-from warranty_api.models import RESERVED_SLUGS
+from warranty_api.tenancy.models import RESERVED_SLUGS
 from warranty_api.tenancy.selectors import active_tenant_by_slug
 
 logger = logging.getLogger("warranty_api")

@@ -6,8 +6,11 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.crypto import constant_time_compare
 
+from warranty_api.accounts.models import Role, User
 from warranty_api.core.exceptions import NotFound
-from warranty_api.models import Media, Role, Tenant, User, Warranty
+from warranty_api.media.models import Media
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 
 def media_visible_to(*, tenant: Tenant, user: User | None, role: str | None) -> QuerySet[Media]:

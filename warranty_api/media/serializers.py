@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from warranty_api.models import Media
+from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_upload_token
 
 

@@ -22,8 +22,10 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from warranty_api.accounts.models import User
 from warranty_api.core.exceptions import ApiError, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from warranty_api.models import Media, Tenant, User
+from warranty_api.media.models import Media
+from warranty_api.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 

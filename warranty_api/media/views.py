@@ -9,8 +9,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 
 from warranty_api.core.exceptions import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from warranty_api.models import Media
 from warranty_api.core.permissions import IsTenantMember
+from warranty_api.core.throttles import PublicIpThrottle
+from warranty_api.core.views import TenantAPIView, ok
+from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_get_visible
 from warranty_api.media.serializers import (
     MediaOutput,
@@ -19,8 +21,6 @@ from warranty_api.media.serializers import (
     PublicMediaUploadOutput,
 )
 from warranty_api.media.services import max_upload_bytes, media_upload
-from warranty_api.core.throttles import PublicIpThrottle
-from warranty_api.core.views import TenantAPIView, ok
 
 # What an upload is served as (services/media.py stores HEIC as JPEG; thumbnails are JPEG).
 MEDIA_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")

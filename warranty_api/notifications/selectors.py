@@ -13,8 +13,10 @@ from django.utils.dateparse import parse_datetime
 
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.parsers import json_loads_checked
-from warranty_api.models import Notification, NotificationKind, NotificationTemplate, PurchaseVerification, Tenant
+from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.notifications.services import PLACEHOLDERS, default_template, placeholders_allowed
+from warranty_api.tenancy.models import Tenant
+from warranty_api.verification.models import PurchaseVerification
 
 
 @dataclass

@@ -19,8 +19,9 @@ from django.utils import timezone
 from warranty_api.accounts.customers.services import is_erased_email
 from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue_after_commit
-from warranty_api.models import Notification, NotificationKind, NotificationTemplate, Tenant
 from warranty_api.notifications.html import html_sanitize
+from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
+from warranty_api.tenancy.models import Tenant
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
 

@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from warranty_api.accounts.selectors import email_acceptable, normalize_email
 from warranty_api.catalog.models import normalize_serial
 from warranty_api.core.params import iso_date
-from warranty_api.models import (
+from warranty_api.tenancy.models import (
     REGISTRATION_FIELDS,
     RESERVED_SLUGS,
     TENANT_SLUG_RE,

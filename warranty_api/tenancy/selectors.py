@@ -7,7 +7,7 @@ import functools
 from django.db import connection
 
 from warranty_api.core.statements import prepared_read
-from warranty_api.models import Tenant
+from warranty_api.tenancy.models import Tenant
 
 
 @functools.cache

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from home.provisioning import portal_provision, staff_groups_sync
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import email_acceptable, normalize_email
 from warranty_api.catalog.imports.services import known_serials_lock
-from warranty_api.models import Category, KnownSerial, Membership, Product, Tenant, User
+from warranty_api.catalog.models import Category, KnownSerial, Product
 from warranty_api.tenancy.config_file import TenantSpec
+from warranty_api.tenancy.models import Membership, Tenant
+from warranty_api.tenancy.signals import portal_provision, staff_groups_sync
 
 _TENANT_FIELDS = (
     "name", "support_email", "branding", "required_fields", "extension_window_days", "require_known_serial",

@@ -1,7 +1,9 @@
 """Tenant-scoped reads for purchase verification: the store link and a warranty's check."""
 
 from warranty_api.core.exceptions import NotFound
-from warranty_api.models import PurchaseVerification, ShopifyConnection, Tenant, Warranty
+from warranty_api.tenancy.models import Tenant
+from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
+from warranty_api.warranties.models import Warranty
 
 
 def shopify_connection_get(*, tenant: Tenant) -> ShopifyConnection | None:

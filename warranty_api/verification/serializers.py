@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from warranty_api.models import VerificationMode
+from warranty_api.tenancy.models import VerificationMode
 
 
 def _iso(value):

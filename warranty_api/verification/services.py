@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from warranty_api.accounts.models import User
 from warranty_api.core import crypto
 from warranty_api.core.exceptions import ApiError, Conflict, NotFound, Unprocessable, ValidationFailed
 from warranty_api.core.outbox import Outbox
@@ -30,15 +31,9 @@ from warranty_api.integrations.shopify import (
     ShopifyThrottled,
     base_url_allowed,
 )
-from warranty_api.models import (
-    PurchaseVerification,
-    ShopifyConnection,
-    Tenant,
-    User,
-    VerificationMode,
-    Warranty,
-    WarrantyEvent,
-)
+from warranty_api.tenancy.models import Tenant, VerificationMode
+from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
+from warranty_api.warranties.models import Warranty, WarrantyEvent
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,14 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from warranty_api.accounts.customers.models import Customer
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import normalize_email
+from warranty_api.catalog.models import normalize_serial
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_date
-from warranty_api.models import Customer, Tenant, User, Warranty, normalize_serial
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 _BASE_RELATED = ("product__category",)
 ADMIN_SORTS = {
@@ -119,7 +123,7 @@ def admin_warranty_get(*, tenant: Tenant, warranty_id: str, with_events: bool = 
     if with_events:
         from django.db.models import Prefetch
 
-        from warranty_api.models import WarrantyEvent
+        from warranty_api.warranties.models import WarrantyEvent
 
         qs = qs.prefetch_related(Prefetch("events", queryset=WarrantyEvent.objects.select_related("actor")))
     warranty = qs.first()

@@ -8,8 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from warranty_api.accounts.customers.models import ADDRESS_KEYS
+from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.core.params import iso_date
-from warranty_api.models import ADDRESS_KEYS, SerialImportJob, Warranty, WarrantyEvent
+from warranty_api.warranties.models import Warranty, WarrantyEvent
 from warranty_api.warranties.selectors import warranty_contact
 
 UNKNOWN_ADDRESS_KEY = "An address has only these parts: " + ", ".join(ADDRESS_KEYS) + "."

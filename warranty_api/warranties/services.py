@@ -14,8 +14,11 @@ from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
+from warranty_api.accounts.customers.models import Customer
 from warranty_api.accounts.customers.services import is_erased_email
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import normalize_email
+from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.catalog.selectors import tenant_catalog
 from warranty_api.catalog.serials import matches_whole
 from warranty_api.core.exceptions import (
@@ -30,25 +33,14 @@ from warranty_api.core.queueing import task_enqueue_after_commit, task_row_for_s
 from warranty_api.core.statements import mark_saved, prepared_cursor, prepared_read
 from warranty_api.media.selectors import media_is_callers, media_unattached_of
 from warranty_api.media.services import media_attach
-from warranty_api.models import (
-    Category,
-    Customer,
-    KnownSerial,
-    NotificationKind,
-    Product,
-    ReplacementTerms,
-    Tenant,
-    User,
-    VerificationMode,
-    Warranty,
-    WarrantyEvent,
-    WarrantyTransfer,
-    WebhookEndpoint,
-    normalize_serial,
-)
+from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notification_new, notification_send_task, notify
+from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
 from warranty_api.verification.services import purchase_verification_enqueue
-from warranty_api.webhooks.services import warranty_payload, webhook_event_emit
+from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
+from warranty_api.warranties.payloads import warranty_payload
+from warranty_api.webhooks.models import WebhookEndpoint
+from warranty_api.webhooks.services import webhook_event_emit
 
 TRANSFER_MAX_AGE = datetime.timedelta(days=14)
 _TRANSFER_SALT = "warranty_api.transfer"

@@ -3,7 +3,8 @@
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from warranty_api.core.exceptions import NotFound
-from warranty_api.models import Tenant, WebhookDelivery, WebhookEndpoint
+from warranty_api.tenancy.models import Tenant
+from warranty_api.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def inventory_endpoint_get(*, tenant: Tenant) -> WebhookEndpoint | None:

@@ -13,24 +13,17 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from warranty_api.accounts.customers.models import Customer
+from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import normalize_email
-from warranty_api.models import (
-    Claim,
-    ClaimEvent,
-    ClaimMessage,
-    Customer,
-    Fulfillment,
-    IdempotencyRecord,
-    Media,
-    Notification,
-    PurchaseVerification,
-    Tenant,
-    User,
-    Warranty,
-    WarrantyEvent,
-    WarrantyTransfer,
-    WebhookDelivery,
-)
+from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment
+from warranty_api.core.models import IdempotencyRecord
+from warranty_api.media.models import Media
+from warranty_api.notifications.models import Notification
+from warranty_api.tenancy.models import Tenant
+from warranty_api.verification.models import PurchaseVerification
+from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
+from warranty_api.webhooks.models import WebhookDelivery
 
 # The one background task whose arguments carry an email rather than ids (warranty_api.tasks).
 EMAIL_ARGUMENT_TASKS = ("warranty_api.tasks.password_reset_send",)

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 
+from warranty_api.accounts.customers.models import CustomerErasure
 from warranty_api.accounts.customers.selectors import customer_data_export
 from warranty_api.accounts.customers.serializers import (
     CustomerDataRequestInput,
@@ -13,7 +14,6 @@ from warranty_api.accounts.customers.services import customer_erase
 from warranty_api.core.exceptions import NotFound
 from warranty_api.core.permissions import IsTenantAdmin
 from warranty_api.core.views import TenantAPIView, ok, validated
-from warranty_api.models import CustomerErasure
 
 
 class CustomerExportView(TenantAPIView):

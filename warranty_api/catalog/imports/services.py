@@ -22,8 +22,11 @@ from django.core.files.base import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from warranty_api.accounts.models import User
+from warranty_api.catalog.imports.models import SerialImportJob
+from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
 from warranty_api.core.params import iso_date
-from warranty_api.models import KnownSerial, Product, SerialImportJob, Tenant, User, normalize_serial
+from warranty_api.tenancy.models import Tenant
 
 HEADER = ("serial_number", "sku", "manufactured_on")
 _BATCH = 2000

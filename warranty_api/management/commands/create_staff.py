@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from warranty_api.accounts.selectors import email_acceptable, normalize_email
-from warranty_api.models import StaffRole, Tenant
+from warranty_api.tenancy.models import StaffRole, Tenant
 from warranty_api.tenancy.services import staff_create
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from warranty_api.models import User
+from warranty_api.accounts.models import User
 from warranty_api.tenancy.config_file import validate_tenant_config
 from warranty_api.tenancy.services import staff_create, tenant_config_apply
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if errors:
             raise SystemExit("demo/ridgeline.json is invalid:\n" + "\n".join(errors))
         report = tenant_config_apply(spec)
-        from warranty_api.models import Tenant
+        from warranty_api.tenancy.models import Tenant
 
         tenant = Tenant.objects.get(slug=spec.slug)
         for email, role, password in DEMO_STAFF:
@@ -68,7 +68,7 @@ def _demo_warranties(tenant) -> list[str]:
 
     from django.utils import timezone
 
-    from warranty_api.models import Warranty
+    from warranty_api.warranties.models import Warranty
     from warranty_api.warranties.services import warranty_register
 
     report = []

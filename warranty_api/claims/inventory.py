@@ -2,20 +2,23 @@
 
 One small interface, `InventoryBackend`. The built-in `LocalInventoryBackend` keeps the work as Fulfillment
 rows that staff update through the admin API; `WebhookInventoryBackend` sends each request to the brand's
-inventory system as a signed webhook (services/webhooks.py), and the system reports progress back through
-`POST /api/<tenant>/integrations/inventory/events`. The backend is chosen per tenant: "webhook" while the
+inventory system as a signed webhook (warranty_api/webhooks/services.py), and the system reports progress back
+through `POST /api/<tenant>/integrations/inventory/events` (`claims/inventory_events.py`). The backend is chosen per tenant: "webhook" while the
 tenant's inventory integration is enabled (admin API), otherwise by settings:
 `INVENTORY_BACKENDS = {"<tenant slug>": "<name>"}`, falling back to `INVENTORY_BACKEND` (default "local").
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.conf import settings
 
-if TYPE_CHECKING:
-    from warranty_api.models import Fulfillment, Tenant
+from warranty_api.claims.models import Fulfillment
+from warranty_api.claims.payloads import fulfillment_request_payload
+from warranty_api.tenancy.models import Tenant
+from warranty_api.webhooks.models import WebhookEndpoint
+from warranty_api.webhooks.services import inventory_event_send
 
 
 class InventoryBackend(Protocol):
@@ -52,8 +55,6 @@ class WebhookInventoryBackend:
     in_transaction = True
 
     def request_fulfillment(self, fulfillment: Fulfillment) -> str:
-        from warranty_api.webhooks.services import fulfillment_request_payload, inventory_event_send
-
         delivery = inventory_event_send(
             tenant=fulfillment.tenant,
             event_type="fulfillment.requested",
@@ -63,8 +64,6 @@ class WebhookInventoryBackend:
         return f"webhook:{delivery.event_id}"
 
     def cancel(self, fulfillment: Fulfillment) -> None:
-        from warranty_api.webhooks.services import fulfillment_request_payload, inventory_event_send
-
         inventory_event_send(
             tenant=fulfillment.tenant,
             event_type="fulfillment.cancelled",
@@ -77,8 +76,6 @@ BACKENDS: dict[str, type] = {"local": LocalInventoryBackend, "webhook": WebhookI
 
 
 def inventory_backend_for(tenant: Tenant) -> InventoryBackend:
-    from warranty_api.models import WebhookEndpoint
-
     if WebhookEndpoint.objects.filter(tenant_id=tenant.pk, purpose=WebhookEndpoint.Purpose.INVENTORY, enabled=True).exists():
         return WebhookInventoryBackend()
     per_tenant = getattr(settings, "INVENTORY_BACKENDS", {}) or {}
