@@ -127,8 +127,8 @@ def main() -> None:
     from tests.conftest import NORTHPEAK
     from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Claim, Media, Role, Tenant, User, Warranty
-    from warranty_api.tenancy.config_file import validate_tenant_config
-    from warranty_api.tenancy.services import staff_create, tenant_config_apply
+    from warranty_api.onboarding.config_file import validate_tenant_config
+    from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
     n_warranties, n_claims, n_submissions, n_requests = _sizes()
     spec, errors = validate_tenant_config(NORTHPEAK)

@@ -119,7 +119,7 @@ def main() -> None:
 
     from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Role
-    from warranty_api.tenancy.services import staff_create
+    from warranty_api.onboarding.services import staff_create
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE warranty_api_claim, warranty_api_warrantyevent, warranty_api_warrantytransfer, "

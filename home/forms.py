@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from wagtail.admin.forms.auth import LoginForm, PasswordResetForm
 
-from warranty_api.accounts.selectors import normalize_email, staff_accounts_for_reset
+from warranty_api.accounts.selectors import staff_accounts_for_reset
+from warranty_api.core.emails import normalize_email
 from warranty_api.core.throttles import auth_budgets_wait
 
 _WAIT_MESSAGE = "Too many attempts for this account; try again in %(wait)s seconds or reset the password."

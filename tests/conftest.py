@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Role, Tenant, User
-from warranty_api.tenancy.config_file import validate_tenant_config
-from warranty_api.tenancy.services import staff_create, tenant_config_apply
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
 # The example of TENANT_CONFIG.md, which the brief's request examples are written against.
 NORTHPEAK = {

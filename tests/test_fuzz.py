@@ -35,7 +35,7 @@ from tests.conftest import PASSWORD, load_tenant, tenant_config
 from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_photo
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Fulfillment, Role, User
-from warranty_api.tenancy.services import staff_create
+from warranty_api.onboarding.services import staff_create
 
 SLUG = "fuzzco"
 ROLES = ("anonymous", "customer", "admin")

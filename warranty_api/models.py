@@ -1,7 +1,7 @@
 """All models of the API, re-exported so `from warranty_api.models import Warranty` works."""
 
-from warranty_api.accounts.customers.models import ADDRESS_KEYS, Customer, CustomerErasure
-from warranty_api.accounts.models import Role, User
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, CustomerErasure
+from warranty_api.accounts.models import User
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.claims.models import (
@@ -16,6 +16,7 @@ from warranty_api.claims.models import (
 )
 from warranty_api.core.ids import PublicIdField, new_public_id
 from warranty_api.core.models import IdempotencyRecord
+from warranty_api.core.roles import Role
 from warranty_api.media.models import Media
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.tenancy.models import (

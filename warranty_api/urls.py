@@ -6,12 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from warranty_api import system_views as system
 from warranty_api.accounts import views as accounts
-from warranty_api.accounts.customers import views as customer_data
 from warranty_api.catalog import views as catalog
 from warranty_api.claims import views as claims
 from warranty_api.core.middleware import api_path_not_found
 from warranty_api.media import views as media
 from warranty_api.notifications import views as notifications
+from warranty_api.privacy import views as customer_data
 from warranty_api.verification import views as verification
 from warranty_api.warranties import views as warranties
 from warranty_api.webhooks import views as webhooks

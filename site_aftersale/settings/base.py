@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "warranty_api.core.middleware.ApiErrorEnvelopeMiddleware",
     "warranty_api.core.db_routing.ReplicaReadsMiddleware",
-    "warranty_api.core.middleware.TenantMiddleware",
+    "warranty_api.tenancy.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "warranty_api.core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "warranty_api.User"
 # Every password check outside the API's own endpoints (Wagtail's admin sign-in) goes through the API's lockout
 # and rate budgets; Wagtail's reset form finds staff accounts only, within the forgot-password budgets.
-AUTHENTICATION_BACKENDS = ["warranty_api.core.authentication.AccountPasswordBackend"]
+AUTHENTICATION_BACKENDS = ["warranty_api.accounts.authentication.AccountPasswordBackend"]
 WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
 WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "home.forms.AdminPasswordResetForm"
 
@@ -207,7 +207,7 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["warranty_api.core.authentication.TenantJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["warranty_api.accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # API.md: request bodies are JSON; only the upload views take multipart/form-data (they say so themselves).

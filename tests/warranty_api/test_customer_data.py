@@ -17,8 +17,6 @@ from PIL import Image
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.claims_helpers import make_warranty
 from tests.warranty_api.webhook_receiver import Receiver
-from warranty_api.accounts.customers import services as customer_data
-from warranty_api.accounts.customers.services import customer_erase
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -36,6 +34,8 @@ from warranty_api.models import (
     WarrantyTransfer,
     WebhookDelivery,
 )
+from warranty_api.privacy import services as customer_data
+from warranty_api.privacy.services import customer_erase
 from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 EXPORT = "/api/northpeak/admin/customers/export"

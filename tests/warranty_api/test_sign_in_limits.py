@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, client_for
 from tests.warranty_api.test_api_frame import assert_error
-from warranty_api.accounts.selectors import normalize_email
+from warranty_api.core.emails import normalize_email
 from warranty_api.models import Customer, Membership, Role, User
 
 LONG_S = "\u017f"  # the long s: PostgreSQL's UPPER() folds it to S, Python's lower() keeps it

@@ -15,7 +15,7 @@ from tests.warranty_api.test_warranty_registration import URL, body
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.catalog.imports.services import serials_import
 from warranty_api.models import Role, User, Warranty
-from warranty_api.tenancy.config_file import validate_tenant_config
+from warranty_api.onboarding.config_file import validate_tenant_config
 
 LENIENT_DATES = [
     "20250601",  # ISO 8601 basic format: date.fromisoformat takes it

@@ -7,17 +7,11 @@ from django.db.models import F, Q
 from warranty_api.core.ids import PublicIdField
 
 
-class Role:
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    ADMIN = "admin"
-
-
 class AccountManager(UserManager):
     @classmethod
     def normalize_email(cls, email):
         # `create_user`, `createsuperuser` and Django's `AbstractUser.clean` store this form too.
-        from warranty_api.accounts.selectors import normalize_email
+        from warranty_api.core.emails import normalize_email
 
         return normalize_email(email or "")
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 
-from warranty_api.accounts.models import Role, User
+from warranty_api.accounts.models import User
+from warranty_api.core.emails import normalize_email
+from warranty_api.core.roles import Role
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.warranties.models import Warranty
 
@@ -31,20 +31,6 @@ def user_role(*, user: User, tenant: Tenant) -> str | None:
     """The user's role in this tenant (`customer`, `agent`, `admin`), or None when they have none there."""
     access = user_access(user=user, tenant=tenant)
     return access[0] if access is not None else None
-
-
-def normalize_email(email: str) -> str:
-    """The one form of an email address that is stored, looked up, kept unique and keyed on (rate limits, the
-    sign-in lockout), whatever path it came by.
-
-    NFKC folds the compatibility look-alikes into the letter they stand for (long s U+017F to `s`, the Kelvin
-    sign to `K`, fullwidth letters to ASCII), then the address is lower-cased. Lookups are exact on this form,
-    so no database's own case folding (PostgreSQL's `UPPER()` folds the long s to `S`) can make two spellings
-    reach one account.
-    """
-    if not isinstance(email, str):
-        return ""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).strip().lower())
 
 
 def email_acceptable(email: str) -> bool:

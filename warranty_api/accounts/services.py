@@ -19,18 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from warranty_api.accounts.customers.models import ADDRESS_KEYS, Customer
-from warranty_api.accounts.customers.services import is_erased_email
-from warranty_api.accounts.models import Role, User
-from warranty_api.accounts.selectors import (
-    account_by_public_id,
-    account_for_email,
-    email_acceptable,
-    normalize_email,
-    user_role,
-)
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer
+from warranty_api.accounts.models import User
+from warranty_api.accounts.selectors import account_by_public_id, account_for_email, email_acceptable, user_role
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
+from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
+from warranty_api.core.roles import Role
 from warranty_api.core.throttles import _digest
 from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notify
@@ -545,8 +540,6 @@ def staff_membership_add(
 def staff_invite(*, tenant: Tenant, email: str, role: str) -> Membership:
     """Add a person to the staff here: a new account at once (it chooses its password from the email), an
     existing one as an invitation it accepts (`staff_invitation_accept`)."""
-    from warranty_api.tenancy.services import staff_user_get_or_create
-
     email = _email_check(email)
     if role not in StaffRole.values:
         raise ValidationFailed.field("role", "invalid_choice", "The role is `admin` or `agent`.")
@@ -616,3 +609,14 @@ def staff_update(*, tenant: Tenant, public_id: str, data: dict) -> Membership:
         tokens_revoke_at_tenant(user=membership.user, tenant=tenant)
     staff_groups_sync(membership.user)
     return membership
+
+
+def staff_user_get_or_create(*, email: str) -> tuple[User, bool]:
+    email = normalize_email(email)
+    user = User.objects.filter(tenant__isnull=True, email=email).first()
+    if user:
+        return user, False
+    user = User(username=email, email=email, tenant=None)
+    user.set_unusable_password()
+    user.save()
+    return user, True

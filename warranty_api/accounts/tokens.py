@@ -9,9 +9,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import user_access
-from warranty_api.core.authentication import (
+from warranty_api.accounts.authentication import (
     CREDENTIALS_CLAIM,
     ROLE_CLAIM,
     SESSIONS_CLAIM,
@@ -19,6 +17,8 @@ from warranty_api.core.authentication import (
     token_credentials_current,
     token_sessions_current,
 )
+from warranty_api.accounts.models import User
+from warranty_api.accounts.selectors import user_access
 from warranty_api.core.exceptions import AuthenticationFailedError, ValidationFailed
 from warranty_api.tenancy.models import Tenant
 

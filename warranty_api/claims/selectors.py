@@ -9,9 +9,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import normalize_email
 from warranty_api.catalog.models import normalize_serial
 from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Visibility
+from warranty_api.core.emails import normalize_email
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_bool, query_choices, query_date
 from warranty_api.media.models import Media

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, register
 
+from warranty_api.core.outbox import OUTBOXES
+
 
 @register()
 def outbox_settings_check(app_configs=None, **kwargs) -> list[Error]:
@@ -13,10 +15,6 @@ def outbox_settings_check(app_configs=None, **kwargs) -> list[Error]:
     A lease that ran out while its worker is still inside an attempt lets the sweep give the row to a second
     worker, which repeats the attempt: an email or a webhook sent twice.
     """
-    from warranty_api.core.outbox import OUTBOXES
-    from warranty_api.notifications import services as notifications  # noqa: F401  each defines its kind of work
-    from warranty_api.verification import services as verification  # noqa: F401  each defines its kind of work
-    from warranty_api.webhooks import services as webhooks  # noqa: F401  each defines its kind of work
 
     errors = []
     lease = settings.AFTERSALE_OUTBOX_LEASE_SECONDS

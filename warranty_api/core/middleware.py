@@ -1,47 +1,21 @@
-"""Request plumbing for /api/: the brief's alias paths, tenant resolution, and the error envelope."""
+"""Request plumbing for /api/: NUL-free input, the error envelope, and the slash rules (tenant: tenancy/middleware.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
-from warranty_api.core.exceptions import TenantNotFound, error_response
-from warranty_api.tenancy.models import RESERVED_SLUGS
-from warranty_api.tenancy.selectors import active_tenant_by_slug
+from warranty_api.core.exceptions import error_response
 
 logger = logging.getLogger("warranty_api")
 
-# /<tenant>/aftersale/api/<rest> is the brief's base URL; it is the same resource as /api/<tenant>/<rest>.
-_ALIAS_RE = re.compile(r"^/(?P<tenant>[^/]+)/aftersale/api(?P<rest>/.*)?$")
-_TENANT_PATH_RE = re.compile(r"^/api/(?:p/)?(?P<tenant>[^/]+)(?:/|$)")
-_GLOBAL_API_PATHS = {"health", "config", "schema", "docs", "redoc", "webhooks"}
-# The public registration reads its tenant in the same statement as its serial lookup (views/warranties.py).
-_DEFERRED_TENANT_RE = re.compile(r"^/api/p/(?P<tenant>[^/]+)/warranties$")
-
-
-def tenant_not_found() -> HttpResponse:
-    return error_response(404, TenantNotFound.code, TenantNotFound.message)
-
-
-def resolve_deferred_tenant(request: HttpRequest) -> HttpResponse | None:
-    """For a request whose tenant TenantMiddleware left to its view: read it now, or answer its 404 as the
-    middleware does (None when the tenant is set)."""
-    slug = getattr(request, "deferred_tenant_slug", None)
-    if slug is not None and getattr(request, "tenant", None) is None:
-        request.tenant = active_tenant_by_slug(slug)
-        if request.tenant is None:
-            return tenant_not_found()
-    return None
-
-
-def _is_api(request: HttpRequest) -> bool:
+def is_api(request: HttpRequest) -> bool:
     return request.path_info == "/api" or request.path_info.startswith("/api/")
 
 
-def _unstorable_input(request: HttpRequest) -> HttpResponse | None:
+def unstorable_input(request: HttpRequest) -> HttpResponse | None:
     """NUL in the path or a query parameter: no id, slug or filter of ours has one, and PostgreSQL cannot hold it.
 
     Refused here once, before a lookup hands it to the database (a server fault there, not the client's 400).
@@ -58,41 +32,6 @@ def _unstorable_input(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-class TenantMiddleware:
-    """Resolves the tenant named in the path once per request and sets `request.tenant`."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        alias = _ALIAS_RE.match(request.path_info)
-        if alias:
-            rest = alias.group("rest") or ""
-            request.path_info = f"/api/{alias.group('tenant')}{rest}"
-            request.path = request.path_info
-        # After the alias is rewritten, so that both spellings of a path are guarded.
-        if _is_api(request) and (refused := _unstorable_input(request)) is not None:
-            return refused
-        request.tenant = None
-        request.deferred_tenant_slug = None
-        match = _TENANT_PATH_RE.match(request.path_info)
-        if match:
-            slug = match.group("tenant")
-            if request.method == "POST" and _DEFERRED_TENANT_RE.match(request.path_info):
-                # Resolved by the view, which answers `tenant_not_found()` as here when there is none.
-                request.deferred_tenant_slug = slug
-                return self.get_response(request)
-            is_public = request.path_info.startswith("/api/p/")
-            if is_public or slug not in _GLOBAL_API_PATHS:
-                tenant = None
-                if slug not in RESERVED_SLUGS or is_public:
-                    tenant = active_tenant_by_slug(slug)
-                if tenant is None:
-                    return tenant_not_found()
-                request.tenant = tenant
-        return self.get_response(request)
-
-
 class ApiErrorEnvelopeMiddleware:
     """Guarantees that every /api/ response is JSON in the envelope, whatever produced it.
 
@@ -105,7 +44,7 @@ class ApiErrorEnvelopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not _is_api(request) or response.status_code < 400:
+        if not is_api(request) or response.status_code < 400:
             return response
         # JSON from our own views is already in shape (errors enveloped; health's 503 is its own report).
         if response.get("Content-Type", "").startswith("application/json"):
@@ -127,7 +66,7 @@ class ApiErrorEnvelopeMiddleware:
         return error_response(status, code, message)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not _is_api(request):
+        if not is_api(request):
             return None
         from django.core.exceptions import PermissionDenied, RequestDataTooBig
 
@@ -164,6 +103,6 @@ class CommonMiddleware(_DjangoCommonMiddleware):
     """Django's CommonMiddleware, minus the trailing-slash redirect on /api/ (API paths are exact)."""
 
     def should_redirect_with_slash(self, request):
-        if _is_api(request):
+        if is_api(request):
             return False
         return super().should_redirect_with_slash(request)

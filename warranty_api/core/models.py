@@ -2,13 +2,11 @@
 
 from django.db import models
 
-from warranty_api.tenancy.models import Tenant
-
 
 class IdempotencyRecord(models.Model):
     """One key of one caller at one tenant; `status_code` is null while the first request is in flight."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("warranty_api.Tenant", on_delete=models.CASCADE, related_name="+")
     caller = models.CharField(max_length=80, help_text="User public id, or ip:<address> for anonymous callers.")
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)

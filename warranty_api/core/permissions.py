@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from warranty_api.accounts.models import Role
+from warranty_api.core.roles import Role
 
 
 def request_role(request) -> str | None:

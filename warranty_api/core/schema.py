@@ -111,7 +111,7 @@ def close_strict_bodies(result, generator, request, public):
 
 
 class TenantJWTScheme(OpenApiAuthenticationExtension):
-    target_class = "warranty_api.core.authentication.TenantJWTAuthentication"
+    target_class = "warranty_api.accounts.authentication.TenantJWTAuthentication"
     name = SECURITY_SCHEME
 
     def get_security_definition(self, auto_schema):

@@ -8,7 +8,7 @@ import ipaddress
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from warranty_api.accounts.selectors import normalize_email
+from warranty_api.core.emails import normalize_email
 
 
 def _digest(value: str) -> str:

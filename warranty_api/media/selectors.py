@@ -6,8 +6,9 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.crypto import constant_time_compare
 
-from warranty_api.accounts.models import Role, User
+from warranty_api.accounts.models import User
 from warranty_api.core.exceptions import NotFound
+from warranty_api.core.roles import Role
 from warranty_api.media.models import Media
 from warranty_api.tenancy.models import Tenant
 from warranty_api.warranties.models import Warranty

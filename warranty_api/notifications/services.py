@@ -16,7 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
-from warranty_api.accounts.customers.services import is_erased_email
+from warranty_api.core.emails import is_erased_email
 from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from warranty_api.accounts.customers.models import Customer
+from warranty_api.accounts.customers import Customer
 from warranty_api.catalog.models import Product
 from warranty_api.core.ids import PublicIdField, TimeStamped
 from warranty_api.media.models import Media

@@ -7,10 +7,10 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from warranty_api.accounts.customers.models import Customer
+from warranty_api.accounts.customers import Customer
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import normalize_email
 from warranty_api.catalog.models import normalize_serial
+from warranty_api.core.emails import normalize_email
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_date
 from warranty_api.tenancy.models import Tenant

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from warranty_api.accounts.customers.models import ADDRESS_KEYS
+from warranty_api.accounts.customers import ADDRESS_KEYS
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.core.params import iso_date
 from warranty_api.warranties.models import Warranty, WarrantyEvent

@@ -14,13 +14,12 @@ from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
-from warranty_api.accounts.customers.models import Customer
-from warranty_api.accounts.customers.services import is_erased_email
+from warranty_api.accounts.customers import Customer
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import normalize_email
 from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.catalog.selectors import tenant_catalog
 from warranty_api.catalog.serials import matches_whole
+from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import (
     ApiError,
     Conflict,

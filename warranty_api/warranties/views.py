@@ -9,16 +9,16 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import SimpleRateThrottle
 
-from warranty_api.accounts.models import Role
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
 from warranty_api.core.exceptions import ApiError, ValidationFailed, error_body
-from warranty_api.core.middleware import resolve_deferred_tenant, tenant_not_found
 from warranty_api.core.pagination import paginate
 from warranty_api.core.parsers import json_loads_checked
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
+from warranty_api.core.roles import Role
 from warranty_api.core.throttles import client_address
 from warranty_api.core.views import TenantAPIView, ok
+from warranty_api.tenancy.middleware import resolve_deferred_tenant, tenant_not_found
 from warranty_api.warranties.selectors import (
     admin_warranty_get,
     admin_warranty_list,

@@ -4,10 +4,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.accounts.customers.models import CustomerErasure
-from warranty_api.accounts.customers.serializers import customer_erasure_data
-from warranty_api.accounts.customers.services import customer_erase
+from warranty_api.accounts.customers import CustomerErasure
 from warranty_api.core.exceptions import ApiError
+from warranty_api.privacy.serializers import customer_erasure_data
+from warranty_api.privacy.services import customer_erase
 from warranty_api.tenancy.models import Tenant
 
 

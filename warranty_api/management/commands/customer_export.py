@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.accounts.customers.selectors import customer_data_export
+from warranty_api.privacy.selectors import customer_data_export
 from warranty_api.tenancy.models import Tenant
 
 

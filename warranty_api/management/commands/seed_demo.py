@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from warranty_api.accounts.models import User
-from warranty_api.tenancy.config_file import validate_tenant_config
-from warranty_api.tenancy.services import staff_create, tenant_config_apply
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
 DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
 DEMO_CUSTOMER = ("customer@ridgeline.example", "Marmot-camp-42", "Casey Camper")

@@ -2,18 +2,18 @@
 
 from drf_spectacular.utils import extend_schema
 
-from warranty_api.accounts.customers.models import CustomerErasure
-from warranty_api.accounts.customers.selectors import customer_data_export
-from warranty_api.accounts.customers.serializers import (
+from warranty_api.accounts.customers import CustomerErasure
+from warranty_api.core.exceptions import NotFound
+from warranty_api.core.permissions import IsTenantAdmin
+from warranty_api.core.views import TenantAPIView, ok, validated
+from warranty_api.privacy.selectors import customer_data_export
+from warranty_api.privacy.serializers import (
     CustomerDataRequestInput,
     CustomerErasureOutput,
     CustomerExportOutput,
     customer_erasure_data,
 )
-from warranty_api.accounts.customers.services import customer_erase
-from warranty_api.core.exceptions import NotFound
-from warranty_api.core.permissions import IsTenantAdmin
-from warranty_api.core.views import TenantAPIView, ok, validated
+from warranty_api.privacy.services import customer_erase
 
 
 class CustomerExportView(TenantAPIView):

@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
-from warranty_api.accounts.selectors import email_acceptable, normalize_email
+from warranty_api.accounts.selectors import email_acceptable
 from warranty_api.catalog.models import normalize_serial
+from warranty_api.core.emails import normalize_email
 from warranty_api.core.params import iso_date
 from warranty_api.tenancy.models import (
     REGISTRATION_FIELDS,

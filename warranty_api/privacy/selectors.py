@@ -13,10 +13,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from warranty_api.accounts.customers.models import Customer
+from warranty_api.accounts.customers import Customer
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import normalize_email
 from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment
+from warranty_api.core.emails import normalize_email
 from warranty_api.core.models import IdempotencyRecord
 from warranty_api.media.models import Media
 from warranty_api.notifications.models import Notification

@@ -6,10 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import email_acceptable, normalize_email
+from warranty_api.accounts.selectors import email_acceptable
+from warranty_api.accounts.services import staff_membership_add, staff_user_get_or_create
 from warranty_api.catalog.imports.services import known_serials_lock
 from warranty_api.catalog.models import Category, KnownSerial, Product
-from warranty_api.tenancy.config_file import TenantSpec
+from warranty_api.core.emails import normalize_email
+from warranty_api.onboarding.config_file import TenantSpec
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.tenancy.signals import portal_provision, staff_groups_sync
 
@@ -136,7 +138,6 @@ def _sync_serials(tenant: Tenant, serials: list[dict], products: dict[str, Produ
 
 
 def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
-    from warranty_api.accounts.services import staff_membership_add
 
     report = []
     for item in staff:
@@ -160,17 +161,6 @@ def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
             continue
         staff_groups_sync(user)
     return report
-
-
-def staff_user_get_or_create(*, email: str) -> tuple[User, bool]:
-    email = normalize_email(email)
-    user = User.objects.filter(tenant__isnull=True, email=email).first()
-    if user:
-        return user, False
-    user = User(username=email, email=email, tenant=None)
-    user.set_unusable_password()
-    user.save()
-    return user, True
 
 
 @transaction.atomic

@@ -22,24 +22,23 @@ from django.db.models import Case, JSONField, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from warranty_api.accounts.customers.models import Customer, CustomerErasure
-from warranty_api.accounts.customers.selectors import CustomerSubject, customer_subject
+from warranty_api.accounts.customers import Customer, CustomerErasure
 from warranty_api.accounts.models import User
-from warranty_api.accounts.selectors import normalize_email
 from warranty_api.accounts.tokens import tokens_revoke_all
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.models import Category, KnownSerial, Product
 from warranty_api.claims.models import Claim, ClaimCounter, ClaimEvent, ClaimMessage, Fulfillment, RmaCounter
+from warranty_api.core.emails import ERASED_DOMAIN, normalize_email
 from warranty_api.core.exceptions import NotFound
 from warranty_api.core.models import IdempotencyRecord
 from warranty_api.media.models import Media
 from warranty_api.notifications.models import Notification, NotificationTemplate
+from warranty_api.privacy.selectors import CustomerSubject, customer_subject
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
 from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
 from warranty_api.webhooks.models import InboundEvent, WebhookDelivery, WebhookEndpoint
 
-ERASED_DOMAIN = "erased.invalid"  # RFC 2606: a name that can never receive mail
 ERASED_EMAIL = f"erased@{ERASED_DOMAIN}"
 ERASED_NAME = "Erased customer"
 REDACTED = "[erased]"
@@ -133,11 +132,6 @@ _PERSONAL_KEYS = frozenset({
 # Keys whose whole object is a person's contact card (the webhook bodies' `customer`).
 _CONTACT_KEYS = frozenset({"customer", "contact", "from_user", "owner_contact"})
 _NAME_KEYS = frozenset({"name", "customer_name", "from_name", "full_name"})
-
-
-def is_erased_email(address: str) -> bool:
-    """A tombstone's address: no message is ever queued to it."""
-    return normalize_email(address).endswith("@" + ERASED_DOMAIN)
 
 
 def email_digest(*, tenant: Tenant, email: str) -> str:
