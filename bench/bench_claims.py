@@ -177,7 +177,7 @@ def main() -> None:
         email = f"submit{offset + i}@bench.example"
         user = User.objects.filter(username=User.customer_username(tenant.id, email)).first() or User.objects.create_user(
             username=User.customer_username(tenant.id, email), email=email, tenant=tenant, password="x")
-        from tests.warranty_api.claims_helpers import make_warranty
+        from tests.support.claims_helpers import make_warranty
 
         warranty = make_warranty(tenant, user, serial=f"SN-CA-9{offset + i:07d}")
         photos = []

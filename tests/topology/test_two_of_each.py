@@ -30,7 +30,7 @@ from tests.support.pg_replica import pg_replica, replica_query, wait_until
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 from tests.support.smtp import SmtpServer
 from tests.support.web import WebServer, Worker
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.webhook_receiver import Receiver
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Claim, Media, Notification, User, Warranty, WebhookDelivery
 

@@ -45,7 +45,7 @@ def _task_package(func: str, args: tuple, task_name: str) -> str:
     """The signed package django-q2's `async_task` would build for `func(*args)` (django-q2 1.11: id, name,
     func, args, the cluster's overrides, kwargs, started; `pre_enqueue` sent), without its humanised id and
     its INFO log line per task: on the registration's hot path both cost more than the signing.
-    tests/warranty_api/test_registration_hot_path.py holds it equal to `async_task`'s own, key for key."""
+    tests/warranties/test_registration_hot_path.py holds it equal to `async_task`'s own, key for key."""
     from django.utils import timezone
     from django_q.conf import Conf
     from django_q.signals import pre_enqueue

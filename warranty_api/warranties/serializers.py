@@ -124,7 +124,7 @@ def _plain_texts(source: dict, spec, out: dict) -> bool:
 def register_input_plain(data) -> dict | None:
     """The validated body for the plain, common case of a registration, without the serializer's machinery;
     None for anything else (the serializer then decides). For every body it takes, the result equals the
-    serializer's validated data (tests/warranty_api/test_registration_hot_path.py checks it property-wise)."""
+    serializer's validated data (tests/warranties/test_registration_hot_path.py checks it property-wise)."""
     if type(data) is not dict or "proof_of_purchase" in data or "proof_of_purchase_token" in data:
         return None
     out = {}
@@ -208,7 +208,7 @@ def _iso_datetime(value) -> str | None:
 def warranty_output(warranty: Warranty) -> dict:
     """`WarrantyOutput(warranty).data`, written out (the registration's answer, on its hot path).
 
-    tests/warranty_api/test_registration_hot_path.py keeps the two equal field for field.
+    tests/warranties/test_registration_hot_path.py keeps the two equal field for field.
     """
     product = warranty.product
     return {

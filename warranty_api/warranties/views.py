@@ -80,7 +80,7 @@ def _plain_registration(view, request) -> HttpResponse | None:
     The answer is the one DRF gives, byte for byte: the same throttle (counted once: a request this lane
     leaves to DRF before the throttle is not counted here), the same validated data (`register_input_plain`
     takes only bodies the serializer accepts identically), the same service, JSON renderer, error envelope and
-    `Allow` header. tests/warranty_api/test_registration_plain_lane.py compares the two ways request by request.
+    `Allow` header. tests/warranties/test_registration_plain_lane.py compares the two ways request by request.
     """
     meta = request.META
     if (

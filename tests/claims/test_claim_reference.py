@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection, connections
 
 from tests.conftest import client_for
-from tests.warranty_api.claims_helpers import make_warranty
+from tests.support.claims_helpers import make_warranty
 from warranty_api.models import Claim, Role, claim_reference_prefix
 
 

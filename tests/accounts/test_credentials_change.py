@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.accounts.test_auth import NEW_PASSWORD, bearer, link_params, post
 from tests.conftest import PASSWORD
-from tests.warranty_api.test_api_frame import assert_error
-from tests.warranty_api.test_auth import NEW_PASSWORD, bearer, link_params, post
+from tests.core.test_api_frame import assert_error
 from warranty_api import tasks
 from warranty_api.accounts.tokens import tokens_issue, tokens_purge_expired
 from warranty_api.models import Membership, Role, User

@@ -8,9 +8,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+from tests.accounts.test_auth import link_params
 from tests.conftest import PASSWORD, client_for, load_tenant, tenant_config
-from tests.warranty_api.test_api_frame import assert_error
-from tests.warranty_api.test_auth import link_params
+from tests.core.test_api_frame import assert_error
 from warranty_api.accounts.services import staff_invitation_accept, staff_invite
 from warranty_api.models import Membership, Notification, NotificationKind, Role, User
 

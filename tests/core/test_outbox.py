@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tests.warranty_api.claims_helpers import make_warranty
+from tests.support.claims_helpers import make_warranty
 from warranty_api.core.checks import outbox_settings_check
 from warranty_api.core.outbox import OUTBOXES, backoff
 from warranty_api.models import Notification, PurchaseVerification, Role, WebhookDelivery

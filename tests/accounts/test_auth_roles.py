@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+from tests.accounts.test_auth import link_params
 from tests.conftest import PASSWORD, client_for
-from tests.warranty_api.test_api_frame import assert_error
-from tests.warranty_api.test_auth import link_params
+from tests.core.test_api_frame import assert_error
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Membership, Notification, Role, User
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.conftest import PASSWORD, client_for
-from tests.warranty_api.test_api_frame import assert_error
+from tests.core.test_api_frame import assert_error
 from warranty_api.accounts.services import login_delay
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Customer, Membership, Notification, Role, User, Warranty

@@ -14,8 +14,8 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from tests.conftest import load_tenant, tenant_config
-from tests.warranty_api.test_warranty_registration import BRIEF_EXAMPLE
-from tests.warranty_api.test_warranty_registration import body as registration_body
+from tests.warranties.test_warranty_registration import BRIEF_EXAMPLE
+from tests.warranties.test_warranty_registration import body as registration_body
 from warranty_api.catalog.selectors import tenant_catalog
 from warranty_api.models import Notification, Warranty
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_warranty
+from tests.support.claims_helpers import make_claim, make_fulfillment, make_warranty
 from warranty_api.models import Claim, ClaimEvent, ClaimMessage, Fulfillment
 
 ACTORS = ["anonymous", "customer", "other_customer", "other_tenant_customer", "agent", "admin", "other_tenant_admin"]

@@ -15,8 +15,8 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.conftest import PASSWORD, client_for
-from tests.warranty_api.claims_helpers import make_warranty
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.claims_helpers import make_warranty
+from tests.support.webhook_receiver import Receiver
 from warranty_api.models import (
     Claim,
     ClaimEvent,

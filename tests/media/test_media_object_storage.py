@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.support.s3 import s3_server
-from tests.warranty_api.test_media import jpeg_with_metadata, minimal_pdf, post_upload, served
+from tests.media.test_media import jpeg_with_metadata, minimal_pdf, post_upload, served
 from warranty_api import tasks
 from warranty_api.models import Media
 

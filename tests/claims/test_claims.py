@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_photo, make_warranty
+from tests.support.claims_helpers import make_claim, make_fulfillment, make_photo, make_warranty
 from warranty_api.claims.services import claim_transition
 from warranty_api.core.exceptions import Conflict
 from warranty_api.models import (

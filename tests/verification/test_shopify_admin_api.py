@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import client_for
-from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
-from tests.warranty_api.test_shopify_verification import EMAIL, SKU, make_warranty
+from tests.support.fake_shopify import TOKEN, FakeShopify, order
+from tests.verification.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
 from warranty_api.verification.services import shopify_connection_save
 

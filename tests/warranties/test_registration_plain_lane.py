@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from tests.warranty_api.test_warranty_registration import body as registration_body
+from tests.warranties.test_warranty_registration import body as registration_body
 from warranty_api.warranties import views as views
 
 URL = "/api/p/northpeak/warranties"

@@ -11,7 +11,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
+from tests.support.fake_shopify import TOKEN, FakeShopify, order
 from warranty_api import tasks
 from warranty_api.models import Customer, Product, PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
 from warranty_api.verification.services import purchase_verification_enqueue, purchase_verify, shopify_connection_save

@@ -10,8 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, client_for, tenant_config
-from tests.warranty_api.test_api_frame import assert_error
-from tests.warranty_api.test_warranty_registration import URL, body
+from tests.core.test_api_frame import assert_error
+from tests.warranties.test_warranty_registration import URL, body
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.catalog.imports.services import serials_import
 from warranty_api.models import Role, User, Warranty

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import client_for
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.claims_helpers import make_claim, make_warranty
+from tests.support.webhook_receiver import Receiver
 from warranty_api import tasks
 from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
 from warranty_api.core.exceptions import Unprocessable

@@ -13,7 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD, client_for
-from tests.warranty_api.test_api_frame import assert_error
+from tests.core.test_api_frame import assert_error
 from warranty_api.core.emails import normalize_email
 from warranty_api.models import Customer, Membership, Role, User
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
-from tests.warranty_api.claims_helpers import make_warranty
-from tests.warranty_api.test_webhooks import INVENTORY_SECRET, post_event
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.claims_helpers import make_warranty
+from tests.support.webhook_receiver import Receiver
+from tests.webhooks.test_webhooks import INVENTORY_SECRET, post_event
 from warranty_api.claims.inventory_events import INBOUND_EVENTS
 from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
 from warranty_api.models import Fulfillment, Role, WebhookDelivery
@@ -114,7 +114,7 @@ def test_every_emitted_event_matches_the_schema_of_its_type(document, everything
 
 def test_the_inventory_system_may_send_every_documented_event(document, api, tenant, make_customer, make_staff,
                                                              django_capture_on_commit_callbacks):
-    from tests.warranty_api.claims_helpers import make_claim
+    from tests.support.claims_helpers import make_claim
 
     receiver = Receiver(INVENTORY_SECRET).start()
     try:

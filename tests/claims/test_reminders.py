@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule
 
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
+from tests.support.claims_helpers import make_claim, make_warranty
 from warranty_api import tasks
 from warranty_api.claims.reminders import expiry_reminders_queue, info_request_reminders_send
 from warranty_api.management.commands.schedules_sync import SCHEDULES

@@ -14,9 +14,9 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django_q.conf import Conf
 
+from tests.support.fake_shopify import TOKEN, FakeShopify, order
 from tests.support.smtp import SmtpServer, TricklingSmtpServer
-from tests.warranty_api.fake_shopify import TOKEN, FakeShopify, order
-from tests.warranty_api.test_shopify_verification import EMAIL, SKU, make_warranty
+from tests.verification.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import Notification, NotificationKind, PurchaseVerification, Warranty
 from warranty_api.notifications.services import notifications_sweep, notify
 from warranty_api.verification.services import (
