@@ -16,6 +16,7 @@ from django_q.conf import Conf
 
 from tests.support.fake_shopify import TOKEN, FakeShopify, order
 from tests.support.smtp import SmtpServer, TricklingSmtpServer
+from tests.support.waiting import wait_until
 from tests.verification.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import Notification, NotificationKind, PurchaseVerification, Warranty
 from warranty_api.notifications.services import notifications_sweep, notify
@@ -66,13 +67,6 @@ def _kill(process: subprocess.Popen, sig=signal.SIGKILL) -> None:
     process.wait(timeout=30)
 
 
-def _wait_for(predicate, timeout: float = 45.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.postgres
@@ -104,7 +98,7 @@ def test_worker_killed_mid_send_loses_nothing_and_sends_once(tenant, monkeypatch
         try:
             time.sleep(2.5)  # the dead worker's lease runs out
             assert notifications_sweep() == 1  # what the scheduled sweep does
-            assert _wait_for(lambda: Notification.objects.get(id=notification.id).status == Notification.Status.SENT)
+            assert wait_until(lambda: Notification.objects.get(id=notification.id).status == Notification.Status.SENT)
         finally:
             _kill(worker)
     assert len(smtp.handler.delivered) == 1
@@ -146,7 +140,7 @@ def test_worker_killed_mid_check_gives_the_check_up_within_the_lease_setting(ten
         try:
             time.sleep(4.5)  # the dead worker's lease (OUTBOX_LEASE_SECONDS) runs out
             assert purchase_verifications_sweep() == 1  # what the scheduled sweep does
-            assert _wait_for(lambda: Warranty.objects.get(pk=warranty.pk).verification == "verified")
+            assert wait_until(lambda: Warranty.objects.get(pk=warranty.pk).verification == "verified")
         finally:
             _kill(worker)
     finally:
