@@ -6,11 +6,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from warranty_api.claims.models import Claim
 from warranty_api.tenancy.models import Coverage
 from warranty_api.warranties.models import Warranty
 
 API_VERSION = "1"
-CLAIM_STATUSES = ["submitted", "under_review", "info_requested", "approved", "denied", "resolved"]
+CLAIM_STATUSES = [status.value for status in Claim.Status]
+# `expired` is never stored (it is derived from the end date), so this list is not the model's choices.
 WARRANTY_STATUSES = ["active", "expired", "void", "transferred", "pending_verification"]
 
 

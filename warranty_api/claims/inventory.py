@@ -3,16 +3,13 @@
 One small interface, `InventoryBackend`. The built-in `LocalInventoryBackend` keeps the work as Fulfillment
 rows that staff update through the admin API; `WebhookInventoryBackend` sends each request to the brand's
 inventory system as a signed webhook (warranty_api/webhooks/services.py), and the system reports progress back
-through `POST /api/<tenant>/integrations/inventory/events` (`claims/inventory_events.py`). The backend is chosen per tenant: "webhook" while the
-tenant's inventory integration is enabled (admin API), otherwise by settings:
-`INVENTORY_BACKENDS = {"<tenant slug>": "<name>"}`, falling back to `INVENTORY_BACKEND` (default "local").
+through `POST /api/<tenant>/integrations/inventory/events` (`claims/inventory_events.py`). The backend is chosen
+per tenant: "webhook" while the tenant's inventory integration is enabled (admin API), otherwise "local".
 """
 
 from __future__ import annotations
 
 from typing import Protocol
-
-from django.conf import settings
 
 from warranty_api.claims.models import Fulfillment
 from warranty_api.claims.payloads import fulfillment_request_payload
@@ -78,12 +75,7 @@ BACKENDS: dict[str, type] = {"local": LocalInventoryBackend, "webhook": WebhookI
 def inventory_backend_for(tenant: Tenant) -> InventoryBackend:
     if WebhookEndpoint.objects.filter(tenant_id=tenant.pk, purpose=WebhookEndpoint.Purpose.INVENTORY, enabled=True).exists():
         return WebhookInventoryBackend()
-    per_tenant = getattr(settings, "INVENTORY_BACKENDS", {}) or {}
-    name = per_tenant.get(tenant.slug) or getattr(settings, "INVENTORY_BACKEND", "local")
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise LookupError(f"Unknown inventory backend {name!r} for tenant {tenant.slug}") from None
+    return LocalInventoryBackend()
 
 
 def inventory_backend_of(fulfillment: Fulfillment) -> InventoryBackend:
