@@ -24,6 +24,12 @@ def fulfillment_request(fulfillment_id: str) -> str:
     return claims.fulfillment_request(fulfillment_id)
 
 
+def fulfillment_requests_sweep() -> int:
+    from warranty_api.claims import services as claims
+
+    return claims.fulfillment_requests_sweep()
+
+
 def media_purge_unattached() -> int:
     """Hourly: delete uploads nobody attached within 24 hours (see `services.media.media_purge_unattached`)."""
     return media_services.media_purge_unattached()

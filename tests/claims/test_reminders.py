@@ -135,6 +135,7 @@ def test_schedules_sync_registers_every_job_once(db):
         "media_purge_unattached",
         "idempotency_purge",
         "webhook_deliveries_sweep",
+        "fulfillment_requests_sweep",
         "tokens_purge_expired",
         "warranty_expiry_reminders",
         "claim_info_requested_reminders",

@@ -7,6 +7,7 @@ effects after commit, so two staff acting at once cannot both move a claim from 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from warranty_api.claims.models import (
 )
 from warranty_api.claims.payloads import claim_payload, fulfillment_payload
 from warranty_api.core.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
+from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_is_callers
 from warranty_api.notifications.models import NotificationKind
@@ -492,14 +494,10 @@ def _fulfillments_create(claim: Claim) -> list[Fulfillment]:
             fulfillment.external_ref = backend.request_fulfillment(fulfillment)
             fulfillment.save(update_fields=["external_ref", "updated_at"])
         else:
-            transaction.on_commit(lambda fid=fulfillment.id: _enqueue_request(fid))
+            task_enqueue_after_commit(
+                "warranty_api.tasks.fulfillment_request", fulfillment.id, task_name=f"fulfillment {fulfillment.id}"
+            )
     return created
-
-
-def _enqueue_request(fulfillment_id: str) -> None:
-    from django_q.tasks import async_task
-
-    async_task("warranty_api.tasks.fulfillment_request", fulfillment_id, task_name=f"fulfillment {fulfillment_id}")
 
 
 def fulfillment_request(fulfillment_id: str) -> str:
@@ -513,6 +511,28 @@ def fulfillment_request(fulfillment_id: str) -> str:
         fulfillment.external_ref = inventory_backend_for(fulfillment.tenant).request_fulfillment(fulfillment)
         fulfillment.save(update_fields=["external_ref", "updated_at"])
     return "requested"
+
+
+# A request still without a reference this long after its fulfillment was made was lost between the commit and
+# the queue (a broker outage); the sweep queues it again. Handing one over twice is harmless: the task skips a
+# fulfillment that already has its reference.
+FULFILLMENT_REQUEST_GRACE = datetime.timedelta(minutes=5)
+FULFILLMENT_SWEEP_BATCH = 500
+
+
+def fulfillment_requests_sweep() -> int:
+    """Queue again each requested fulfillment that no inventory backend has taken; answers how many."""
+    lost = list(
+        Fulfillment.objects.filter(
+            status=Fulfillment.Status.REQUESTED, external_ref="",
+            created_at__lt=timezone.now() - FULFILLMENT_REQUEST_GRACE,
+        ).order_by("created_at").values_list("id", flat=True)[:FULFILLMENT_SWEEP_BATCH]
+    )
+    for fulfillment_id in lost:
+        task_enqueue_after_commit(
+            "warranty_api.tasks.fulfillment_request", fulfillment_id, task_name=f"fulfillment {fulfillment_id}"
+        )
+    return len(lost)
 
 
 def fulfillment_update(

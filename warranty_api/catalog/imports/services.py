@@ -26,6 +26,7 @@ from warranty_api.accounts.models import User
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
 from warranty_api.core.params import iso_date
+from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.tenancy.models import Tenant
 
 HEADER = ("serial_number", "sku", "manufactured_on")
@@ -326,13 +327,12 @@ def _flush(tenant: Tenant, batch: dict, result: ImportResult) -> None:
 
 def serial_import_job_create(*, tenant: Tenant, user: User | None, upload: File) -> SerialImportJob:
     """Store the uploaded CSV and queue its import; the job reports progress and bad lines."""
-    from django_q.tasks import async_task
-
     with transaction.atomic():
         job = SerialImportJob(tenant=tenant, created_by=user, original_name=upload.name[:255], size=upload.size or 0)
         job.file.save("upload.csv", upload, save=False)
         job.save()
-        transaction.on_commit(lambda: async_task("warranty_api.tasks.serial_import_run", job.id))
+        # Guarded: a broker that is down leaves the committed job queued instead of answering 500.
+        task_enqueue_after_commit("warranty_api.tasks.serial_import_run", job.id, task_name=f"serial import {job.id}")
     return job
 
 
