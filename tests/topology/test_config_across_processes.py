@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from tests.conftest import load_tenant, tenant_config
 from tests.support.web import WebServer
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Role, Warranty
-from warranty_api.services.tenancy import staff_create
-from warranty_api.services.tokens import tokens_issue
-from warranty_api.services.warranties import add_months
+from warranty_api.onboarding.services import staff_create
+from warranty_api.warranties.services import add_months
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from warranty_api.models import Role, Warranty
-from warranty_api.services.warranties import add_months
+from warranty_api.warranties.services import add_months
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path("/tmp/shots/config")

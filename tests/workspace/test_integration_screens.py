@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.admin_matrix import ADMINS_ONLY, check_matrix, db_state
-from tests.warranty_api.fake_shopify import FakeShopify
-from tests.warranty_api.test_shopify_admin_api import link
+from tests.support.fake_shopify import FakeShopify
+from tests.verification.test_shopify_admin_api import link
 from warranty_api.models import Membership, NotificationTemplate, Role, ShopifyConnection, WebhookEndpoint
 
 EMAILS = "/admin/email-templates/"
@@ -131,7 +131,7 @@ def test_webhook_secret_is_shown_once_and_rotates(admin_callers, tenant, setting
 
 
 def test_another_brands_endpoint_is_not_touched(admin_callers, other_tenant, settings):
-    from warranty_api.services.webhooks import webhook_endpoint_create
+    from warranty_api.webhooks.services import webhook_endpoint_create
 
     settings.AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = ["127.0.0.1"]
     theirs, _ = webhook_endpoint_create(tenant=other_tenant, url=HOOK_URL, events=["*"])

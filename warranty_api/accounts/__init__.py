@@ -1,1 +1,1 @@
-"""People: accounts, sign-in, tokens, staff and invitations, customer records."""
+"""People who sign in: customers and staff, sign-up and sign-in, tokens and invitations."""

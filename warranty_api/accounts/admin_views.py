@@ -13,10 +13,10 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.models import StaffRole
-from warranty_api.selectors.accounts import staff_list
-from warranty_api.services.accounts import staff_invite, staff_update
+from warranty_api.accounts.selectors import staff_list
+from warranty_api.accounts.services import staff_invite, staff_update
+from warranty_api.core.exceptions import ApiError
+from warranty_api.tenancy.models import StaffRole
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.views import WorkspaceMixin

@@ -1,1 +1,1 @@
-"""What a brand sells: categories and their terms, products, known serials and the serial rules."""
+"""What a tenant sells: categories with their terms, products, known serials and serial rules."""

@@ -11,18 +11,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.catalog import selectors, services
+from warranty_api.catalog.models import Category, Product
 from warranty_api.catalog.serializers import CategoryConfig, ProductInput
-from warranty_api.exceptions import ApiError, NotFound
-from warranty_api.models import Category, Coverage, Product
-from warranty_api.services.serials import serial_format_hint
+from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.admin_views import apply_api_errors, brand_images
+from warranty_api.tenancy.models import Coverage
 from warranty_api.tenancy.serializers import config_validated
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
@@ -281,41 +280,6 @@ class ProductDeleteView(CatalogScreen):
         return HttpResponseRedirect(reverse("workspace_catalog:products"))
 
 
-# --- serial rules ------------------------------------------------------------------------------------------
-
-
-class SerialRulesView(CatalogScreen):
-    """The brand's formats and the products' patterns, and the "test a serial" box (a GET: it changes nothing)."""
-
-    template_name = "workspace/config/serial_rules.html"
-    page_title = "Serial rules"
-    header_icon = "search"
-
-    def get(self, request, *args, **kwargs):
-        serial = request.GET.get("serial", "")
-        result = None
-        if isinstance(serial, str) and serial.strip() and len(serial) <= 100:
-            try:
-                result = selectors.serial_rule_test(tenant=self.tenant, serial_number=serial)
-            except NotFound:
-                result = None
-        if request.GET.get("partial") == "1":
-            return TemplateResponse(request, "workspace/config/_serial_result.html", {"result": result})
-        context = self.get_context_data(serial=serial, result=result)
-        return self.render_to_response(context)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        patterned = (Product.objects.filter(tenant=self.tenant, is_active=True).exclude(serial_pattern="")
-                     .select_related("category").order_by("name"))
-        context.update(
-            formats=self.tenant.serial_formats, hint=serial_format_hint(self.tenant.serial_formats),
-            patterned=list(patterned), require_known=self.tenant.require_known_serial,
-            settings_url=reverse("workspace_config:settings"),
-        )
-        return context
-
-
 class CatalogViewSet(WorkspaceViewSet):
     name = "workspace_catalog"
     url_prefix = "catalog"
@@ -335,5 +299,4 @@ class CatalogViewSet(WorkspaceViewSet):
             path("categories/add/", CategoryFormView.as_view(), name="category_add"),
             path("categories/<str:slug>/", CategoryFormView.as_view(), name="category_edit"),
             path("categories/<str:slug>/delete/", CategoryDeleteView.as_view(), name="category_delete"),
-            path("serial-rules/", SerialRulesView.as_view(), name="serial_rules"),
         ]

@@ -1,14 +1,77 @@
-"""Reads of the catalog for the brand's admins, and the dry run of the serial rules."""
+"""Tenant-scoped reads of the catalog."""
 
 from __future__ import annotations
 
+import datetime
+import time
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 
-from warranty_api.exceptions import NotFound, Unprocessable, ValidationFailed
-from warranty_api.models import Category, Product, Tenant, Warranty, normalize_serial
-from warranty_api.services.serials import matches_whole
-from warranty_api.services.warranties import serial_resolve
+from warranty_api.catalog.models import Category, Product
+from warranty_api.core.exceptions import NotFound, ValidationFailed
+from warranty_api.tenancy.models import Tenant
 
+
+def product_list(*, tenant: Tenant, category: str | None = None, search: str | None = None) -> QuerySet[Product]:
+    qs = Product.objects.filter(tenant=tenant, is_active=True).select_related("category")
+    if category:
+        if not tenant.categories.filter(slug=category).exists():
+            raise ValidationFailed.field("category", "not_found", f"There is no category '{category}'.")
+        qs = qs.filter(category__slug=category)
+    if search:
+        qs = qs.filter(name__icontains=search) | qs.filter(sku__iexact=search)
+    return qs
+
+
+# --- the registration's view of the catalog, cached per process ----------------------------------------
+
+CATALOG_TTL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class TenantCatalog:
+    """One tenant's products (every one, by id, with its category) and the active ones that have a pattern."""
+
+    tenant_id: int
+    version: datetime.datetime
+    products: dict[str, Product]
+    patterned: tuple[Product, ...]
+
+
+_catalogs: dict[int, tuple[float, TenantCatalog]] = {}
+
+
+def tenant_catalog(*, tenant: Tenant) -> TenantCatalog:
+    """The tenant's catalog, read at most once per TTL per process while the tenant row is unchanged.
+
+    Entries are keyed by the tenant's id and checked against its `updated_at` (the version); every catalog
+    change (`tenant_config_apply`) touches the tenant row, and the tenant row is read fresh on each request,
+    so the next request after a change reads the catalog again. The TTL bounds what a change made behind the
+    services' back (a shell) can leave stale. The products returned are shared: callers must not change them.
+    """
+    now = time.monotonic()
+    hit = _catalogs.get(tenant.id)
+    if hit is not None and hit[0] > now and hit[1].version == tenant.updated_at and hit[1].tenant_id == tenant.id:
+        return hit[1]
+    products = {p.id: p for p in Product.objects.filter(tenant=tenant).select_related("category").order_by("id")}
+    catalog = TenantCatalog(
+        tenant_id=tenant.id,
+        version=tenant.updated_at,
+        products=products,
+        patterned=tuple(p for p in products.values() if p.is_active and p.serial_pattern),
+    )
+    _catalogs[tenant.id] = (now + CATALOG_TTL_SECONDS, catalog)
+    return catalog
+
+
+def tenant_catalog_forget() -> None:
+    """Empty this process's cache (tests)."""
+    _catalogs.clear()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Reads of the catalog for the brand's admins, and the dry run of the serial rules.
 
 def admin_category_list(*, tenant: Tenant) -> QuerySet[Category]:
     return Category.objects.filter(tenant=tenant).annotate(product_count=Count("products"))
@@ -43,42 +106,3 @@ def admin_product_get(*, tenant: Tenant, product_id: str) -> Product:
     if product is None:
         raise NotFound("There is no such product.")
     return product
-
-
-def serial_rule_test(*, tenant: Tenant, serial_number: str) -> dict:
-    """What registration would decide about `serial_number` today, without writing anything.
-
-    The same resolution as a registration (`serial_resolve`): formats, the known list, then the products'
-    patterns; the term is the category's, in months (the dates depend on the purchase date).
-    """
-    number = normalize_serial(serial_number)
-    format_ok = not tenant.serial_formats or any(matches_whole(p, number) for p in tenant.serial_formats)
-    matching = sorted(
-        p.sku
-        for p in Product.objects.filter(tenant=tenant, is_active=True).exclude(serial_pattern="").only("sku", "serial_pattern")
-        if matches_whole(p.serial_pattern, number)
-    )
-    answer = {
-        "serial_number": number, "accepted": False, "refusal": None, "message": None, "format_ok": format_ok,
-        "known": False, "product": None, "category": None, "term": None, "matching_products": matching,
-    }
-    try:
-        resolved = serial_resolve(tenant, number)
-    except Unprocessable as refusal:
-        answer.update(refusal=refusal.code, message=refusal.message)
-        return answer
-    product, category = resolved.product, resolved.product.category
-    registered = Warranty.objects.filter(tenant=tenant, serial_number=number).exclude(status="transferred").exists()
-    if registered:
-        answer.update(refusal="serial_already_registered",
-                      message="This serial number is already registered.")
-    answer.update(
-        accepted=not registered,
-        known=resolved.known is not None,
-        product={"id": product.pk, "sku": product.sku, "name": product.name},
-        category={"slug": category.slug, "name": category.name, "coverage": category.coverage,
-                  "transferable": category.transferable},
-        term={"standard_months": category.standard_months, "extended_months": category.extended_months,
-              "extension_window_days": tenant.extension_window_days},
-    )
-    return answer

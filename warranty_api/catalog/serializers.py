@@ -1,8 +1,4 @@
-"""Categories, products and known serials as DRF serializers: the file's rules and the admin API's, in one place.
-
-Cross references come from the serializer's context, filled by whoever validates: the configuration file
-puts the slugs and SKUs it declares there (`categories[].slug`), the admin API the brand's own.
-"""
+"""Outputs of the catalog: products with their category's warranty terms."""
 
 from __future__ import annotations
 
@@ -10,8 +6,9 @@ import re
 
 from rest_framework import serializers
 
-from warranty_api.models import Category, Coverage, Product, normalize_serial
-from warranty_api.selectors.params import iso_date
+from warranty_api.catalog.models import Category, Product, normalize_serial
+from warranty_api.core.params import iso_date
+from warranty_api.tenancy.models import Coverage
 from warranty_api.tenancy.serializers import (
     ConfigBoolean,
     ConfigChoice,
@@ -22,6 +19,35 @@ from warranty_api.tenancy.serializers import (
     ConfigText,
     UniqueListSerializer,
 )
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "standard_months", "extended_months", "coverage", "transferable"]
+
+
+class ProductOutput(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.slug")
+    category_name = serializers.CharField(source="category.name")
+    warranty = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "sku", "name", "category", "category_name", "serial_pattern", "warranty"]
+
+    def get_warranty(self, product: Product) -> dict:
+        category = product.category
+        return {
+            "standard_months": category.standard_months,
+            "extended_months": category.extended_months,
+            "coverage": category.coverage,
+            "transferable": category.transferable,
+        }
+
+
+# ----------------------------------------------------------------------------------------------------
+# Categories, products and known serials as DRF serializers: the file's rules and the admin API's, in one place.
 
 CATEGORY_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-_]{0,99}$")
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from warranty_api.exceptions import Conflict, NotFound, ValidationFailed
-from warranty_api.models import Category, KnownSerial, Product, Tenant, User, Warranty
-from warranty_api.services.serials import matches_whole, serial_format_hint
-from warranty_api.tenancy.models import ConfigChange
+from warranty_api.accounts.models import User
+from warranty_api.catalog.models import Category, KnownSerial, Product
+from warranty_api.catalog.serials import matches_whole, serial_format_hint
+from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
+from warranty_api.tenancy.models import ConfigChange, Tenant
 from warranty_api.tenancy.services import config_change_record, tenant_catalog_touch
 
 CATEGORY_FIELDS = ("name", "standard_months", "extended_months", "coverage", "transferable", "resolutions")
@@ -159,7 +160,7 @@ def product_update(*, tenant: Tenant, actor: User | None, product_id: str, data:
 @transaction.atomic
 def product_delete(*, tenant: Tenant, actor: User | None, product_id: str) -> None:
     product = _locked_product(tenant, product_id)
-    if Warranty.objects.filter(product=product).exists():
+    if product.warranties.exists():
         raise Conflict("This product has registered warranties; deactivate it instead.", code="product_in_use")
     if KnownSerial.objects.filter(tenant=tenant, product=product).exists():
         raise Conflict("This product has known serial numbers; deactivate it instead.", code="product_in_use")

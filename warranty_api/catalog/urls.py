@@ -9,5 +9,4 @@ urlpatterns = [
     path("admin/categories/<str:slug>", views.AdminCategoryDetailView.as_view(), name="admin-category-detail"),
     path("admin/products", views.AdminProductListView.as_view(), name="admin-product-list"),
     path("admin/products/<str:product_id>", views.AdminProductDetailView.as_view(), name="admin-product-detail"),
-    path("admin/serial-rules/test", views.AdminSerialRuleTestView.as_view(), name="admin-serial-rules-test"),
 ]

@@ -1,24 +1,75 @@
-"""The catalog for the brand's admins: categories and terms, products, and the serial rules' dry run."""
+"""The tenant's public face: its configuration and its product catalog."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from warranty_api.catalog import selectors, services
+from warranty_api.catalog.models import Category
+from warranty_api.catalog.selectors import product_list
 from warranty_api.catalog.serializers import (
     AdminCategoryOutput,
     AdminProductOutput,
     AdminProductWriteOutput,
     CategoryConfig,
     ProductInput,
-    SerialRuleTestInput,
-    SerialRuleTestOutput,
+    ProductOutput,
 )
-from warranty_api.exceptions import ValidationFailed
-from warranty_api.models import Category
-from warranty_api.pagination import paginate
-from warranty_api.permissions import IsTenantAgent
+from warranty_api.catalog.serials import serial_format_hint
+from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.pagination import paginate
+from warranty_api.core.views import TenantAPIView, ok
 from warranty_api.tenancy.permissions import AdminWritesAgentReads
 from warranty_api.tenancy.serializers import config_validated
-from warranty_api.views.base import TenantAPIView, ok, validated
+
+
+class TenantConfigView(TenantAPIView):
+    permission_classes: list = []
+
+    @extend_schema(operation_id="tenant_config", summary="The brand's public settings", responses={200: dict})
+    def get(self, request, tenant: str):
+        t = self.tenant
+        return ok(
+            {
+                "slug": t.slug,
+                "name": t.name,
+                "support_email": t.support_email,
+                "branding": t.branding,
+                "registration": {
+                    "required_fields": t.required_fields,
+                    "extension_window_days": t.extension_window_days,
+                    "require_known_serial": t.require_known_serial,
+                    "verification": t.verification,
+                },
+                "serial_formats": t.serial_formats,
+                "serial_format_hint": serial_format_hint(t.serial_formats),
+                "issue_types": t.issue_types,
+                "resolutions": t.resolutions,
+            }
+        )
+
+
+class ProductListView(TenantAPIView):
+    permission_classes: list = []
+
+    @extend_schema(
+        summary="List the brand's products with their warranty terms",
+        parameters=[
+            OpenApiParameter("category", str, description="A category slug"),
+            OpenApiParameter("search", str, description="Part of a name, or an exact SKU"),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("include_total", bool),
+        ],
+        responses={200: ProductOutput(many=True)},
+    )
+    def get(self, request, tenant: str):
+        qs = product_list(
+            tenant=self.tenant, category=request.query_params.get("category"), search=request.query_params.get("search")
+        )
+        return paginate(self, qs, ProductOutput, ordering=("name", "id"))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The catalog for the brand's admins: categories and terms, products, and the serial rules' dry run.
 
 ERRORS = {
     400: OpenApiResponse(description="validation_error, with the JSON path of each problem in `fields`"),
@@ -176,21 +227,3 @@ class AdminProductDetailView(TenantAPIView):
     def delete(self, request, tenant: str, product_id: str):
         services.product_delete(tenant=self.tenant, actor=request.user, product_id=product_id)
         return ok(None, status=204)
-
-
-class AdminSerialRuleTestView(TenantAPIView):
-    permission_classes = [IsTenantAgent]  # a dry run: agents use it to answer customers
-    refuses_unknown_fields = True
-
-    @extend_schema(
-        operation_id="admin_serial_rules_test",
-        summary="What registration would decide about a serial number, without registering it",
-        description="Format, known or not, the product and category it resolves to and their term, or the "
-        "refusal code registration would answer (`serial_invalid_format`, `serial_unknown`, "
-        "`serial_ambiguous`, `serial_already_registered`). Changes nothing of the brand's data.",
-        request=SerialRuleTestInput,
-        responses={200: SerialRuleTestOutput, **ERRORS},
-    )
-    def post(self, request, tenant: str):
-        data = validated(SerialRuleTestInput, request.data, only_declared=True)
-        return ok(selectors.serial_rule_test(tenant=self.tenant, serial_number=data["serial_number"]))

@@ -19,17 +19,25 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.models import Claim, ClaimMessage, Fulfillment, Media, User
-from warranty_api.selectors.claims import claim_get_for_staff, claim_timeline
-from warranty_api.selectors.media import media_get_visible
-from warranty_api.selectors.warranties import warranty_contact
-from warranty_api.services import claims as claim_services
+from warranty_api.accounts.models import User
+from warranty_api.claims import services as claim_services
+from warranty_api.claims.models import Claim, ClaimMessage, Fulfillment
+from warranty_api.claims.queue import (
+    STATUS_FILTERS,
+    ClaimQueueFilterSet,
+    brand_staff,
+    claim_search,
+    dashboard_counts,
+    status_counts,
+)
+from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
+from warranty_api.core.exceptions import ApiError
+from warranty_api.media.models import Media
+from warranty_api.media.selectors import media_get_visible
+from warranty_api.warranties.selectors import warranty_contact
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area, may
 from warranty_api.workspace.views import WorkspaceMixin
-
-from .queue import STATUS_FILTERS, ClaimQueueFilterSet, brand_staff, claim_search, dashboard_counts, status_counts
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -307,7 +315,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             return "Internal notes saved."
         # action == "message"
         if not message:
-            from warranty_api.exceptions import ValidationFailed
+            from warranty_api.core.exceptions import ValidationFailed
 
             raise ValidationFailed.field("message", "required", "Write the message to the customer.")
         claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor, message_to_customer=message,

@@ -7,8 +7,11 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
-from warranty_api.models import Category, Claim, Membership, Product, Tenant, User, normalize_serial
-from warranty_api.selectors.accounts import normalize_email
+from warranty_api.accounts.models import User
+from warranty_api.catalog.models import Category, Product, normalize_serial
+from warranty_api.claims.models import Claim
+from warranty_api.core.emails import normalize_email
+from warranty_api.tenancy.models import Membership, Tenant
 
 # A claim reference (RI-1001) may look like a serial number, so both are tried.
 _REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")

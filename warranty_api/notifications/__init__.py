@@ -1,1 +1,1 @@
-"""Messages to people: email templates, the email outbox, the allow-list HTML, reminders."""
+"""Customer email: templates, the outbox of messages and the HTML allow-list."""

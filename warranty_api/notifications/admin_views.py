@@ -13,9 +13,9 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.selectors.notifications import notification_template_get, notification_templates_list
-from warranty_api.services.notifications import (
+from warranty_api.core.exceptions import ApiError
+from warranty_api.notifications.selectors import notification_template_get, notification_templates_list
+from warranty_api.notifications.services import (
     notification_preview,
     notification_template_reset,
     notification_template_save,

@@ -1,1 +1,1 @@
-"""The brand itself: the tenant, its settings and its configuration file."""
+"""Tenants (brands), their staff memberships and their configuration file."""

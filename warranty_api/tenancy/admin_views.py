@@ -14,9 +14,9 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.models import REGISTRATION_FIELDS, ReplacementTerms, VerificationMode
+from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.contrast import PORTAL_DEFAULT_ACCENT, PORTAL_DEFAULT_PRIMARY, branding_contrast_problems
+from warranty_api.tenancy.models import REGISTRATION_FIELDS, ReplacementTerms, VerificationMode
 from warranty_api.tenancy.serializers import (
     KNOWN_RESOLUTIONS,
     TenantSettingsInput,

@@ -2,8 +2,8 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from warranty_api.models import Role
-from warranty_api.permissions import request_role
+from warranty_api.core.permissions import request_role
+from warranty_api.core.roles import Role
 
 
 class AdminWritesAgentReads(BasePermission):

@@ -18,8 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from warranty_api.models import REGISTRATION_FIELDS, StaffRole, VerificationMode
-from warranty_api.selectors.accounts import email_acceptable, normalize_email
+from warranty_api.tenancy.models import REGISTRATION_FIELDS, VerificationMode
 from warranty_api.tenancy.patterns import MAX_PATTERN_LENGTH, pattern_problem
 
 KNOWN_RESOLUTIONS = ("repair", "replacement", "refund")
@@ -64,22 +63,6 @@ class ConfigEmail(ConfigText):
         try:
             validate_email(value)
         except DjangoValidationError:
-            self.fail("not_email")
-        return value
-
-
-class ConfigStaffEmail(ConfigText):
-    """An email address of a staff account, in the one stored form."""
-
-    default_error_messages = {"not_email": "must be an email address"}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 254)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = normalize_email(super().to_internal_value(data))
-        if not email_acceptable(value):
             self.fail("not_email")
         return value
 
@@ -349,11 +332,6 @@ class TenantSettingsInput(ConfigObject):
     # are declared here as further sections, and stored by `tenant_settings_update` beside these.
 
 
-class StaffConfig(ConfigObject):
-    email = ConfigStaffEmail()
-    role = ConfigChoice([r.value for r in StaffRole])
-
-
 def tenant_settings_values(data: dict, current: dict | None = None) -> dict:
     """Validated settings as the Tenant's field values; with `current` (a PATCH), sections merge key by key."""
     current = current or {}
@@ -406,7 +384,7 @@ def tenant_settings_data(tenant) -> dict:
 
 def config_validated(serializer_class, data, *, context: dict | None = None, partial: bool = False) -> dict:
     """Validate an admin API body with the file's rules; errors answer 400 with the file's JSON paths."""
-    from warranty_api.exceptions import ValidationFailed
+    from warranty_api.core.exceptions import ValidationFailed
 
     serializer = serializer_class(data=data, context=context or {}, partial=partial)
     try:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from warranty_api.exceptions import ValidationFailed
-from warranty_api.models import Category, Tenant, User
-from warranty_api.tenancy.models import ConfigChange
+from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.tenancy.models import ConfigChange, Tenant
 from warranty_api.tenancy.serializers import tenant_settings_data, tenant_settings_values
 
 
 def config_change_record(
-    *, tenant: Tenant, actor: User | None, target: str, key: str, action: str, before: Any, after: Any
+    *, tenant: Tenant, actor: AbstractBaseUser | None, target: str, key: str, action: str, before: Any, after: Any
 ) -> ConfigChange | None:
     """One audit row of a change (none when nothing changed), in the caller's transaction."""
     if before == after:
@@ -43,7 +43,7 @@ def tenant_catalog_touch(tenant: Tenant) -> None:
 
 
 @transaction.atomic
-def tenant_settings_update(*, tenant: Tenant, actor: User | None, data: dict) -> Tenant:
+def tenant_settings_update(*, tenant: Tenant, actor: AbstractBaseUser | None, data: dict) -> Tenant:
     """Apply validated `TenantSettingsInput` data (a PATCH: sections merge key by key); answer the fresh tenant."""
     locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = tenant_settings_data(locked)
@@ -64,7 +64,7 @@ def tenant_settings_update(*, tenant: Tenant, actor: User | None, data: dict) ->
 
 def _check_resolutions_still_cover_categories(tenant: Tenant, resolutions: list[str]) -> None:
     used = {}
-    for category in Category.objects.filter(tenant=tenant).exclude(resolutions=None).only("slug", "resolutions"):
+    for category in tenant.categories.exclude(resolutions=None).only("slug", "resolutions"):
         for res in category.resolutions or []:
             if res not in resolutions:
                 used.setdefault(res, []).append(category.slug)

@@ -2,8 +2,9 @@
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-from warranty_api.pagination import paginate
-from warranty_api.permissions import IsTenantAdmin
+from warranty_api.core.pagination import paginate
+from warranty_api.core.permissions import IsTenantAdmin
+from warranty_api.core.views import TenantAPIView, ok
 from warranty_api.tenancy.permissions import AdminWritesAgentReads
 from warranty_api.tenancy.selectors import config_change_list
 from warranty_api.tenancy.serializers import (
@@ -14,7 +15,6 @@ from warranty_api.tenancy.serializers import (
     tenant_settings_data,
 )
 from warranty_api.tenancy.services import tenant_settings_update
-from warranty_api.views.base import TenantAPIView, ok
 
 ERRORS = {
     400: OpenApiResponse(description="validation_error, with the JSON path of each problem in `fields`"),

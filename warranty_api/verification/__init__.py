@@ -1,1 +1,1 @@
-"""Purchase checks against the brand's Shopify store."""
+"""Purchase verification against a brand's Shopify store."""

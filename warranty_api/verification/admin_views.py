@@ -13,10 +13,10 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.models import VerificationMode
-from warranty_api.selectors.verification import shopify_connection_get
-from warranty_api.services.verification import shopify_connection_save, shopify_connection_test
+from warranty_api.core.exceptions import ApiError
+from warranty_api.tenancy.models import VerificationMode
+from warranty_api.verification.selectors import shopify_connection_get
+from warranty_api.verification.services import shopify_connection_save, shopify_connection_test
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.views import WorkspaceMixin

@@ -1,1 +1,1 @@
-"""App webhook endpoints and their deliveries, and the inventory connection."""
+"""Signed webhooks: app endpoints, ordered deliveries, inbound event ids and the contract's schemas."""

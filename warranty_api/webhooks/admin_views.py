@@ -13,14 +13,14 @@ from django.urls import path, reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from warranty_api.exceptions import ApiError
-from warranty_api.selectors.webhooks import (
+from warranty_api.core.exceptions import ApiError
+from warranty_api.webhooks import services as services
+from warranty_api.webhooks.selectors import (
     inventory_endpoint_get,
     webhook_delivery_list,
     webhook_endpoint_get,
     webhook_endpoint_list,
 )
-from warranty_api.services import webhooks as services
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.views import WorkspaceMixin

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import path, reverse
 from wagtail import hooks
 
-from .menu import BrandMenuItem
-from .views import BrandSwitchView
+from warranty_api.workspace.menu import BrandMenuItem
+from warranty_api.workspace.views import BrandSwitchView
 
 
 @hooks.register("register_admin_urls")

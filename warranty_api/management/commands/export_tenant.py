@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from warranty_api.models import Tenant
-from warranty_api.services.tenant_config import tenant_config_export
+from warranty_api.onboarding.config_file import tenant_config_export
+from warranty_api.tenancy.models import Tenant
 
 
 class Command(BaseCommand):
