@@ -71,7 +71,7 @@ def tenant_catalog_forget() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Reads of the catalog for the brand's admins, and the dry run of the serial rules.
+# Reads of the catalog for the brand's admins.
 
 def admin_category_list(*, tenant: Tenant) -> QuerySet[Category]:
     return Category.objects.filter(tenant=tenant).annotate(product_count=Count("products"))

@@ -1,4 +1,5 @@
-"""Outputs of the catalog: products with their category's warranty terms."""
+"""The catalog's serializers: public outputs, and the rules of categories, products and known serials that the
+configuration file and the admin API share."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tenant's public face: its configuration and its product catalog."""
+"""The catalog over HTTP: the brand's public configuration and products, and the admins' categories and products."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
@@ -69,7 +69,7 @@ class ProductListView(TenantAPIView):
 
 
 # ----------------------------------------------------------------------------------------------------
-# The catalog for the brand's admins: categories and terms, products, and the serial rules' dry run.
+# The catalog for the brand's admins: categories and terms, products (the serial-rule dry run is registration's).
 
 ERRORS = {
     400: OpenApiResponse(description="validation_error, with the JSON path of each problem in `fields`"),

@@ -1,4 +1,4 @@
-"""The tenant of a request, read by its slug."""
+"""The tenant of a request, read by its slug; the record of configuration changes."""
 
 from __future__ import annotations
 
