@@ -155,11 +155,12 @@ def _resolve_blocker(claim: Claim) -> str:
     return ""
 
 
-def offered_actions(claim: Claim, user: User) -> list[Offered]:
+def offered_actions(claim: Claim, user: User, *, staff: list[User]) -> list[Offered]:
     can = claim.can_move_to
     S = Claim.Status
     offered = []
-    if claim.assignee_id != user.id:
+    # Only the brand's own staff can hold a claim (a platform superuser may review it, not own it).
+    if claim.assignee_id != user.id and any(person.id == user.id for person in staff):
         offered.append(Offered("take", "Take it"))
     if can(S.UNDER_REVIEW) and claim.status == S.SUBMITTED:
         offered.append(Offered("start_review", "Start review"))
@@ -214,6 +215,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         claim = self.claim
         warranty = claim.warranty
+        staff = list(brand_staff(self.tenant))
         photos = list(claim.photos.all())
         for message in claim.messages.all():
             photos.extend(message.photos.all())
@@ -225,9 +227,9 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             photos=photos,
             timeline=[{"item": item, "is_message": isinstance(item, ClaimMessage)} for item in claim_timeline(claim)],
             fulfillments=list(claim.fulfillments.all()),
-            offered=offered_actions(claim, self.request.user),
+            offered=offered_actions(claim, self.request.user, staff=staff),
             resolutions=warranty.product.category.allowed_resolutions(self.tenant.resolutions),
-            staff=list(brand_staff(self.tenant)),
+            staff=staff,
             version=claim_version(claim),
             issue_label=dict((t["code"], t.get("label", t["code"])) for t in self.tenant.issue_types).get(
                 claim.issue_type, claim.issue_type),
