@@ -63,17 +63,17 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
 
     columns = [
         TitleColumn("reference", label="Claim", get_url=lambda c: reverse("workspace_claims:review", args=[c.id]),
-                    accessor=lambda c: c.reference or c.id),
+                    accessor=lambda c: c.reference or c.id, classname="workspace-nowrap"),
         Column("status", label="Status", accessor="get_status_display"),
-        Column("serial", label="Serial", accessor="warranty.serial_number"),
-        Column("product", label="Product", accessor="warranty.product.name"),
-        Column("customer", label="Customer", accessor=_customer),
-        Column("issue_type", label="Issue", accessor="issue_type"),
+        Column("serial", label="Serial", accessor="warranty.serial_number", classname="workspace-nowrap"),
+        Column("product", label="Product", accessor="warranty.product.name", classname="workspace-wide"),
+        Column("customer", label="Customer", accessor=_customer, classname="workspace-customer"),
+        Column("issue_type", label="Issue", accessor=lambda c: c.issue_label, classname="workspace-wide"),
         Column("assignee", label="Assignee", accessor=lambda c: (c.assignee.full_name or c.assignee.email)
-               if c.assignee_id else "Unassigned"),
-        Column("age", label="Age", accessor=_age, sort_key="created_at"),
+               if c.assignee_id else "Unassigned", classname="workspace-wide"),
+        Column("age", label="Age", accessor=_age, sort_key="created_at", classname="workspace-nowrap"),
         Column("status_changed_at", label="In this status since", accessor="status_changed_at",
-               sort_key="status_changed_at"),
+               sort_key="status_changed_at", classname="workspace-wide"),
     ]
 
     def get_page_subtitle(self):
@@ -98,6 +98,14 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
         ordering = self.ordering or self.default_ordering
         # The id breaks ties, so a page boundary never shows a claim twice or skips one.
         return queryset.order_by(ordering, ordering.replace(ordering.lstrip("-"), "id"))
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        labels = {t["code"]: t.get("label", t["code"]) for t in self.tenant.issue_types}
+        object_list = list(object_list)
+        for claim in object_list:
+            claim.issue_label = labels.get(claim.issue_type, claim.issue_type)
+        return paginator, page, object_list, is_paginated
 
     def search_queryset(self, queryset):
         if not self.is_searching:
