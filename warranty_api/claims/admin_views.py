@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
@@ -68,7 +69,7 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
         Column("serial", label="Serial", accessor="warranty.serial_number", classname="workspace-nowrap"),
         Column("product", label="Product", accessor="warranty.product.name", classname="workspace-wide"),
         Column("customer", label="Customer", accessor=_customer, classname="workspace-customer"),
-        Column("issue_type", label="Issue", accessor=lambda c: c.issue_label, classname="workspace-wide"),
+        Column("issue_type", label="Issue", classname="workspace-wide"),
         Column("assignee", label="Assignee", accessor=lambda c: (c.assignee.full_name or c.assignee.email)
                if c.assignee_id else "Unassigned", classname="workspace-wide"),
         Column("age", label="Age", accessor=_age, sort_key="created_at", classname="workspace-nowrap"),
@@ -101,11 +102,26 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        return paginator, page, list(object_list), is_paginated
+
+    def queue_rows(self, claims: list[Claim]) -> list[dict]:
+        from django.utils.formats import date_format
+
         labels = {t["code"]: t.get("label", t["code"]) for t in self.tenant.issue_types}
-        object_list = list(object_list)
-        for claim in object_list:
-            claim.issue_label = labels.get(claim.issue_type, claim.issue_type)
-        return paginator, page, object_list, is_paginated
+        review = reverse("workspace_claims:review", args=["CLAIM"])
+        return [{
+            "url": review.replace("CLAIM", claim.id),
+            "reference": claim.reference or claim.id,
+            "status": claim.get_status_display(),
+            "serial": claim.warranty.serial_number,
+            "product": claim.warranty.product.name,
+            "customer": _customer(claim),
+            "issue": labels.get(claim.issue_type, claim.issue_type),
+            "assignee": (claim.assignee.full_name or claim.assignee.email) if claim.assignee_id else "Unassigned",
+            "age": _age(claim),
+            "status_since": date_format(timezone.localtime(claim.status_changed_at), "DATETIME_FORMAT")
+            if claim.status_changed_at else "",
+        } for claim in claims]
 
     def search_queryset(self, queryset):
         if not self.is_searching:
@@ -114,6 +130,7 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["queue_rows"] = self.queue_rows(context["object_list"])
         base = self.search_queryset(self.get_base_queryset())
         if self.filters and self.filters.is_valid():
             base = self.filters.filter_queryset_except(base, STATUS_FILTERS)
