@@ -74,12 +74,64 @@ def _load_sqlite(tenant, n_warranties: int, n_claims: int) -> str:
     claims = []
     for i in range(n_claims):
         created = now - datetime.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-        claims.append(Claim(id=f"clm_b{i:019d}", tenant=tenant, warranty_id=f"wty_b{i * (n_warranties // n_claims):019d}",
+        claims.append(Claim(id=f"clm_b{i:019d}", tenant=tenant, reference=f"NO-{100000 + i}", warranty_id=f"wty_b{i * (n_warranties // n_claims):019d}",
                             issue_type=rng.choice(["malfunction", "cosmetic"]), description="Bench claim",
                             status=rng.choice(statuses), photo_count=rng.choice([0, 0, 1, 3]), status_changed_at=created))
     Claim.objects.bulk_create(claims, batch_size=2000)
     for claim in claims:
         Claim.objects.filter(id=claim.id).update(created_at=claim.status_changed_at, updated_at=claim.status_changed_at)
+    return "loaded"
+
+
+def _load_postgres(tenant, n_warranties: int, n_claims: int) -> str:
+    """COPY customers, warranties and claims in; skipped when the database already holds these sizes."""
+    import datetime
+    import random
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from warranty_api.models import Claim, Product, Warranty
+
+    if (Warranty.objects.filter(tenant=tenant, id__startswith="wty_b").count(),
+            Claim.objects.filter(tenant=tenant, id__startswith="clm_b").count()) == (n_warranties, n_claims):
+        return "reused"
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE warranty_api_claimevent, warranty_api_claimmessage, warranty_api_fulfillment, "
+                       "warranty_api_claim, warranty_api_warrantyevent, warranty_api_warranty, warranty_api_customer CASCADE")
+    product = Product.objects.get(tenant=tenant, sku="TP9-ELITE-SC")
+    rng = random.Random(42)
+    now = timezone.now()
+    n_customers = max(1, n_warranties // 4)
+    statuses = ["submitted"] * 30 + ["under_review"] * 20 + ["info_requested"] * 5 + ["approved"] * 10 + \
+        ["denied"] * 10 + ["resolved"] * 25
+    raw = connection.connection
+    with raw.cursor() as cur:
+        with cur.copy("COPY warranty_api_customer (id, tenant_id, email, name, phone, address, created_at, updated_at) "
+                      "FROM STDIN") as copy:
+            for i in range(n_customers):
+                copy.write_row((f"cus_b{i:019d}", tenant.id, f"c{i}@bench.example", f"Customer {i}", "", "{}", now, now))
+        with cur.copy("COPY warranty_api_warranty (id, tenant_id, serial_number, product_id, customer_id, contact_name, "
+                      "contact_phone, contact_address, purchase_date, retailer, order_number, warranty_start, "
+                      "warranty_end, extended, coverage, transferable, status, verification, verification_detail, "
+                      "void_reason, notes, created_at, updated_at) FROM STDIN") as copy:
+            start, end = datetime.date(2025, 1, 1), datetime.date(2030, 1, 1)
+            for i in range(n_warranties):
+                copy.write_row((f"wty_b{i:019d}", tenant.id, f"SN-CA-{i:08d}", product.id, f"cus_b{i % n_customers:019d}",
+                                f"Customer {i % n_customers}", "", "{}", start, "", "", start, end, True,
+                                "full_replacement", True, "active", "off", "{}", "", "", now, now))
+        with cur.copy("COPY warranty_api_claim (id, tenant_id, reference, warranty_id, issue_type, description, "
+                      "preferred_resolution, status, resolution, denial_reason, admin_notes, photo_count, "
+                      "status_changed_at, created_at, updated_at) FROM STDIN") as copy:
+            for i in range(n_claims):
+                created = now - datetime.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+                copy.write_row((f"clm_b{i:019d}", tenant.id, f"NO-{100000 + i}",
+                                f"wty_b{i * (n_warranties // n_claims):019d}", rng.choice(["malfunction", "cosmetic"]),
+                                "Bench claim", "repair", rng.choice(statuses), "", "", "", rng.choice([0, 0, 1, 3]),
+                                created, created, created))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE warranty_api_claim")
+        cursor.execute("ANALYZE warranty_api_customer, warranty_api_warranty")
     return "loaded"
 
 
@@ -132,12 +184,8 @@ def main() -> None:
     tenant_config_apply(spec)
     tenant = Tenant.objects.get(slug="northpeak")
     started = time.perf_counter()
-    if postgres:
-        from bench.bench_claims import _load
-
-        how = _load(tenant, n_warranties, n_claims)
-    else:
-        how = _load_sqlite(tenant, n_warranties, n_claims)
+    load = _load_postgres if postgres else _load_sqlite
+    how = load(tenant, n_warranties, n_claims)
     engine = "PostgreSQL (COPY)" if postgres else "SQLite (bulk inserts; a smaller scale than the goal's)"
     print(f"data: {n_claims:,} claims over {n_warranties:,} warranties on {engine} "
           f"({how} in {time.perf_counter() - started:.1f}s)", flush=True)

@@ -3,6 +3,7 @@
 from wagtail import hooks
 
 from warranty_api.claims.admin_views import ClaimsViewSet, dashboard_panels
+from warranty_api.warranties.admin_views import WarrantiesViewSet
 from warranty_api.workspace import hooks as workspace_hooks  # noqa: F401
 
 
@@ -12,3 +13,8 @@ def claims_viewset():
 
 
 hooks.register("construct_homepage_panels", dashboard_panels)
+
+
+@hooks.register("register_admin_viewset")
+def warranties_viewset():
+    return WarrantiesViewSet()

@@ -33,3 +33,8 @@ def status_label(value: str) -> str:
     from warranty_api.models import Claim
 
     return dict(Claim.Status.choices).get(value, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key) if isinstance(mapping, dict) else None

@@ -1,0 +1,1 @@
+"""Warranties: registration, term, transfers, and the staff's screens over them."""
