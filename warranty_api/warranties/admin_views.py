@@ -91,7 +91,7 @@ class WarrantyListView(WorkspaceMixin, BaseListingView):
             "customer": w.customer.email,
             "status": "Expired" if w.status == Warranty.Status.ACTIVE and w.warranty_end < today else w.get_status_display(),
             "verification": w.get_verification_display(),
-            "term": f"{date_format(w.warranty_start)} – {date_format(w.warranty_end)}",
+            "term": f"{date_format(w.warranty_start)} to {date_format(w.warranty_end)}",
             "registered": date_format(timezone.localtime(w.created_at), "DATE_FORMAT"),
         } for w in context["object_list"]]
         context["refusal"] = self.refusal
