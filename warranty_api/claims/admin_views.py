@@ -128,13 +128,37 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
             return queryset
         return queryset.filter(claim_search(self.search_query))
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["queue_rows"] = self.queue_rows(context["object_list"])
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Claims per status under every filter but the status ones: the tabs, and the page's total."""
         base = self.search_queryset(self.get_base_queryset())
         if self.filters and self.filters.is_valid():
             base = self.filters.filter_queryset_except(base, STATUS_FILTERS)
-        counts = status_counts(base)
+        return status_counts(base)
+
+    def listed_statuses(self) -> set[str]:
+        statuses = set(Claim.Status.values)
+        if self.filters and self.filters.is_valid():
+            data = self.filters.form.cleaned_data
+            statuses = set(data.get("status") or statuses)
+            waiting = data.get("waiting_on_customer")
+            if waiting is True:
+                statuses &= {Claim.Status.INFO_REQUESTED}
+            elif waiting is False:
+                statuses -= {Claim.Status.INFO_REQUESTED}
+        return statuses
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        # The total is the sum of the listed statuses' counts, which the tabs need anyway: one pass over the
+        # brand's claims per page, not two.
+        paginator.__dict__["count"] = sum(self.counts[status] for status in self.listed_statuses())
+        return paginator
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["queue_rows"] = self.queue_rows(context["object_list"])
+        counts = self.counts
         chosen = set(self.request.GET.getlist("status"))
         query = self.request.GET.copy()
         query.pop("p", None)

@@ -42,12 +42,14 @@ def brand_staff(tenant: Tenant) -> QuerySet[User]:
 class ClaimQueueFilterSet(WagtailFilterSet):
     """The queue's filters; choices (issue types, products, staff) are the current brand's."""
 
-    status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices, widget=forms.CheckboxSelectMultiple)
+    # distinct=False: django-filter's default SELECT DISTINCT over the joined rows made a status tab a full sort.
+    status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices, widget=forms.CheckboxSelectMultiple,
+                                                 distinct=False)
     waiting_on_customer = django_filters.BooleanFilter(
         label="Waiting on the customer", method="filter_waiting",
         widget=forms.RadioSelect(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
     )
-    issue_type = django_filters.MultipleChoiceFilter(choices=(), widget=forms.CheckboxSelectMultiple)
+    issue_type = django_filters.MultipleChoiceFilter(choices=(), widget=forms.CheckboxSelectMultiple, distinct=False)
     assignee = django_filters.ChoiceFilter(choices=(), method="filter_assignee", empty_label="Anyone",
                                            widget=forms.RadioSelect)
     product = django_filters.ModelChoiceFilter(field_name="warranty__product", queryset=Product.objects.none(),
