@@ -1,0 +1,1 @@
+"""Notifications: email templates, the email outbox, the allow-list HTML, reminders, and their staff screens."""
