@@ -1,1 +1,1 @@
-"""Notifications: email templates, the email outbox, the allow-list HTML, reminders, and their staff screens."""
+"""Customer email: templates, the outbox of messages and the HTML allow-list."""
