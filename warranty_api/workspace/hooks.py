@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path, reverse
 from wagtail import hooks
 
+from warranty_api.workspace.account import GuardedChangePasswordPanel
 from warranty_api.workspace.claims_views import ClaimsViewSet, dashboard_panels
 from warranty_api.workspace.menu import BrandMenuItem
 from warranty_api.workspace.outbox_views import OutboxViewSet
@@ -38,3 +39,8 @@ def outbox_viewset():
 
 
 hooks.register("construct_homepage_panels", dashboard_panels)
+
+
+@hooks.register("register_account_settings_panel")
+def password_panel(request, user, profile):
+    return GuardedChangePasswordPanel(request, user, profile)
