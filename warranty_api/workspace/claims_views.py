@@ -434,6 +434,9 @@ class ClaimsDashboardPanel(Component):
     template_name = "workspace/claims/dashboard_panel.html"
     order = 10
 
+    class Media:
+        css = {"all": ["workspace/workspace.css"]}
+
     def __init__(self, request):
         self.request = request
 
