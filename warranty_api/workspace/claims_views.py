@@ -131,10 +131,14 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
             if claim.status_changed_at else "",
         } for claim in claims]
 
+    @cached_property
+    def search_match(self):
+        return claim_search(self.search_query, tenant=self.tenant)
+
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return queryset.filter(claim_search(self.search_query))
+        return queryset.filter(self.search_match)
 
     @cached_property
     def counts(self) -> dict[str, int]:
@@ -429,6 +433,9 @@ class ClaimsDashboardPanel(Component):
     name = "workspace_claims"
     template_name = "workspace/claims/dashboard_panel.html"
     order = 10
+
+    class Media:
+        css = {"all": ["workspace/workspace.css"]}
 
     def __init__(self, request):
         self.request = request
