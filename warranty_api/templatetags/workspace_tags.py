@@ -25,3 +25,16 @@ def age_days(moment) -> str:
     if seconds < 86400:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} d"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A claim status as people read it ("More information requested", not info_requested)."""
+    from warranty_api.claims.models import Claim
+
+    return dict(Claim.Status.choices).get(value, value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key) if isinstance(mapping, dict) else None

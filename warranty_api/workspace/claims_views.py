@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
@@ -22,7 +23,12 @@ from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTempla
 from warranty_api.accounts.models import User
 from warranty_api.claims import services as claim_services
 from warranty_api.claims.models import Claim, ClaimMessage, Fulfillment
-from warranty_api.claims.queue import (
+from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
+from warranty_api.core.exceptions import ApiError
+from warranty_api.media.models import Media
+from warranty_api.media.selectors import media_get_visible
+from warranty_api.warranties.selectors import warranty_contact
+from warranty_api.workspace.claims_queue import (
     STATUS_FILTERS,
     ClaimQueueFilterSet,
     brand_staff,
@@ -30,11 +36,6 @@ from warranty_api.claims.queue import (
     dashboard_counts,
     status_counts,
 )
-from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
-from warranty_api.core.exceptions import ApiError
-from warranty_api.media.models import Media
-from warranty_api.media.selectors import media_get_visible
-from warranty_api.warranties.selectors import warranty_contact
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area, may
 from warranty_api.workspace.views import WorkspaceMixin
@@ -71,17 +72,17 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
 
     columns = [
         TitleColumn("reference", label="Claim", get_url=lambda c: reverse("workspace_claims:review", args=[c.id]),
-                    accessor=lambda c: c.reference or c.id),
+                    accessor=lambda c: c.reference or c.id, classname="workspace-nowrap"),
         Column("status", label="Status", accessor="get_status_display"),
-        Column("serial", label="Serial", accessor="warranty.serial_number"),
-        Column("product", label="Product", accessor="warranty.product.name"),
-        Column("customer", label="Customer", accessor=_customer),
-        Column("issue_type", label="Issue", accessor="issue_type"),
+        Column("serial", label="Serial", accessor="warranty.serial_number", classname="workspace-nowrap"),
+        Column("product", label="Product", accessor="warranty.product.name", classname="workspace-wide"),
+        Column("customer", label="Customer", accessor=_customer, classname="workspace-customer"),
+        Column("issue_type", label="Issue", classname="workspace-wide"),
         Column("assignee", label="Assignee", accessor=lambda c: (c.assignee.full_name or c.assignee.email)
-               if c.assignee_id else "Unassigned"),
-        Column("age", label="Age", accessor=_age, sort_key="created_at"),
+               if c.assignee_id else "Unassigned", classname="workspace-wide"),
+        Column("age", label="Age", accessor=_age, sort_key="created_at", classname="workspace-nowrap"),
         Column("status_changed_at", label="In this status since", accessor="status_changed_at",
-               sort_key="status_changed_at"),
+               sort_key="status_changed_at", classname="workspace-wide"),
     ]
 
     def get_page_subtitle(self):
@@ -107,17 +108,69 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
         # The id breaks ties, so a page boundary never shows a claim twice or skips one.
         return queryset.order_by(ordering, ordering.replace(ordering.lstrip("-"), "id"))
 
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        return paginator, page, list(object_list), is_paginated
+
+    def queue_rows(self, claims: list[Claim]) -> list[dict]:
+        from django.utils.formats import date_format
+
+        labels = {t["code"]: t.get("label", t["code"]) for t in self.tenant.issue_types}
+        review = reverse("workspace_claims:review", args=["CLAIM"])
+        return [{
+            "url": review.replace("CLAIM", claim.id),
+            "reference": claim.reference or claim.id,
+            "status": claim.get_status_display(),
+            "serial": claim.warranty.serial_number,
+            "product": claim.warranty.product.name,
+            "customer": _customer(claim),
+            "issue": labels.get(claim.issue_type, claim.issue_type),
+            "assignee": (claim.assignee.full_name or claim.assignee.email) if claim.assignee_id else "Unassigned",
+            "age": _age(claim),
+            "status_since": date_format(timezone.localtime(claim.status_changed_at), "DATETIME_FORMAT")
+            if claim.status_changed_at else "",
+        } for claim in claims]
+
+    @cached_property
+    def search_match(self):
+        return claim_search(self.search_query, tenant=self.tenant)
+
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return queryset.filter(claim_search(self.search_query))
+        return queryset.filter(self.search_match)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """Claims per status under every filter but the status ones: the tabs, and the page's total."""
         base = self.search_queryset(self.get_base_queryset())
         if self.filters and self.filters.is_valid():
             base = self.filters.filter_queryset_except(base, STATUS_FILTERS)
-        counts = status_counts(base)
+        return status_counts(base)
+
+    def listed_statuses(self) -> set[str]:
+        statuses = set(Claim.Status.values)
+        if self.filters and self.filters.is_valid():
+            data = self.filters.form.cleaned_data
+            statuses = set(data.get("status") or statuses)
+            waiting = data.get("waiting_on_customer")
+            if waiting is True:
+                statuses &= {Claim.Status.INFO_REQUESTED}
+            elif waiting is False:
+                statuses -= {Claim.Status.INFO_REQUESTED}
+        return statuses
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        # The total is the sum of the listed statuses' counts, which the tabs need anyway: one pass over the
+        # brand's claims per page, not two.
+        paginator.__dict__["count"] = sum(self.counts[status] for status in self.listed_statuses())
+        return paginator
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["queue_rows"] = self.queue_rows(context["object_list"])
+        counts = self.counts
         chosen = set(self.request.GET.getlist("status"))
         query = self.request.GET.copy()
         query.pop("p", None)
@@ -163,11 +216,12 @@ def _resolve_blocker(claim: Claim) -> str:
     return ""
 
 
-def offered_actions(claim: Claim, user: User) -> list[Offered]:
+def offered_actions(claim: Claim, user: User, *, staff: list[User]) -> list[Offered]:
     can = claim.can_move_to
     S = Claim.Status
     offered = []
-    if claim.assignee_id != user.id:
+    # Only the brand's own staff can hold a claim (a platform superuser may review it, not own it).
+    if claim.assignee_id != user.id and any(person.id == user.id for person in staff):
         offered.append(Offered("take", "Take it"))
     if can(S.UNDER_REVIEW) and claim.status == S.SUBMITTED:
         offered.append(Offered("start_review", "Start review"))
@@ -222,6 +276,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         claim = self.claim
         warranty = claim.warranty
+        staff = list(brand_staff(self.tenant))
         photos = list(claim.photos.all())
         for message in claim.messages.all():
             photos.extend(message.photos.all())
@@ -233,9 +288,9 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             photos=photos,
             timeline=[{"item": item, "is_message": isinstance(item, ClaimMessage)} for item in claim_timeline(claim)],
             fulfillments=list(claim.fulfillments.all()),
-            offered=offered_actions(claim, self.request.user),
+            offered=offered_actions(claim, self.request.user, staff=staff),
             resolutions=warranty.product.category.allowed_resolutions(self.tenant.resolutions),
-            staff=list(brand_staff(self.tenant)),
+            staff=staff,
             version=claim_version(claim),
             issue_label=dict((t["code"], t.get("label", t["code"])) for t in self.tenant.issue_types).get(
                 claim.issue_type, claim.issue_type),
@@ -378,6 +433,9 @@ class ClaimsDashboardPanel(Component):
     name = "workspace_claims"
     template_name = "workspace/claims/dashboard_panel.html"
     order = 10
+
+    class Media:
+        css = {"all": ["workspace/workspace.css"]}
 
     def __init__(self, request):
         self.request = request

@@ -1,6 +1,6 @@
 """The serial rules in Wagtail's admin (brand admins): the brand's formats, the products' patterns, and a "test a
 serial" box answering what registration would decide (a GET: it changes nothing). Registered under the
-catalog's screens (`/admin/catalog/serial-rules/`); it lives here because the answer is registration's.
+catalog's screens (`/admin/catalog/serial-rules/`), with the answer of `warranties.serial_rules`.
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from warranty_api.catalog.admin_views import CatalogScreen
 from warranty_api.catalog.models import Product
 from warranty_api.catalog.serials import serial_format_hint
 from warranty_api.core.exceptions import NotFound
 from warranty_api.warranties.serial_rules import serial_rule_test
+from warranty_api.workspace.catalog_views import CatalogScreen
 
 
 class SerialRulesView(CatalogScreen):

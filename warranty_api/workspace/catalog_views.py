@@ -20,11 +20,11 @@ from warranty_api.catalog import selectors, services
 from warranty_api.catalog.models import Category, Product
 from warranty_api.catalog.serializers import CategoryConfig, ProductInput
 from warranty_api.core.exceptions import ApiError
-from warranty_api.tenancy.admin_views import apply_api_errors, brand_images
 from warranty_api.tenancy.models import Coverage
 from warranty_api.tenancy.serializers import config_validated
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
+from warranty_api.workspace.settings_views import apply_api_errors, brand_images
 from warranty_api.workspace.views import WorkspaceMixin
 
 _CSS = ("workspace/workspace.css", "workspace/config.css")
