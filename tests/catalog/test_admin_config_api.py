@@ -217,6 +217,11 @@ def test_product_lifecycle_overlap_warning_and_in_use(admin_client, api, tenant)
     assert [p["sku"] for p in listed] == ["TP9-ELITE-SC"]
     assert [c.action for c in ConfigChange.objects.filter(target="product").order_by("created_at")] == [
         "create", "update", "delete", "update"]
+    # `active` is the same switch under the name the brand's docs use.
+    back = admin_client.patch(f"{PRODUCTS}/{original.pk}", {"active": True}, format="json").json()["data"]
+    assert back["active"] is True and back["is_active"] is True
+    assert fields_of(admin_client.patch(f"{PRODUCTS}/{original.pk}", {"active": True, "is_active": False},
+                                        format="json"))["active"]["code"] == "invalid"
 
 
 def test_a_product_image_comes_from_the_brands_own_collection(admin_client, tenant, other_tenant):

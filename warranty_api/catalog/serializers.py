@@ -133,6 +133,16 @@ class ProductInput(ProductConfig):
     image = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      help_text="A Wagtail image of the brand's collection, by id; null for none")
     is_active = ConfigBoolean(required=False)
+    active = ConfigBoolean(required=False, help_text="The same as is_active (the name the brand's file and docs use)")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "active" in attrs:
+            active = attrs.pop("active")
+            if "is_active" in attrs and attrs["is_active"] != active:
+                raise serializers.ValidationError({"active": ["disagrees with is_active; send one of them"]})
+            attrs["is_active"] = active
+        return attrs
 
 
 class KnownSerialConfig(ConfigObject):
@@ -183,12 +193,13 @@ class AdminProductOutput(serializers.ModelSerializer):
     category = serializers.CharField(source="category.slug")
     image = serializers.IntegerField(source="image_id", allow_null=True)
     image_url = serializers.SerializerMethodField()
+    active = serializers.BooleanField(source="is_active", read_only=True, help_text="The same as is_active")
 
     class Meta:
         model = Product
         fields = [
             "id", "sku", "name", "category", "serial_pattern", "description", "image", "image_url", "is_active",
-            "created_at", "updated_at",
+            "active", "created_at", "updated_at",
         ]
 
     def get_image_url(self, product: Product) -> str | None:
