@@ -16,6 +16,19 @@ def _orm_broker_on(using: str) -> bool:
     return bool(using == Conf.ORM and not Conf.BROKER_CLASS and not Conf.SYNC)
 
 
+def task_enqueue(func: str, *args, task_name: str) -> bool:
+    """Queue `func(*args)` now; False when the broker is down (logged, not raised): what already committed
+    stands, and a caller with a durable row (an outbox) leaves it to its sweep to queue again."""
+    from django_q.tasks import async_task  # django_q's tasks read the cluster's settings: loaded after the apps
+
+    try:
+        async_task(func, *args, task_name=task_name)
+    except Exception:  # any broker's failure: Redis refused, ORM broker's database gone
+        logger.warning("Could not enqueue %s; the broker is down", task_name)
+        return False
+    return True
+
+
 def task_enqueue_after_commit(func: str, *args, task_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
     """Queue `func(*args)` so a worker runs it only once the current transaction has committed.
 
@@ -32,13 +45,7 @@ def task_enqueue_after_commit(func: str, *args, task_name: str, using: str = DEF
         async_task(func, *args, task_name=task_name)
         return
 
-    def enqueue() -> None:
-        try:
-            async_task(func, *args, task_name=task_name)
-        except Exception:  # the broker is down: the row stays queued and the sweep sends it later
-            logger.warning("Could not enqueue %s; the sweep will retry", task_name)
-
-    transaction.on_commit(enqueue, using=using)
+    transaction.on_commit(lambda: task_enqueue(func, *args, task_name=task_name), using=using)
 
 
 def _task_package(func: str, args: tuple, task_name: str) -> str:

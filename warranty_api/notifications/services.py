@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from warranty_api.core.emails import is_erased_email
 from warranty_api.core.outbox import Outbox
-from warranty_api.core.queueing import task_enqueue_after_commit
+from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.tenancy.models import Tenant
@@ -138,14 +138,7 @@ def notification_send_task(notification: Notification) -> tuple[str, str, str]:
 
 
 def _enqueue(notification_id: str) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task("warranty_api.tasks.notification_send", notification_id, task_name=f"notification {notification_id}")
-    except Exception:  # the broker is down: the row stays queued and the sweep sends it later
-        import logging
-
-        logging.getLogger(__name__).warning("Could not enqueue %s; the sweep will retry", notification_id)
+    task_enqueue("warranty_api.tasks.notification_send", notification_id, task_name=f"notification {notification_id}")
 
 
 def _default_template(kind: str) -> tuple[str, str]:
@@ -282,7 +275,9 @@ def notification_retry(*, notification: Notification) -> Notification:
         status=Notification.Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
     )
     Notification.objects.filter(id=notification.id, status=Notification.Status.QUEUED).update(next_attempt_at=now)
-    transaction.on_commit(lambda: _enqueue(notification.id))
+    task_enqueue_after_commit(
+        "warranty_api.tasks.notification_send", notification.id, task_name=f"notification {notification.id}"
+    )
     notification.refresh_from_db()
     return notification
 
