@@ -20,6 +20,7 @@ from warranty_api.core import crypto
 from warranty_api.core.exceptions import ApiError, Conflict, NotFound, Unprocessable, ValidationFailed
 from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
+from warranty_api.core.timestamps import iso_z
 from warranty_api.integrations.shopify import (
     API_VERSION_RE,
     SHOP_DOMAIN_RE,
@@ -273,7 +274,7 @@ def _record_outcome(row: PurchaseVerification, outcome: Outcome) -> str:
         warranty.verification_detail = {
             **outcome.detail,
             "source": "shopify",
-            "checked_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "checked_at": iso_z(timezone.now()),
             "attempts": row.attempts,
         }
         # A found purchase releases a warranty held for it; other outcomes leave the status alone (advisory
@@ -309,7 +310,7 @@ def _record_error(row: PurchaseVerification, exc: ShopifyError) -> str:
             "error": {"code": exc.code, "message": str(exc)},
             "attempts": row.attempts,
             "retrying": not exhausted,
-            "next_attempt_at": next_at.isoformat().replace("+00:00", "Z") if next_at else None,
+            "next_attempt_at": iso_z(next_at),
         }
         warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
         _event(warranty, "verification_checked", before)
@@ -382,7 +383,7 @@ def purchase_verification_override(
                 "decision": decision,
                 "note": note,
                 "by": actor.public_id,
-                "at": timezone.now().isoformat().replace("+00:00", "Z"),
+                "at": iso_z(timezone.now()),
                 "previous": before["verification"],
             },
             "check": previous.get("check", previous) if before["verification"] == V.OVERRIDDEN else previous,
