@@ -21,6 +21,7 @@ from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
+from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.models import Tenant
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
@@ -165,11 +166,12 @@ def _text_to_html(text: str) -> str:
 
 
 def brand_values(tenant: Tenant) -> dict[str, str]:
-    branding = tenant.branding or {}
+    # The colours stand in style values (`STYLE_PLACEHOLDERS`): the portal's checked ones, never the raw setting.
+    branding = branding_for(tenant)
     return {
         "brand_name": tenant.name,
-        "brand_primary_color": branding.get("primary_color", "#1f3a5f"),
-        "brand_accent_color": branding.get("accent_color", "#e0a526"),
+        "brand_primary_color": branding["primary_color"],
+        "brand_accent_color": branding["accent_color"],
         "support_email": tenant.support_email,
     }
 
