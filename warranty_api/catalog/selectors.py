@@ -61,8 +61,3 @@ def tenant_catalog(*, tenant: Tenant) -> TenantCatalog:
     )
     _catalogs[tenant.id] = (now + CATALOG_TTL_SECONDS, catalog)
     return catalog
-
-
-def tenant_catalog_forget() -> None:
-    """Empty this process's cache (tests)."""
-    _catalogs.clear()

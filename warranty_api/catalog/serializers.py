@@ -2,13 +2,7 @@
 
 from rest_framework import serializers
 
-from warranty_api.catalog.models import Category, Product
-
-
-class CategoryOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["slug", "name", "standard_months", "extended_months", "coverage", "transferable"]
+from warranty_api.catalog.models import Product
 
 
 class ProductOutput(serializers.ModelSerializer):
