@@ -13,10 +13,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from warranty_api.core.emails import is_erased_email
+from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
 from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize
@@ -476,8 +477,6 @@ def _leak_errors(kind: str, fields: dict[str, str | None]) -> dict[str, tuple[st
 
 
 def _check_kind(kind: str) -> None:
-    from warranty_api.core.exceptions import NotFound
-
     if kind not in PLACEHOLDERS:
         raise NotFound("There is no notification of this kind.")
 
@@ -486,10 +485,6 @@ def notification_template_save(
     *, tenant: Tenant, kind: str, subject: str, text_body: str, html_body: str = ""
 ) -> NotificationTemplate:
     """Set the tenant's own wording of one kind of message, replacing any earlier one."""
-    from django.db import IntegrityError
-
-    from warranty_api.core.exceptions import ValidationFailed
-
     _check_kind(kind)
     errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body or ""})
     if errors:
@@ -523,8 +518,6 @@ def notification_preview(
     context: dict | None = None,
 ) -> RenderedMessage:
     """Render `kind` with sample values, using the given parts over the tenant's current ones; saves nothing."""
-    from warranty_api.core.exceptions import ValidationFailed
-
     _check_kind(kind)
     errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body})
     context = context or {}
@@ -566,8 +559,6 @@ def notification_preview(
 
 def outbox_notification_retry(*, tenant: Tenant, notification_id: str) -> Notification:
     """Staff send a failed or backing-off message again now; a sent or in-flight one is a conflict."""
-    from warranty_api.core.exceptions import Conflict, NotFound
-
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(tenant=tenant, pk=notification_id).first()
         if notification is None:
