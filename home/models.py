@@ -14,8 +14,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from warranty_api.catalog.serials import serial_format_hint
-
-from .branding import branding_for
+from warranty_api.tenancy.branding import branding_for
 
 # Wagtail hook name: a function taking the portal page and answering more context for its pages.
 PORTAL_CONTEXT_HOOK = "portal_context"

@@ -343,3 +343,15 @@ def test_allowed_html_keeps_its_formatting_and_escapes_placeholder_values(admin,
     assert '<h2 style="color: #0b5d3b">' in rendered and '<a href="https://northpeak.example/care">' in rendered
     assert '<a href="mailto:care@northpeak.example">' in rendered
     assert "<strong>&lt;b&gt;Ann&lt;/b&gt;</strong>" in rendered
+
+
+def test_a_stored_colour_that_is_not_hex_never_reaches_an_email_s_style(admin, tenant):
+    # The configuration refuses such a colour; one stored before that rule (or by hand) falls back as the portal's.
+    html_body = '<h2 style="color: {{ brand_primary_color }}">Claim {{ claim_id }}</h2>'
+    response = admin.put(f"{BASE}/claim_received", {"subject": "S", "text_body": "T", "html_body": html_body},
+                         format="json")
+    assert response.status_code == 200, response.content
+    tenant.branding = {**tenant.branding, "primary_color": "red;} body{background:url(https://x.example/)"}
+    tenant.save(update_fields=["branding"])
+    rendered = notification_render(tenant=tenant, kind="claim_received", context=SAMPLES["claim_received"]).html
+    assert '<h2 style="color: #1f3a5f">' in rendered and "x.example" not in rendered

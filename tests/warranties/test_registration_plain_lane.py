@@ -120,13 +120,15 @@ def test_the_plain_lane_writes_what_drf_writes(api, tenant, monkeypatch):
     assert rows("SN-CA-00700011") == rows("SN-CA-00700012")
 
 
-def test_the_throttle_counts_a_plain_registration_once_and_refuses_as_drf_does(api, tenant, monkeypatch):
-    from rest_framework.settings import api_settings
+def _public_rate(settings, rate: str) -> None:
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "public_ip": rate}}
 
+
+def test_the_throttle_counts_a_plain_registration_once_and_refuses_as_drf_does(api, tenant, monkeypatch, settings):
     from warranty_api.models import Warranty
 
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "public_ip": "2/minute"}
-    monkeypatch.setattr(views.PublicIpThrottle, "THROTTLE_RATES", rates)
+    _public_rate(settings, "2/minute")
     answers = {}
     for lane in (True, False):
         monkeypatch.setattr(views, "PLAIN_LANE", lane)
@@ -168,11 +170,8 @@ def test_the_plain_lane_reads_the_brand_and_the_serial_in_one_statement(api, ten
         assert len(statements) == 2 and statements[1].startswith("WITH c AS")
 
 
-def test_a_client_cannot_buy_a_fresh_budget_with_x_forwarded_for(api, tenant, settings, monkeypatch):
-    from rest_framework.settings import api_settings
-
-    monkeypatch.setattr(views.PublicIpThrottle, "THROTTLE_RATES",
-                        {**api_settings.DEFAULT_THROTTLE_RATES, "public_ip": "2/minute"})
+def test_a_client_cannot_buy_a_fresh_budget_with_x_forwarded_for(api, tenant, settings):
+    _public_rate(settings, "2/minute")
 
     def register(n: int, forwarded: str) -> int:
         body = _body(serial_number=f"SN-CA-0070030{n}", customer={**_body()["customer"], "email": f"x{n}@example.com"})

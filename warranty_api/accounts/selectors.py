@@ -92,7 +92,3 @@ def warranty_count(*, tenant: Tenant, user: User) -> int:
 
 def staff_list(*, tenant: Tenant) -> QuerySet[Membership]:
     return Membership.objects.filter(tenant=tenant).select_related("user")
-
-
-def staff_membership(*, tenant: Tenant, public_id: str) -> Membership | None:
-    return Membership.objects.filter(tenant=tenant, user__public_id=public_id).select_related("user").first()

@@ -25,6 +25,7 @@ from warranty_api.accounts.selectors import account_by_public_id, account_for_em
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
 from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
+from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.core.roles import Role
 from warranty_api.core.throttles import _digest
 from warranty_api.notifications.models import NotificationKind
@@ -367,17 +368,8 @@ def password_reset_request(*, tenant: Tenant, email: str) -> None:
     """Queue a reset for whatever account this email has here. The request does the same work either way:
     the lookup and the email happen in the task, so neither the answer nor its timing tells if it exists."""
     email = normalize_email(email)
-    tenant_id = tenant.id
-
-    def enqueue() -> None:
-        from django_q.tasks import async_task
-
-        try:
-            async_task("warranty_api.tasks.password_reset_send", tenant_id, email, task_name="password reset")
-        except Exception:  # the broker is down; the person can ask again
-            logger.warning("Could not enqueue a password reset")
-
-    transaction.on_commit(enqueue)
+    # No row records the request, so no sweep sends it again: a broker outage leaves the person to ask again.
+    task_enqueue_after_commit("warranty_api.tasks.password_reset_send", tenant.id, email, task_name="password reset")
 
 
 def password_reset_link(*, tenant: Tenant, user: User) -> str:

@@ -65,11 +65,6 @@ def tenant_catalog(*, tenant: Tenant) -> TenantCatalog:
     return catalog
 
 
-def tenant_catalog_forget() -> None:
-    """Empty this process's cache (tests)."""
-    _catalogs.clear()
-
-
 # ----------------------------------------------------------------------------------------------------
 # Reads of the catalog for the brand's admins.
 

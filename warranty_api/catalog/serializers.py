@@ -22,12 +22,6 @@ from warranty_api.tenancy.serializers import (
 )
 
 
-class CategoryOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["slug", "name", "standard_months", "extended_months", "coverage", "transferable"]
-
-
 class ProductOutput(serializers.ModelSerializer):
     category = serializers.CharField(source="category.slug")
     category_name = serializers.CharField(source="category.name")

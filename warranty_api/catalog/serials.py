@@ -32,10 +32,6 @@ def _example_of(pattern: str) -> str | None:
     return "".join(out) or None
 
 
-def compile_full(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def matches_whole(pattern: str, value: str) -> bool:
     """Format rules match the whole serial, case-insensitively since serials compare without case."""
     return re.fullmatch(pattern, value, flags=re.IGNORECASE) is not None

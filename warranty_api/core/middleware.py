@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
@@ -68,8 +69,6 @@ class ApiErrorEnvelopeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not is_api(request):
             return None
-        from django.core.exceptions import PermissionDenied, RequestDataTooBig
-
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, "payload_too_large", "The request body is too large.")
         if isinstance(exception, Http404):

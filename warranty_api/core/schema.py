@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, is_list_serializer, is_serializer
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.permissions import AllowAny
 
 from warranty_api.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warranty_api.core.idempotency import MAX_KEY_LENGTH
@@ -238,8 +239,6 @@ class ApiAutoSchema(AutoSchema):
 
 
 def _allows_anonymous(permission) -> bool:
-    from rest_framework.permissions import AllowAny
-
     return isinstance(permission, AllowAny)
 
 

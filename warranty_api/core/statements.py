@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError, connections
 
 
 def _preparing_cursor_class():
-    import psycopg
+    import psycopg  # only a PostgreSQL deployment loads the driver
 
     class PreparingCursor(psycopg.Cursor):
         """Server-side binding; each statement prepared on its first use on the connection."""
@@ -59,7 +59,8 @@ def prepared_cursor(connection):
     with connection.wrap_database_errors:
         raw = _cursor_class(connection.connection)
         raw.logged = connection.queries_logged
-        # As Django's own `create_cursor`: the connection's time zone for the timestamps it reads.
+        # As Django's own `create_cursor`: the connection's time zone for the timestamps it reads. (PostgreSQL's
+        # backend modules import psycopg: loaded only here.)
         from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
         from django.db.backends.postgresql.psycopg_any import register_tzloader
         from psycopg.pq import Format

@@ -101,9 +101,16 @@ def auth_budgets_wait(request, *, email: str, action: str) -> int:
 
 
 class PublicIpThrottle(_LiveRateThrottle):
-    """Anonymous public endpoints (registration, upload): a budget per client IP, rate `public_ip` in settings."""
+    """Anonymous public endpoints (registration, receipt upload): rate `public_ip` in settings, a budget per
+    client address, brand and endpoint.
+
+    Per endpoint: a customer who uploads a receipt a few times before registering does not spend the
+    registration's budget, nor a burst of registrations the uploads'. Per brand: one brand's traffic from a
+    shared address (a shop's network, a carrier's NAT) never exhausts another brand's.
+    """
 
     scope = "public_ip"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        tenant = getattr(request, "tenant", None)
+        return f"throttle:{self.scope}:{self.action(view)}:{tenant.id if tenant else '-'}:{self.get_ident(request)}"

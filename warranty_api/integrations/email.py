@@ -19,30 +19,32 @@ from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 from warranty_api.integrations.deadline import Deadline, DeadlineExceeded
 
 
-class _WatchedSMTP(smtplib.SMTP):
+class _Watched:
+    """An SMTP connection whose socket the deadline watches from the moment it connects."""
+
     def __init__(self, *args, deadline: Deadline | None = None, **kwargs):
         self._deadline = deadline
         super().__init__(*args, **kwargs)
 
-    def _get_socket(self, host, port, timeout):
-        if self._deadline is None:
-            return super()._get_socket(host, port, timeout)
+    def _watched_socket(self, host, port, timeout):
         sock = socket.create_connection((host, port), min(timeout, self._deadline.remaining()), self.source_address)
         self._deadline.watch(sock)
         return sock
 
 
-class _WatchedSMTPSSL(smtplib.SMTP_SSL):
-    def __init__(self, *args, deadline: Deadline | None = None, **kwargs):
-        self._deadline = deadline
-        super().__init__(*args, **kwargs)
-
+class _WatchedSMTP(_Watched, smtplib.SMTP):
     def _get_socket(self, host, port, timeout):
         if self._deadline is None:
             return super()._get_socket(host, port, timeout)
-        sock = socket.create_connection((host, port), min(timeout, self._deadline.remaining()), self.source_address)
-        self._deadline.watch(sock)  # before the TLS handshake, which a slow server could stretch too
-        return self.context.wrap_socket(sock, server_hostname=self._host)
+        return self._watched_socket(host, port, timeout)
+
+
+class _WatchedSMTPSSL(_Watched, smtplib.SMTP_SSL):
+    def _get_socket(self, host, port, timeout):
+        if self._deadline is None:
+            return super()._get_socket(host, port, timeout)
+        # Watched before the TLS handshake, which a slow server could stretch too.
+        return self.context.wrap_socket(self._watched_socket(host, port, timeout), server_hostname=self._host)
 
 
 class EmailBackend(DjangoSMTPBackend):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -461,8 +462,6 @@ def media_purge_unattached(*, now: datetime.datetime | None = None, batch_size: 
 
 
 def _delete_files(*names: str | None) -> None:
-    from django.core.files.storage import default_storage
-
     for name in names:
         if not name:
             continue

@@ -2,11 +2,8 @@
 
 from rest_framework import serializers
 
+from warranty_api.core.timestamps import iso_z
 from warranty_api.notifications.services import ACCOUNT_KINDS, TEMPLATE_MAX_LENGTHS
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class NotificationTemplateOutput(serializers.Serializer):
@@ -33,7 +30,7 @@ def notification_template_data(view) -> dict:
         "text_body": view.text_body,
         "html_body": view.html_body,
         "html_body_editable": view.kind not in ACCOUNT_KINDS,
-        "updated_at": _iso(view.updated_at),
+        "updated_at": iso_z(view.updated_at),
     }
 
 
@@ -89,7 +86,7 @@ def outbox_item_data(item) -> dict:
         "attempts": item.attempts,
         "max_attempts": item.max_attempts,
         "last_error": item.last_error or None,
-        "next_attempt_at": _iso(item.next_attempt_at),
-        "created_at": _iso(item.created_at),
-        "updated_at": _iso(item.updated_at),
+        "next_attempt_at": iso_z(item.next_attempt_at),
+        "created_at": iso_z(item.created_at),
+        "updated_at": iso_z(item.updated_at),
     }

@@ -13,14 +13,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from warranty_api.core.emails import is_erased_email
+from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
 from warranty_api.core.outbox import Outbox
-from warranty_api.core.queueing import task_enqueue_after_commit
+from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
+from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.models import Tenant
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
@@ -138,14 +140,7 @@ def notification_send_task(notification: Notification) -> tuple[str, str, str]:
 
 
 def _enqueue(notification_id: str) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task("warranty_api.tasks.notification_send", notification_id, task_name=f"notification {notification_id}")
-    except Exception:  # the broker is down: the row stays queued and the sweep sends it later
-        import logging
-
-        logging.getLogger(__name__).warning("Could not enqueue %s; the sweep will retry", notification_id)
+    task_enqueue("warranty_api.tasks.notification_send", notification_id, task_name=f"notification {notification_id}")
 
 
 def _default_template(kind: str) -> tuple[str, str]:
@@ -172,11 +167,12 @@ def _text_to_html(text: str) -> str:
 
 
 def brand_values(tenant: Tenant) -> dict[str, str]:
-    branding = tenant.branding or {}
+    # The colours stand in style values (`STYLE_PLACEHOLDERS`): the portal's checked ones, never the raw setting.
+    branding = branding_for(tenant)
     return {
         "brand_name": tenant.name,
-        "brand_primary_color": branding.get("primary_color", "#1f3a5f"),
-        "brand_accent_color": branding.get("accent_color", "#e0a526"),
+        "brand_primary_color": branding["primary_color"],
+        "brand_accent_color": branding["accent_color"],
         "support_email": tenant.support_email,
     }
 
@@ -282,7 +278,9 @@ def notification_retry(*, notification: Notification) -> Notification:
         status=Notification.Status.QUEUED, attempts=0, next_attempt_at=now, lease_until=None
     )
     Notification.objects.filter(id=notification.id, status=Notification.Status.QUEUED).update(next_attempt_at=now)
-    transaction.on_commit(lambda: _enqueue(notification.id))
+    task_enqueue_after_commit(
+        "warranty_api.tasks.notification_send", notification.id, task_name=f"notification {notification.id}"
+    )
     notification.refresh_from_db()
     return notification
 
@@ -479,8 +477,6 @@ def _leak_errors(kind: str, fields: dict[str, str | None]) -> dict[str, tuple[st
 
 
 def _check_kind(kind: str) -> None:
-    from warranty_api.core.exceptions import NotFound
-
     if kind not in PLACEHOLDERS:
         raise NotFound("There is no notification of this kind.")
 
@@ -489,10 +485,6 @@ def notification_template_save(
     *, tenant: Tenant, kind: str, subject: str, text_body: str, html_body: str = ""
 ) -> NotificationTemplate:
     """Set the tenant's own wording of one kind of message, replacing any earlier one."""
-    from django.db import IntegrityError
-
-    from warranty_api.core.exceptions import ValidationFailed
-
     _check_kind(kind)
     errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body or ""})
     if errors:
@@ -526,8 +518,6 @@ def notification_preview(
     context: dict | None = None,
 ) -> RenderedMessage:
     """Render `kind` with sample values, using the given parts over the tenant's current ones; saves nothing."""
-    from warranty_api.core.exceptions import ValidationFailed
-
     _check_kind(kind)
     errors = _template_errors(kind, {"subject": subject, "text_body": text_body, "html_body": html_body})
     context = context or {}
@@ -569,8 +559,6 @@ def notification_preview(
 
 def outbox_notification_retry(*, tenant: Tenant, notification_id: str) -> Notification:
     """Staff send a failed or backing-off message again now; a sent or in-flight one is a conflict."""
-    from warranty_api.core.exceptions import Conflict, NotFound
-
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(tenant=tenant, pk=notification_id).first()
         if notification is None:

@@ -2,9 +2,7 @@
 
 from rest_framework import serializers
 
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
+from warranty_api.core.timestamps import iso_z
 
 
 class CustomerDataRequestInput(serializers.Serializer):
@@ -53,7 +51,7 @@ def customer_erasure_data(erasure) -> dict:
     summary = erasure.summary or {}
     return {
         "id": erasure.id,
-        "erased_at": _iso(erasure.created_at),
+        "erased_at": iso_z(erasure.created_at),
         "erased_by": erasure.erased_by.public_id if erasure.erased_by_id else None,
         "via": erasure.via,
         "customers": summary.get("customers", []),

@@ -2,11 +2,8 @@
 
 from rest_framework import serializers
 
+from warranty_api.core.timestamps import iso_z
 from warranty_api.tenancy.models import VerificationMode
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class ShopifyConnectionInput(serializers.Serializer):
@@ -71,11 +68,11 @@ def shopify_connection_data(connection, *, tenant) -> dict:
         "access_token_last4": connection.access_token_last4 or None,
         "last_test": {
             "ok": connection.last_test_ok,
-            "at": _iso(connection.last_test_at),
+            "at": iso_z(connection.last_test_at),
             "error": connection.last_test_error or None,
             "shop_name": connection.last_test_shop_name or None,
         },
-        "updated_at": _iso(connection.updated_at),
+        "updated_at": iso_z(connection.updated_at),
     }
 
 
@@ -113,7 +110,7 @@ def warranty_verification_data(warranty, row) -> dict:
             "status": row.status,
             "attempts": row.attempts,
             "max_attempts": row.max_attempts,
-            "next_attempt_at": _iso(row.next_attempt_at) if row.status == "queued" else None,
+            "next_attempt_at": iso_z(row.next_attempt_at) if row.status == "queued" else None,
             "last_error": row.last_error or None,
         }
     return {

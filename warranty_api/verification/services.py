@@ -19,6 +19,8 @@ from warranty_api.accounts.models import User
 from warranty_api.core import crypto
 from warranty_api.core.exceptions import ApiError, Conflict, NotFound, Unprocessable, ValidationFailed
 from warranty_api.core.outbox import Outbox
+from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
+from warranty_api.core.timestamps import iso_z
 from warranty_api.integrations.shopify import (
     API_VERSION_RE,
     SHOP_DOMAIN_RE,
@@ -151,12 +153,7 @@ def client_for(connection: ShopifyConnection | None, *, timeout: float | None = 
 
 
 def _enqueue(warranty_id: str) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task("warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}")
-    except Exception:  # the broker is down: the row stays queued and the sweep runs it later
-        logger.warning("Could not enqueue the purchase check of %s; the sweep will retry", warranty_id)
+    task_enqueue("warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}")
 
 
 def _event(warranty: Warranty, action: str, before: dict, *, actor: User | None = None, note: str = "") -> None:
@@ -217,7 +214,9 @@ def purchase_verification_enqueue(warranty: Warranty, *, actor: User | None = No
             locked.save(update_fields=["verification", "updated_at"])
             _event(locked, "verification_queued", before, actor=actor)
         warranty_id = locked.pk
-        transaction.on_commit(lambda: _enqueue(warranty_id))
+        task_enqueue_after_commit(
+            "warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}"
+        )
     warranty.verification = locked.verification
     return row
 
@@ -275,7 +274,7 @@ def _record_outcome(row: PurchaseVerification, outcome: Outcome) -> str:
         warranty.verification_detail = {
             **outcome.detail,
             "source": "shopify",
-            "checked_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "checked_at": iso_z(timezone.now()),
             "attempts": row.attempts,
         }
         # A found purchase releases a warranty held for it; other outcomes leave the status alone (advisory
@@ -311,7 +310,7 @@ def _record_error(row: PurchaseVerification, exc: ShopifyError) -> str:
             "error": {"code": exc.code, "message": str(exc)},
             "attempts": row.attempts,
             "retrying": not exhausted,
-            "next_attempt_at": next_at.isoformat().replace("+00:00", "Z") if next_at else None,
+            "next_attempt_at": iso_z(next_at),
         }
         warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
         _event(warranty, "verification_checked", before)
@@ -384,7 +383,7 @@ def purchase_verification_override(
                 "decision": decision,
                 "note": note,
                 "by": actor.public_id,
-                "at": timezone.now().isoformat().replace("+00:00", "Z"),
+                "at": iso_z(timezone.now()),
                 "previous": before["verification"],
             },
             "check": previous.get("check", previous) if before["verification"] == V.OVERRIDDEN else previous,

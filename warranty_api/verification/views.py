@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
+from warranty_api.core.timestamps import iso_z
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.verification import services as services
 from warranty_api.verification.selectors import shopify_connection_get, warranty_verification_get
@@ -62,7 +63,7 @@ class ShopifyConnectionTestView(TenantAPIView):
             {
                 "ok": True,
                 "shop_name": connection.last_test_shop_name,
-                "tested_at": (connection.last_test_at or timezone.now()).isoformat().replace("+00:00", "Z"),
+                "tested_at": iso_z(connection.last_test_at or timezone.now()),
             }
         )
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from warranty_api.accounts.customers import Customer
@@ -35,6 +35,7 @@ from warranty_api.media.services import media_attach
 from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notification_new, notification_send_task, notify
 from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
+from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_columns
 from warranty_api.verification.services import purchase_verification_enqueue
 from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
@@ -209,8 +210,6 @@ def _lookup_params(number: str, email: str, **tenant) -> dict:
 def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -> _Lookup:
     """The known-serial row of `number` (product id, manufacture date), the verified account of the email,
     and how many app webhook endpoints the tenant has enabled."""
-    from django.db import connection
-
     row = prepared_read(connection, _LOOKUP_SQL, _lookup_params(number, owner_email or "", tenant_id=tenant.id))
     return _lookup_of(row, number, owner_email)
 
@@ -218,10 +217,6 @@ def _registration_lookup(tenant: Tenant, number: str, owner_email: str | None) -
 def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[Tenant | None, _Lookup | None]:
     """The active tenant of `slug` and, in the same statement, the lookup an anonymous registration of `serial`
     by `email` needs (pass it to `warranty_register` as `lookup`); (None, None) when there is no such tenant."""
-    from django.db import connection
-
-    from warranty_api.tenancy.selectors import tenant_from_row
-
     number, owner_email = normalize_serial(serial), normalize_email(email)
     row = prepared_read(connection, _tenant_and_lookup_sql(connection.vendor), _lookup_params(number, owner_email, slug=slug))
     if row is None:
@@ -231,8 +226,6 @@ def registration_tenant_and_lookup(slug: str, serial: str, email: str) -> tuple[
 
 @functools.cache
 def _tenant_and_lookup_sql(vendor: str) -> str:
-    from warranty_api.tenancy.selectors import tenant_select_columns
-
     return _TENANT_AND_LOOKUP_SQL.format(tenant_columns=tenant_select_columns("t"))
 
 

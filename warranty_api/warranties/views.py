@@ -7,7 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
-from rest_framework.throttling import SimpleRateThrottle
 
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
@@ -17,7 +16,7 @@ from warranty_api.core.pagination import paginate
 from warranty_api.core.parsers import json_loads_checked
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
 from warranty_api.core.roles import Role
-from warranty_api.core.throttles import client_address
+from warranty_api.core.throttles import PublicIpThrottle
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.tenancy.middleware import resolve_deferred_tenant, tenant_not_found
 from warranty_api.warranties.selectors import (
@@ -54,16 +53,6 @@ _IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
     description="Retry safely: the same key and body within 24 hours answers the first response again.",
 )
-
-
-class PublicIpThrottle(SimpleRateThrottle):
-    """Per client address and tenant, for the unauthenticated endpoints."""
-
-    scope = "public_ip"
-
-    def get_cache_key(self, request, view):
-        tenant = getattr(request, "tenant", None)
-        return f"throttle:public:{tenant.id if tenant else '-'}:{client_address(request)}"
 
 
 _JSON = JSONRenderer()

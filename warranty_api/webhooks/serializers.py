@@ -2,11 +2,8 @@
 
 from rest_framework import serializers
 
+from warranty_api.core.timestamps import iso_z
 from warranty_api.webhooks.services import EVENT_TYPES
-
-
-def _iso(value):
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class InventoryIntegrationInput(serializers.Serializer):
@@ -36,7 +33,7 @@ def inventory_integration_data(endpoint, tenant) -> dict:
         "enabled": bool(endpoint and endpoint.enabled),
         "has_secret": bool(endpoint and endpoint.has_secret),
         "inbound_url": f"/api/{tenant.slug}/integrations/inventory/events",
-        "updated_at": _iso(endpoint.updated_at) if endpoint else None,
+        "updated_at": iso_z(endpoint.updated_at) if endpoint else None,
     }
 
 
@@ -68,8 +65,8 @@ class WebhookEndpointOutput(serializers.Serializer):
             "url": endpoint.url,
             "events": list(endpoint.events),
             "enabled": endpoint.enabled,
-            "created_at": _iso(endpoint.created_at),
-            "updated_at": _iso(endpoint.updated_at),
+            "created_at": iso_z(endpoint.created_at),
+            "updated_at": iso_z(endpoint.updated_at),
         }
 
 
@@ -107,10 +104,10 @@ class WebhookDeliveryOutput(serializers.Serializer):
             "response_code": row.response_code,
             "last_error": row.last_error or None,
             "waiting_for_earlier": bool(getattr(row, "waiting_for_earlier", False)),
-            "created_at": _iso(row.created_at),
-            "last_attempt_at": _iso(row.last_attempt_at),
-            "next_attempt_at": _iso(row.next_attempt_at) if row.status == "queued" else None,
-            "delivered_at": _iso(row.delivered_at),
+            "created_at": iso_z(row.created_at),
+            "last_attempt_at": iso_z(row.last_attempt_at),
+            "next_attempt_at": iso_z(row.next_attempt_at) if row.status == "queued" else None,
+            "delivered_at": iso_z(row.delivered_at),
         }
 
 

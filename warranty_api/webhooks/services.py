@@ -24,6 +24,7 @@ from warranty_api.core import crypto
 from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
 from warranty_api.core.ids import new_public_id
 from warranty_api.core.outbox import Outbox
+from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.core.timestamps import iso_z
 from warranty_api.integrations import webhooks as http
 from warranty_api.tenancy.models import Tenant
@@ -87,7 +88,8 @@ def _queue(endpoints, *, tenant: Tenant, event_type: str, payload: dict, orderin
         for endpoint in endpoints
     ]
     ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: [_enqueue(pk) for pk in ids])
+    for pk in ids:
+        _enqueue_after_commit(pk)
     return rows
 
 
@@ -126,12 +128,13 @@ def inventory_event_send(*, tenant: Tenant, event_type: str, payload: dict, orde
 
 
 def _enqueue(delivery_pk: int) -> None:
-    from django_q.tasks import async_task
+    task_enqueue("warranty_api.tasks.webhook_deliver", delivery_pk, task_name=f"webhook delivery {delivery_pk}")
 
-    try:
-        async_task("warranty_api.tasks.webhook_deliver", delivery_pk, task_name=f"webhook delivery {delivery_pk}")
-    except Exception:  # the broker is down: the row stays queued and the sweep sends it later
-        logger.warning("Could not enqueue webhook delivery %s; the sweep will retry", delivery_pk)
+
+def _enqueue_after_commit(delivery_pk: int) -> None:
+    task_enqueue_after_commit(
+        "warranty_api.tasks.webhook_deliver", delivery_pk, task_name=f"webhook delivery {delivery_pk}"
+    )
 
 
 def _earlier_undelivered():
@@ -245,8 +248,7 @@ def webhook_delivery_retry(*, tenant: Tenant, endpoint_id: str, delivery_id: str
         row.status, row.attempts, row.next_attempt_at, row.lease_until = D.QUEUED, 0, timezone.now(), None
         row.max_attempts = settings.AFTERSALE_WEBHOOK_MAX_ATTEMPTS
         row.save(update_fields=["status", "attempts", "next_attempt_at", "lease_until", "max_attempts", "updated_at"])
-        pk = row.pk
-        transaction.on_commit(lambda: _enqueue(pk))
+        _enqueue_after_commit(row.pk)
     return row
 
 

@@ -1,4 +1,4 @@
-"""The brand's look as the portal's templates use it: only values that are safe to put in CSS and in an src."""
+"""The brand's look as the portal's pages and the emails use it: only values safe to put in CSS and in an src."""
 
 from __future__ import annotations
 
