@@ -228,6 +228,9 @@ REST_FRAMEWORK = {
 
 # The portal keeps its refresh token in an HttpOnly cookie (warranty_api/session_cookie.py); Secure everywhere but dev.
 AFTERSALE_REFRESH_COOKIE_SECURE = True
+# A refresh token rotated out less than this long ago still stands for its session (a page left mid-refresh never
+# stored the new cookie); older reuse answers 401.
+AFTERSALE_REFRESH_GRACE_SECONDS = env_int("REFRESH_GRACE_SECONDS", 60)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),

@@ -219,9 +219,6 @@ def test_reset_password_from_the_emailed_link(browser_page, live_server, tenant,
     page.get_by_label("Password").fill("Brand-new-secret-42")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
-    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
-    # rotated-away refresh cookie (a known race: README, "The customer portal").
-    page.wait_for_load_state("networkidle")
     page.get_by_text("No products yet").wait_for()
 
 
@@ -231,9 +228,36 @@ def _sign_in(page, base, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
-    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
-    # rotated-away refresh cookie (a known race: README, "The customer portal").
-    page.wait_for_load_state("networkidle")
+
+
+def test_a_page_left_before_its_refresh_answered_keeps_the_session(browser_page, live_server, tenant, make_customer):
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    page = browser_page
+    base = live_server.url
+    make_customer(tenant, "ada@example.com")
+    _sign_in(page, base, "ada@example.com")
+    page.get_by_text("No products yet").wait_for()
+
+    def answer_without_the_new_cookie(route):
+        # The server rotates the token, but the answer that would set the new cookie never reaches the jar
+        # (the page was left first); the jar keeps the rotated-out token.
+        stale = next(c["value"] for c in page.context.cookies() if c["name"] == "aftersale_refresh")
+        request = urllib.request.Request(route.request.url, data=b"{}", method="POST", headers={
+            "Content-Type": "application/json", "X-Aftersale-Session": "cookie", "Cookie": "aftersale_refresh=" + stale,
+        })
+        with urllib.request.urlopen(request) as response:
+            route.fulfill(status=response.status, body=response.read(), content_type="application/json")
+
+    page.route("**/api/northpeak/auth/refresh", answer_without_the_new_cookie, times=1)
+    page.goto(f"{base}/northpeak/claims/")
+    page.get_by_text("You have not filed a claim").wait_for()
+    # The next page refreshes with the rotated-out cookie and is still signed in.
+    page.goto(f"{base}/northpeak/account/")
+    expect(page.locator("#account [name=email]")).to_have_value("ada@example.com")
+    assert "/sign-in/" not in page.url
 
 
 def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(live_server, tenant):
