@@ -142,7 +142,7 @@ def email_verification_send(*, tenant: Tenant, user: User) -> str:
     if target != user.email:  # a change: the mailbox's owner must see whose account the address would join
         kind = NotificationKind.EMAIL_CHANGE_VERIFICATION
         context |= {"account_name": user.full_name, "account_email": user.email}
-    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id)
+    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id, user=user)
     return target
 
 

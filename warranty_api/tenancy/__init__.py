@@ -1,0 +1,1 @@
+"""Tenants, memberships, the tenant configuration file and the brand's settings."""
