@@ -10,7 +10,7 @@ TENANT_SLUG_RE = r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"
 # Slugs that would shadow a global path under /api/ or the site root.
 RESERVED_SLUGS = frozenset(
     {"p", "api", "admin", "django-admin", "health", "config", "schema", "docs", "redoc", "webhooks", "static", "media",
-     "documents"}
+     "documents", "jsi18n"}
 )
 
 

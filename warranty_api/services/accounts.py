@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from warranty_api.tenancy.languages import offered
+
 from ..exceptions import ApiError, AuthenticationFailedError, Conflict, ValidationFailed
 from ..models import ADDRESS_KEYS, Customer, Membership, NotificationKind, Role, StaffRole, Tenant, User
 from ..selectors.accounts import (
@@ -39,7 +41,7 @@ EMAIL_VERIFICATION_SALT = "aftersale.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # the email's wording promises three days
 EMAIL_CODE_MAX_ATTEMPTS = 5
 LOGIN_FAILED_MESSAGE = "The email or password is not right."
-UPDATABLE_FIELDS = ("name", "phone", "address", "email")
+UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language")
 
 
 # --- validation helpers -------------------------------------------------------------------------------------
@@ -456,7 +458,14 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
     if nulls:
         raise ValidationFailed(fields={name: [{"code": "invalid", "message": f"{name} cannot be null."}] for name in nulls})
     _contact_check(name=data.get("name"), phone=data.get("phone"), address=data.get("address"))
+    if "language" in data and data["language"] not in ("", *offered(tenant)):
+        raise ValidationFailed.field(
+            "language", "invalid_choice", "Choose one of this portal's languages: " + ", ".join(offered(tenant)) + "."
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
+    if "language" in data:
+        user.language = data["language"]
+        user.save(update_fields=["language"])
     changed = []
     for field, attr in (("name", "full_name"), ("phone", "phone"), ("address", "address")):
         if field in data:
