@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpResponseNotFound
+from django.template import loader
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
-from django.template import loader
-from django.utils.translation import gettext
 
 from home.languages import serve_in_language
 
