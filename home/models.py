@@ -13,6 +13,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from warranty_api.tenancy.languages import offered
+
 from .branding import branding_for
 
 # Path segments the portal's own routes take. A route wins over a child page of the same slug, so a
@@ -93,6 +95,7 @@ class TenantPortalPage(RoutablePageMixin, Page):
             "required_fields": list(tenant.required_fields or []),
             "issue_types": list(tenant.issue_types or []),
             "resolutions": list(tenant.resolutions or []),
+            "languages": offered(tenant),
         }
         return {
             "portal": self,

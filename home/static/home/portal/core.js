@@ -6,6 +6,20 @@
  * access token before its screen starts. Each screen is a module of its own under screens/, loaded by main.js. */
 
 export const config = JSON.parse(document.getElementById("portal-config").textContent);
+// The page's language (<html lang>, set by the server) and its words: Django's JavaScript catalog for that language
+// (jsi18n/<lang>/portal.js, loaded before this module) defines gettext; English is the fallback.
+export const LANG = document.documentElement.lang || "en";
+export const gettext = window.gettext || ((text) => text);
+// "%(name)s" placeholders of a translated text filled in: strings give a string, DOM nodes give a list for el().
+export function format(text, values) {
+  return text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+export function compose(text, values) {
+  return text.split(/(%\(\w+\)s)/).filter(Boolean).map((part) => {
+    const match = /^%\((\w+)\)s$/.exec(part);
+    return match ? values[match[1]] ?? "" : part;
+  });
+}
 const COOKIE_SESSION = { "X-Aftersale-Session": "cookie" };
 // What a registration hands to the sign-up form of this brand (never a token): name, email, phone, address.
 export const HANDOVER_KEY = "aftersale.registration." + config.tenant;
@@ -32,7 +46,7 @@ export const session = {
 export class ApiError extends Error {
   constructor(status, error) {
     const body = error || {};
-    super(body.message || "Something went wrong; please try again.");
+    super(body.message || gettext("Something went wrong; please try again."));
     this.status = status;
     this.code = body.code || "network_error";
     this.fields = body.fields || {};
@@ -96,7 +110,7 @@ export async function restoreSession() {
 
 export async function api(path, options = {}) {
   const { method = "GET", body, form, base = config.api_base, auth = true, idempotent = false } = options;
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", "Accept-Language": LANG };
   let payload;
   if (form) {
     payload = form;
@@ -112,7 +126,7 @@ export async function api(path, options = {}) {
   try {
     response = await fetch(base + path, { method, headers, body: payload, credentials: "same-origin" });
   } catch (e) {
-    throw new ApiError(0, { code: "network_error", message: "We could not reach the server; check your connection and try again." });
+    throw new ApiError(0, { code: "network_error", message: gettext("We could not reach the server; check your connection and try again.") });
   }
   if (response.status === 401 && signedIn && !options.retried) {
     if (await refreshSession()) return api(path, { ...options, retried: true });
@@ -202,7 +216,9 @@ export function showErrors(form, error) {
     // Next to each field the API's own words; up here, which fields need a look (not the envelope's summary).
     const marked = Array.from(form.querySelectorAll("[aria-invalid=true]"), (input) => fieldName(form, input));
     const summary = marked.length
-      ? (marked.length === 1 ? "Please check " + marked[0] + "." : "Please check these " + marked.length + " fields: " + marked.join(", ") + ".")
+      ? (marked.length === 1
+        ? format(gettext("Please check %(field)s."), { field: marked[0] })
+        : format(gettext("Please check these %(count)s fields: %(fields)s."), { count: marked.length, fields: marked.join(", ") }))
       : error.message;
     status.textContent = [summary, ...unplaced].join(" ");
     status.hidden = false;
@@ -225,10 +241,10 @@ export function localErrors(form) {
   const fields = {};
   for (const el of form.elements) {
     if (!el.name || el.disabled || el.closest("[hidden]")) continue;
-    if (el.validity.valueMissing) fields[el.name] = [{ code: "required", message: "This field is required." }];
-    else if (el.validity.typeMismatch) fields[el.name] = [{ code: "invalid", message: "This does not look right; check it." }];
+    if (el.validity.valueMissing) fields[el.name] = [{ code: "required", message: gettext("This field is required.") }];
+    else if (el.validity.typeMismatch) fields[el.name] = [{ code: "invalid", message: gettext("This does not look right; check it.") }];
   }
-  return Object.keys(fields).length ? { message: "Please check the fields marked below.", fields } : null;
+  return Object.keys(fields).length ? { message: gettext("Please check the fields marked below."), fields } : null;
 }
 
 export function formJSON(form, { keepEmpty = false } = {}) {
@@ -319,7 +335,19 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export const humanize = (code) => (code || "").replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+// The words for the API's codes (statuses, coverage, outcomes, timeline events); an unknown code reads as itself.
+const LABELS = {
+  active: gettext("Active"), pending_verification: gettext("Pending verification"), void: gettext("Void"),
+  transferred: gettext("Transferred"), submitted: gettext("Submitted"), under_review: gettext("Under review"),
+  info_requested: gettext("More information requested"), approved: gettext("Approved"), denied: gettext("Denied"),
+  resolved: gettext("Resolved"), full_replacement: gettext("Full replacement"), repair: gettext("Repair"),
+  limited: gettext("Limited"), replacement: gettext("Replacement"), refund: gettext("Refund"),
+  return_authorization: gettext("Return authorization"), requested: gettext("Requested"), shipped: gettext("Shipped"),
+  received: gettext("Received"), repaired: gettext("Repaired"), refunded: gettext("Refunded"),
+  completed: gettext("Completed"), cancelled: gettext("Cancelled"), fulfillment_updated: gettext("Fulfillment updated"),
+  assigned: gettext("Assigned"), reminder_sent: gettext("Reminder sent"),
+};
+export const humanize = (code) => LABELS[code] || (code || "").replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 export const badge = (status) => el("span", { class: "badge " + status }, humanize(status));
 export const issueLabel = (code) => (config.issue_types.find((t) => t.code === code) || {}).label || humanize(code);
 
@@ -327,7 +355,7 @@ export function formatDate(value) {
   if (!value) return "";
   const date = new Date(value.length === 10 ? value + "T00:00:00" : value);
   const options = value.length === 10 ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" };
-  return isNaN(date) ? value : date.toLocaleString(undefined, options);
+  return isNaN(date) ? value : date.toLocaleString(LANG, options);
 }
 
 export function facts(dl, rows) {
@@ -432,6 +460,38 @@ export async function authorizedImage(url, alt) {
   return img;
 }
 
+// The account remembers the language: a choice made with the switcher (?lang=) is saved to it, and a page in
+// another language than the account's (a new device, a browser in another language) reloads in the account's.
+async function followAccountLanguage() {
+  const current = session.get();
+  if (!current || !current.user) return false;
+  const url = new URL(window.location.href);
+  const chosen = url.searchParams.get("lang");
+  // An account without a language takes the one it was signed up or first used in.
+  if (chosen === LANG || !current.user.language) {
+    if (current.user.language !== LANG) {
+      try {
+        await api("/auth/me", { method: "PATCH", body: { language: LANG } });
+        session.set({ ...current, user: { ...current.user, language: LANG } });
+      } catch (e) {
+        // The page stays in the language chosen; the account learns it next time.
+      }
+    }
+    if (chosen) {
+      url.searchParams.delete("lang");
+      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+    }
+    return false;
+  }
+  const remembered = current.user.language;
+  if (remembered && remembered !== LANG && (config.languages || []).includes(remembered)) {
+    url.searchParams.set("lang", remembered);
+    window.location.replace(url.toString());
+    return true;
+  }
+  return false;
+}
+
 // ----------------------------------------------------------------------------------------------- start
 
 export async function start(loadScreen) {
@@ -439,6 +499,7 @@ export async function start(loadScreen) {
   const missing = document.getElementById("script-needed");
   if (missing) missing.remove();
   await restoreSession();
+  if (await followAccountLanguage()) return;
   renderChrome();
   document.querySelectorAll("[data-action=sign-out]").forEach((button) => button.addEventListener("click", signOut));
   const screen = await loadScreen(document.body.dataset.screen);

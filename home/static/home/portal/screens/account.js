@@ -1,5 +1,5 @@
 /* The portal's "account" screen. */
-import { session, api, formJSON, fill, onSubmit, el, say, requireSignIn, renderChrome, loadMe } from "../core.js";
+import { session, api, formJSON, fill, onSubmit, el, say, requireSignIn, renderChrome, loadMe, gettext, format } from "../core.js";
 
 export default async function account() {
   if (!requireSignIn()) return;
@@ -7,20 +7,20 @@ export default async function account() {
   const status = document.getElementById("account-status");
   const showPending = (me) => {
     status.replaceChildren();
-    if (me.pending_email) say(status, "We sent a link to " + me.pending_email + "; your email changes once you open it.");
+    if (me.pending_email) say(status, format(gettext("We sent a link to %(email)s; your email changes once you open it."), { email: me.pending_email }));
     else if (!me.email_verified) {
-      const resend = el("button", { type: "button", class: "linklike" }, "Send the link again");
+      const resend = el("button", { type: "button", class: "linklike" }, gettext("Send the link again"));
       resend.style.color = "inherit";
       resend.style.textDecoration = "underline";
       resend.addEventListener("click", async () => {
         try {
           await api("/auth/resend-verification", { method: "POST" });
-          say(status, "A new link is on its way to " + me.email + ".", "ok");
+          say(status, format(gettext("A new link is on its way to %(email)s."), { email: me.email }), "ok");
         } catch (error) {
           say(status, error.message);
         }
       });
-      status.replaceChildren(el("p", { class: "notice" }, "Your email " + me.email + " is not confirmed yet. ", resend));
+      status.replaceChildren(el("p", { class: "notice" }, format(gettext("Your email %(email)s is not confirmed yet."), { email: me.email }), " ", resend));
     }
   };
   try {
@@ -37,7 +37,7 @@ export default async function account() {
     session.set({ ...session.get(), access: answer.access });
     passwordForm.reset();
     const done = passwordForm.querySelector(".form-status");
-    done.textContent = "Your password is changed. Other devices signed in with the old one are signed out.";
+    done.textContent = gettext("Your password is changed. Other devices signed in with the old one are signed out.");
     done.classList.add("ok");
     done.hidden = false;
   });
@@ -49,7 +49,7 @@ export default async function account() {
     fill(form, { email: me.email });
     showPending(me);
     const done = form.querySelector(".form-status");
-    done.textContent = "Your details are saved.";
+    done.textContent = gettext("Your details are saved.");
     done.classList.add("ok");
     done.hidden = false;
   });

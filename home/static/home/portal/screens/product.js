@@ -1,5 +1,5 @@
 /* The portal's "product" screen. */
-import { config, api, formJSON, onSubmit, humanize, badge, formatDate, facts, say, requireSignIn, authorizedBlobUrl } from "../core.js";
+import { config, api, formJSON, onSubmit, humanize, badge, formatDate, facts, say, requireSignIn, authorizedBlobUrl, gettext, format } from "../core.js";
 
 export default async function product() {
   if (!requireSignIn()) return;
@@ -10,10 +10,12 @@ export default async function product() {
     document.getElementById("product-title").textContent = w.product.name;
     document.title = w.product.name + " · " + config.brand_name;
     facts(document.getElementById("product-facts"), [
-      ["Status", badge(w.status)], ["Serial number", w.serial_number], ["Product", w.product.name + " (" + w.product.sku + ")"],
-      ["Category", w.product.category], ["Coverage", humanize(w.coverage)], ["Purchased", formatDate(w.purchase_date)],
+      [gettext("Status"), badge(w.status)], [gettext("Serial number"), w.serial_number],
+      [gettext("Product"), w.product.name + " (" + w.product.sku + ")"], [gettext("Category"), w.product.category],
+      [gettext("Coverage"), humanize(w.coverage)], [gettext("Purchased"), formatDate(w.purchase_date)],
       ["Covered from", formatDate(w.warranty_start)], ["Covered until", formatDate(w.warranty_end)],
-      ["Extended", w.extended ? "Yes" : "No"], ["Retailer", w.retailer], ["Order number", w.order_number],
+      [gettext("Extended"), w.extended ? gettext("Yes") : gettext("No")], [gettext("Retailer"), w.retailer],
+      [gettext("Order number"), w.order_number],
     ]);
     const claim = document.getElementById("product-claim");
     claim.href = config.urls.claim_new + "?warranty=" + encodeURIComponent(w.id);
@@ -43,7 +45,7 @@ export default async function product() {
         await api("/warranties/" + encodeURIComponent(w.id) + "/transfer", { method: "POST", body, idempotent: true });
         transfer.reset();
         const done = transfer.querySelector(".form-status");
-        done.textContent = "We sent the offer to " + body.email + ". The warranty moves once they accept it.";
+        done.textContent = format(gettext("We sent the offer to %(email)s. The warranty moves once they accept it."), { email: body.email });
         done.classList.add("ok");
         done.hidden = false;
       });
@@ -52,6 +54,6 @@ export default async function product() {
     section.hidden = false;
   } catch (error) {
     if (error.status === 401) return requireSignIn();
-    say(status, error.status === 404 ? "This product is not in your account." : error.message);
+    say(status, error.status === 404 ? gettext("This product is not in your account.") : error.message);
   }
 }

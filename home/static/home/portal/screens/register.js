@@ -1,5 +1,5 @@
 /* The portal's "register" screen. */
-import { config, HANDOVER_KEY, session, api, formJSON, fill, onSubmit, upload, el, humanize, formatDate, loadMe } from "../core.js";
+import { config, HANDOVER_KEY, session, api, formJSON, fill, onSubmit, upload, el, humanize, formatDate, loadMe, gettext, format, compose } from "../core.js";
 
 export default async function register() {
   const form = document.getElementById("register");
@@ -26,15 +26,18 @@ export default async function register() {
     // The sign-up form of this brand offers what was just typed (this tab only, gone once used).
     if (!signedIn) sessionStorage.setItem(HANDOVER_KEY, JSON.stringify(body.customer || {}));
     done.replaceChildren(
-      el("h2", {}, "Your " + warranty.product.name + " is registered"),
-      el("p", {}, "Serial " + warranty.serial_number + ": warranty " + humanize(warranty.status).toLowerCase() +
-        " until " + formatDate(warranty.warranty_end) + " (" + humanize(warranty.coverage).toLowerCase() + ")."),
+      el("h2", {}, format(gettext("Your %(product)s is registered"), { product: warranty.product.name })),
+      el("p", {}, format(gettext("Serial %(serial)s: warranty %(status)s until %(date)s (%(coverage)s)."), {
+        serial: warranty.serial_number, status: humanize(warranty.status).toLowerCase(),
+        date: formatDate(warranty.warranty_end), coverage: humanize(warranty.coverage).toLowerCase(),
+      })),
       signedIn
-        ? el("p", {}, el("a", { href: config.urls.products + warranty.id + "/" }, "See it in your products"))
-        : el("p", {}, "We sent a confirmation to " + body.customer.email + ". ",
-            el("a", { href: config.urls.sign_up }, "Create an account"), " or ",
-            el("a", { href: config.urls.sign_in }, "sign in"),
-            " with that email to see your products and file claims."),
+        ? el("p", {}, el("a", { href: config.urls.products + warranty.id + "/" }, gettext("See it in your products")))
+        : el("p", {}, ...compose(gettext("We sent a confirmation to %(email)s. %(sign_up)s or %(sign_in)s with that email to see your products and file claims."), {
+          email: body.customer.email,
+          sign_up: el("a", { href: config.urls.sign_up }, gettext("Create an account")),
+          sign_in: el("a", { href: config.urls.sign_in }, gettext("sign in")),
+        })),
     );
     done.hidden = false;
     done.focus();

@@ -1,5 +1,5 @@
 /* The portal's "verify_email" screen. */
-import { config, session, ApiError, api, formJSON, onSubmit, el, say, requireSignIn, renderChrome } from "../core.js";
+import { config, session, ApiError, api, formJSON, onSubmit, el, say, requireSignIn, renderChrome, gettext, format } from "../core.js";
 
 export default async function verify_email() {
   const result = document.getElementById("verify-result");
@@ -10,8 +10,8 @@ export default async function verify_email() {
     if (current && current.user && current.user.id === user.id) session.set({ ...current, user });
     renderChrome();
     result.replaceChildren(
-      el("p", { class: "notice ok" }, "Thank you: " + user.email + " is verified. Products you registered with it are now in your account."),
-      el("p", {}, el("a", { href: current ? config.urls.products : config.urls.sign_in }, current ? "See your products" : "Sign in")),
+      el("p", { class: "notice ok" }, format(gettext("Thank you: %(email)s is verified. Products you registered with it are now in your account."), { email: user.email })),
+      el("p", {}, el("a", { href: current ? config.urls.products : config.urls.sign_in }, current ? gettext("See your products") : gettext("Sign in"))),
     );
     form.hidden = true;
   };
@@ -19,7 +19,7 @@ export default async function verify_email() {
     await verified((await api("/auth/verify-email", { method: "POST", body: formJSON(form) })).data);
   });
   if (!token) {
-    say(result, "Open the link from the email we sent you, or type its code.");
+    say(result, gettext("Open the link from the email we sent you, or type its code."));
     form.hidden = !session.get();
     return;
   }
@@ -29,7 +29,7 @@ export default async function verify_email() {
     await verified((await api("/auth/verify-email", { method: "POST", body: { token } })).data);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    say(result, error.message + " You can ask for a new link from your account page.", "");
+    say(result, error.message + " " + gettext("You can ask for a new link from your account page."), "");
     form.hidden = !session.get();
   }
 }
