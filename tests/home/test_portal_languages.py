@@ -108,7 +108,7 @@ def test_the_registration_email_is_in_the_pages_language_with_its_dates(german_b
     end = response.json()["data"]["warranty_end"]
     [message] = [m for m in mail.outbox if m.to == ["customer@example.com"]]
     assert "ist bei Northpeak Outdoor registriert" in message.subject
-    year, month, day = end.split("-")
+    year, _month, day = end.split("-")
     assert f"bis zum {int(day)}. " in message.body and year in message.body  # "28. November 2028"
 
 
