@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from wagtail.admin.forms.auth import LoginForm, PasswordResetForm
 
-from warranty_api.selectors.accounts import normalize_email, staff_accounts_for_reset
-from warranty_api.throttles import auth_budgets_wait
+from warranty_api.accounts.selectors import staff_accounts_for_reset
+from warranty_api.core.emails import normalize_email
+from warranty_api.core.throttles import auth_budgets_wait
 
 _WAIT_MESSAGE = "Too many attempts for this account; try again in %(wait)s seconds or reset the password."
 
@@ -14,11 +15,18 @@ _WAIT_MESSAGE = "Too many attempts for this account; try again in %(wait)s secon
 class AdminLoginForm(LoginForm):
     """Says when a limit, not the password, refused the sign-in (the backend leaves the wait on the request)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Staff sign in with their email (the username is an internal key they never see).
+        field = self.fields["username"]
+        field.label = "Email"
+        field.widget.attrs.update({"placeholder": "Enter your email", "autocomplete": "email"})
+
     def get_invalid_login_error(self):
         wait = getattr(self.request, "sign_in_wait", 0)
         if wait:
             return forms.ValidationError(_WAIT_MESSAGE, code="rate_limited", params={"wait": wait})
-        return super().get_invalid_login_error()
+        return forms.ValidationError("Your email and password didn't match. Please try again.", code="invalid_login")
 
 
 class AdminPasswordResetForm(PasswordResetForm):

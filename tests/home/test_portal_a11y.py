@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.home.test_portal_browser import CHROMIUM
 from tests.support.a11y import axe_violations
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
-from warranty_api.services.claims import claim_message_post
+from tests.support.claims_helpers import make_claim, make_warranty
+from warranty_api.claims.services import claim_message_post
 
 SHOTS = Path(os.environ.get("PORTAL_SHOTS", "/tmp/shots/portal"))
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}

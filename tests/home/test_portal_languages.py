@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from bin.email_messages import email_messages
 from tests.conftest import PASSWORD
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
-from warranty_api.services.claims import claim_notify
+from tests.support.claims_helpers import make_claim, make_warranty
+from warranty_api.claims.services import claim_notify
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ("de", "fr", "es")
@@ -100,7 +100,7 @@ def test_a_claim_email_is_in_the_accounts_language(tenant, make_customer, django
 
 
 def test_the_registration_email_is_in_the_pages_language_with_its_dates(german_brand, django_capture_on_commit_callbacks):
-    from tests.warranty_api.test_warranty_registration import URL, body
+    from tests.warranties.test_warranty_registration import URL, body
 
     with django_capture_on_commit_callbacks(execute=True):
         response = APIClient().post(URL, body(), format="json", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")

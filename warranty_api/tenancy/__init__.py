@@ -1,1 +1,1 @@
-"""Tenants, memberships, the tenant configuration file and the brand's settings."""
+"""Tenants (brands), their staff memberships and their configuration file."""
