@@ -15,6 +15,7 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed
 
 run: install
+	$(PY) bin/compile_messages.py
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
@@ -22,6 +23,7 @@ run: install
 	@bash bin/run-dev $(PORT)
 
 test: install
+	$(PY) bin/compile_messages.py
 	$(PY) -m pytest
 
 lint: install

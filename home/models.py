@@ -7,6 +7,7 @@ admin; the brand's support documentation hangs under it as child pages.
 
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -15,6 +16,7 @@ from wagtail.models import Page
 
 from warranty_api.catalog.serials import serial_format_hint
 from warranty_api.tenancy.branding import branding_for
+from warranty_api.tenancy.languages import offered
 
 # Wagtail hook name: a function taking the portal page and answering more context for its pages.
 PORTAL_CONTEXT_HOOK = "portal_context"
@@ -65,6 +67,11 @@ class TenantPortalPage(RoutablePageMixin, Page):
     parent_page_types = ["home.LandingPage"]
     subpage_types = ["support_docs.SupportIndexPage"]
 
+    def serve(self, request, *args, **kwargs):
+        from home.languages import serve_in_language
+
+        return serve_in_language(request, self.tenant, lambda: super(TenantPortalPage, self).serve(request, *args, **kwargs))
+
     def route(self, request, path_components):
         # A brand that was switched off has no portal, documentation included (its API answers 404 too).
         if not self.tenant.is_active:
@@ -88,6 +95,7 @@ class TenantPortalPage(RoutablePageMixin, Page):
             "required_fields": list(tenant.required_fields or []),
             "issue_types": list(tenant.issue_types or []),
             "resolutions": list(tenant.resolutions or []),
+            "languages": offered(tenant),
         }
         context = {
             "portal": self,
@@ -125,56 +133,56 @@ class TenantPortalPage(RoutablePageMixin, Page):
     @path("register/", name="register")
     def register(self, request):
         serial = request.GET.get("serial", "")[:100]
-        return self._screen(request, "register", "Register your product", prefill_serial=serial)
+        return self._screen(request, "register", _("Register your product"), prefill_serial=serial)
 
     @path("sign-up/", name="sign_up")
     def sign_up(self, request):
-        return self._screen(request, "sign_up", "Create your account")
+        return self._screen(request, "sign_up", _("Create your account"))
 
     @path("sign-in/", name="sign_in")
     def sign_in(self, request):
-        return self._screen(request, "sign_in", "Sign in")
+        return self._screen(request, "sign_in", _("Sign in"))
 
     @path("forgot-password/", name="forgot_password")
     def forgot_password(self, request):
-        return self._screen(request, "forgot_password", "Forgot your password?")
+        return self._screen(request, "forgot_password", _("Forgot your password?"))
 
     @path("reset-password/", name="reset_password")
     def reset_password(self, request):
-        return self._screen(request, "reset_password", "Choose a new password")
+        return self._screen(request, "reset_password", _("Choose a new password"))
 
     @path("verify-email/", name="verify_email")
     def verify_email(self, request):
-        return self._screen(request, "verify_email", "Verify your email")
+        return self._screen(request, "verify_email", _("Verify your email"))
 
     @path("accept-transfer/", name="accept_transfer")
     def accept_transfer(self, request):
-        return self._screen(request, "accept_transfer", "Accept a warranty transfer")
+        return self._screen(request, "accept_transfer", _("Accept a warranty transfer"))
 
     @path("accept-invitation/", name="accept_invitation")
     def accept_invitation(self, request):
-        return self._screen(request, "accept_invitation", "Join the team")
+        return self._screen(request, "accept_invitation", _("Join the team"))
 
     @path("products/", name="products")
     def products(self, request):
-        return self._screen(request, "products", "Your products")
+        return self._screen(request, "products", _("Your products"))
 
     @path("products/<str:warranty_id>/", name="product")
     def product(self, request, warranty_id: str):
-        return self._screen(request, "product", "Your product", object_id=warranty_id)
+        return self._screen(request, "product", _("Your product"), object_id=warranty_id)
 
     @path("claims/", name="claims")
     def claims(self, request):
-        return self._screen(request, "claims", "Your claims")
+        return self._screen(request, "claims", _("Your claims"))
 
     @path("claims/new/", name="claim_new")
     def claim_new(self, request):
-        return self._screen(request, "claim_new", "File a claim", prefill_warranty=request.GET.get("warranty", "")[:40])
+        return self._screen(request, "claim_new", _("File a claim"), prefill_warranty=request.GET.get("warranty", "")[:40])
 
     @path("claims/<str:claim_id>/", name="claim")
     def claim(self, request, claim_id: str):
-        return self._screen(request, "claim", "Your claim", object_id=claim_id)
+        return self._screen(request, "claim", _("Your claim"), object_id=claim_id)
 
     @path("account/", name="account")
     def account(self, request):
-        return self._screen(request, "account", "Your contact details")
+        return self._screen(request, "account", _("Your contact details"))

@@ -6,10 +6,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home.views import portal_catalog
+
 urlpatterns = [
     path("api/", include("warranty_api.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("jsi18n/<str:lang>/portal.js", portal_catalog, name="portal_catalog"),
 ]
 
 if settings.DEBUG:

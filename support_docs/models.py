@@ -18,6 +18,14 @@ class PortalPageMixin:
     def portal_root(self):
         return TenantPortalPage.objects.ancestor_of(self).select_related("tenant").first()
 
+    def serve(self, request, *args, **kwargs):
+        from home.languages import serve_in_language
+
+        portal = self.portal_root()
+        if portal is None:
+            return super().serve(request, *args, **kwargs)
+        return serve_in_language(request, portal.tenant, lambda: super(PortalPageMixin, self).serve(request, *args, **kwargs))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         portal = self.portal_root()

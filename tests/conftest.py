@@ -181,3 +181,10 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("CI") and item.get_closest_marker("browser"):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped in CI ({item.nodeid}); .ci/run installs Chromium when it is missing"
+
+
+def pytest_configure(config):
+    # The translated catalogs are compiled, as `make test` does, so a bare pytest run sees them too.
+    from bin.compile_messages import compile_all
+
+    compile_all()

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "warranty_api.core.db_routing.ReplicaReadsMiddleware",
     "warranty_api.tenancy.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "warranty_api.core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -131,7 +132,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Every language the product ships (.po files under locale/); a brand offers all or some of them, English first.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -228,6 +232,9 @@ REST_FRAMEWORK = {
 
 # The portal keeps its refresh token in an HttpOnly cookie (warranty_api/core/session_cookie.py); Secure everywhere but dev.
 AFTERSALE_REFRESH_COOKIE_SECURE = True
+# A refresh token rotated out less than this long ago still stands for its session (a page left mid-refresh never
+# stored the new cookie); older reuse answers 401.
+AFTERSALE_REFRESH_GRACE_SECONDS = env_int("REFRESH_GRACE_SECONDS", 60)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),

@@ -260,6 +260,8 @@ def test_refresh_rotates_and_the_old_token_is_revoked(api, tenant, make_customer
     pair = response.json()["data"]
     assert set(pair) == {"access", "refresh"} and pair["refresh"] != session["refresh"]
     assert bearer(pair["access"]).get(f"{BASE}/me").status_code == 200
+    # Past its grace window (tests/warranty_api/test_refresh_grace.py) the rotated-out token is refused.
+    BlacklistedToken.objects.update(blacklisted_at=timezone.now() - datetime.timedelta(days=1))
     assert_error(post(api, "refresh", {"refresh": session["refresh"]}), 401, "authentication_failed")
     assert post(api, "refresh", {"refresh": pair["refresh"]}).status_code == 200
 

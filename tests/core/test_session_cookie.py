@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.conftest import PASSWORD
 from warranty_api.core.session_cookie import REFRESH_COOKIE
@@ -57,7 +61,8 @@ def test_refresh_takes_the_cookie_rotates_it_and_refuses_the_old_one(customer):
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION="Bearer " + response.json()["data"]["access"])
     assert me.get(f"{BASE}/me").json()["data"]["email"] == "ada@example.com"
-    # The rotated-out token in the cookie is refused.
+    # The rotated-out token in the cookie is refused once its grace window is over.
+    BlacklistedToken.objects.update(blacklisted_at=timezone.now() - timedelta(days=1))
     client.cookies[REFRESH_COOKIE] = first
     assert client.post(f"{BASE}/refresh", {}, format="json", **COOKIE_MODE).status_code == 401
 

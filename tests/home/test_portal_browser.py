@@ -219,9 +219,6 @@ def test_reset_password_from_the_emailed_link(browser_page, live_server, tenant,
     page.get_by_label("Password").fill("Brand-new-secret-42")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
-    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
-    # rotated-away refresh cookie (a known race: README, "The customer portal").
-    page.wait_for_load_state("networkidle")
     page.get_by_text("No products yet").wait_for()
 
 
@@ -231,9 +228,36 @@ def _sign_in(page, base, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/northpeak/products/"))
-    # The landing page refreshes the session as it loads; leaving before that answer arrives would keep the
-    # rotated-away refresh cookie (a known race: README, "The customer portal").
-    page.wait_for_load_state("networkidle")
+
+
+def test_a_page_left_before_its_refresh_answered_keeps_the_session(browser_page, live_server, tenant, make_customer):
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    page = browser_page
+    base = live_server.url
+    make_customer(tenant, "ada@example.com")
+    _sign_in(page, base, "ada@example.com")
+    page.get_by_text("No products yet").wait_for()
+
+    def answer_without_the_new_cookie(route):
+        # The server rotates the token, but the answer that would set the new cookie never reaches the jar
+        # (the page was left first); the jar keeps the rotated-out token.
+        stale = next(c["value"] for c in page.context.cookies() if c["name"] == "aftersale_refresh")
+        request = urllib.request.Request(route.request.url, data=b"{}", method="POST", headers={
+            "Content-Type": "application/json", "X-Aftersale-Session": "cookie", "Cookie": "aftersale_refresh=" + stale,
+        })
+        with urllib.request.urlopen(request) as response:
+            route.fulfill(status=response.status, body=response.read(), content_type="application/json")
+
+    page.route("**/api/northpeak/auth/refresh", answer_without_the_new_cookie, times=1)
+    page.goto(f"{base}/northpeak/claims/")
+    page.get_by_text("You have not filed a claim").wait_for()
+    # The next page refreshes with the rotated-out cookie and is still signed in.
+    page.goto(f"{base}/northpeak/account/")
+    expect(page.locator("#account [name=email]")).to_have_value("ada@example.com")
+    assert "/sign-in/" not in page.url
 
 
 def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(live_server, tenant):
@@ -363,3 +387,80 @@ def test_an_unknown_portal_address_answers_the_brands_own_404(browser_page, live
     assert response.status == 404
     page.get_by_role("heading", name="Page not found").wait_for()
     assert "Northpeak Outdoor" in page.locator("header").inner_text()
+
+
+def test_a_german_customer_registers_gets_the_german_email_and_files_a_claim_in_german(
+    live_server, tenant, settings, tmp_path, monkeypatch
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.support.a11y import axe_violations
+
+    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    base = live_server.url
+    serial = "SN-CA-20250115"
+    email = "greta@example.com"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        # A browser set to German: Accept-Language de-DE, and a German-speaking phone.
+        context = browser.new_context(viewport=PHONE, is_mobile=True, locale="de-DE")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+
+        page.goto(f"{base}/northpeak/register?serial={serial}")
+        assert page.evaluate("document.documentElement.lang") == "de"
+        page.get_by_role("heading", name="Produkt registrieren").wait_for()
+        page.get_by_label("Kaufdatum").fill((datetime.date.today() - datetime.timedelta(days=5)).isoformat())
+        page.get_by_label("Vollständiger Name").fill("Greta Berger")
+        page.get_by_label("E-Mail").fill(email)
+        page.get_by_label("Telefon").fill("+49 30 1234567")
+        page.get_by_label("Straße und Hausnummer").fill("Lindenstraße 5")
+        page.get_by_label(re.compile(r"^Ort\b")).fill("Berlin")
+        page.get_by_label("Postleitzahl").fill("10115")
+        page.get_by_label(re.compile(r"^Land\b")).fill("DE")
+        page.get_by_role("button", name="Produkt registrieren").click()
+        page.locator("#register-done").get_by_text("ist registriert").wait_for()
+        assert not axe_violations(page)
+
+        # The confirmation is in German, its dates written the German way.
+        [confirmation] = [m for m in mail.outbox if m.to == [email]]
+        assert "ist bei Northpeak Outdoor registriert" in confirmation.subject
+        assert "Danke, dass Sie Ihr" in confirmation.body and "Garantie gültig vom" in confirmation.body
+
+        # Sign up from the handed-over details; the account takes the page's language.
+        page.get_by_role("link", name="Konto anlegen").click()
+        expect(page.get_by_label("E-Mail")).to_have_value(email)
+        page.get_by_label("Passwort").fill(PASSWORD)
+        page.get_by_role("button", name="Konto anlegen").click()
+        page.wait_for_url(re.compile(r"/northpeak/products/"))
+        page.get_by_text("Bestätigen Sie Ihre E-Mail-Adresse").wait_for()
+        verification = _link_in_last_email(email, r"http://\S+/northpeak/verify-email\?token=\S+")
+        assert [m for m in mail.outbox if m.to == [email]][-1].subject == "Bestätigen Sie Ihre E-Mail-Adresse für Northpeak Outdoor"
+        page.goto(verification)
+        page.get_by_text("ist bestätigt").wait_for()
+
+        warranty = Warranty.objects.get(tenant=tenant, serial_number=serial)
+        assert warranty.owner.language == "de"
+        page.goto(f"{base}/northpeak/claims/new/?warranty={warranty.id}")
+        page.locator(f'#claim-new-warranty_id option[value="{warranty.id}"]').wait_for(state="attached")
+        page.get_by_label("Was ist passiert").select_option("malfunction")
+        page.get_by_label("Beschreiben Sie das Problem").fill("Der Schlitten rastet nach jedem Schuss ein.")
+        page.get_by_role("button", name="Reklamation absenden").click()
+        page.wait_for_url(re.compile(r"/northpeak/claims/clm_\w+/"))
+        page.get_by_text("Ihre Reklamation ist eingereicht").wait_for()
+        claim = Claim.objects.get(tenant=tenant, warranty=warranty)
+        page.get_by_role("heading", name=f"Reklamation {claim.reference}").wait_for()
+        assert page.locator("#claim-detail .badge").first.inner_text() == "Eingereicht"
+        assert "Reklamation eingereicht" in page.locator("#claim-timeline").inner_text()
+        assert _fits_the_phone(page)
+        assert not axe_violations(page)
+        page.screenshot(path="/tmp/shots/portal/claim-de-phone.png", full_page=True)
+        received = [m for m in mail.outbox if m.to == [email]][-1]
+        assert received.subject == f"Wir haben Ihre Reklamation {claim.reference} erhalten"
+        context.close()
+        browser.close()
+    assert not errors, errors

@@ -46,7 +46,7 @@ def test_each_screen_is_served_branded_and_calls_its_own_tenant(tenant, other_te
     assert f'data-screen="{screen}"' in html
     assert "Northpeak Outdoor" in html and "--primary: #0b5d3b" in html and "--accent: #f2a900" in html
     assert "Built for the long trail" in html and "care@northpeak.example" in html
-    assert "/static/home/portal.js" in html
+    assert "/static/home/portal/main.js" in html
     config = _config(html)
     assert config["tenant"] == "northpeak"
     assert config["api_base"] == "/api/northpeak" and config["public_api_base"] == "/api/p/northpeak"

@@ -29,6 +29,8 @@ class User(AbstractUser):
     )
     full_name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The customer's choice in the portal (a code of settings.LANGUAGES); their emails use it too.
+    language = models.CharField(max_length=8, blank=True)
     address = models.JSONField(default=dict, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
     # An email change waits here until the new address is verified; until then `email` stays as it was.

@@ -50,6 +50,10 @@ class AccountUpdateInput(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     email = serializers.EmailField(required=False, help_text="Takes effect once the new address is verified.")
+    language = serializers.CharField(
+        max_length=8, required=False, allow_blank=True,
+        help_text="The portal's and the emails' language for this account: one the brand offers (GET /config), or empty",
+    )
 
 
 class AccountUserOutput(serializers.Serializer):
@@ -62,6 +66,7 @@ class AccountUserOutput(serializers.Serializer):
     email_verified = serializers.BooleanField()
     pending_email = serializers.EmailField(allow_null=True)
     tenant = serializers.CharField(help_text="The brand's slug")
+    language = serializers.CharField(help_text="The account's chosen language (en, de, fr, es), or empty: none chosen")
 
 
 class AccountMeOutput(AccountUserOutput):
@@ -139,4 +144,5 @@ def account_user_data(*, user: User, tenant: Tenant, role: str) -> dict:
         "email_verified": user.email_verified,
         "pending_email": user.pending_email or None,
         "tenant": tenant.slug,
+        "language": user.language,
     }

@@ -30,6 +30,7 @@ from warranty_api.core.roles import Role
 from warranty_api.core.throttles import _digest
 from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notify
+from warranty_api.tenancy.languages import offered
 from warranty_api.tenancy.models import Membership, StaffRole, Tenant
 from warranty_api.tenancy.signals import staff_groups_sync
 
@@ -39,7 +40,7 @@ EMAIL_VERIFICATION_SALT = "aftersale.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # the email's wording promises three days
 EMAIL_CODE_MAX_ATTEMPTS = 5
 LOGIN_FAILED_MESSAGE = "The email or password is not right."
-UPDATABLE_FIELDS = ("name", "phone", "address", "email")
+UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language")
 
 
 # --- validation helpers -------------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def email_verification_send(*, tenant: Tenant, user: User) -> str:
     if target != user.email:  # a change: the mailbox's owner must see whose account the address would join
         kind = NotificationKind.EMAIL_CHANGE_VERIFICATION
         context |= {"account_name": user.full_name, "account_email": user.email}
-    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id)
+    notify(tenant=tenant, kind=kind, to=target, context=context, subject_ref=user.public_id, user=user)
     return target
 
 
@@ -447,7 +448,14 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
     if nulls:
         raise ValidationFailed(fields={name: [{"code": "invalid", "message": f"{name} cannot be null."}] for name in nulls})
     _contact_check(name=data.get("name"), phone=data.get("phone"), address=data.get("address"))
+    if "language" in data and data["language"] not in ("", *offered(tenant)):
+        raise ValidationFailed.field(
+            "language", "invalid_choice", "Choose one of this portal's languages: " + ", ".join(offered(tenant)) + "."
+        )
     user = User.objects.select_for_update().get(pk=user.pk)
+    if "language" in data:
+        user.language = data["language"]
+        user.save(update_fields=["language"])
     changed = []
     for field, attr in (("name", "full_name"), ("phone", "phone"), ("address", "address")):
         if field in data:

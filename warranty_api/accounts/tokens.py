@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from warranty_api.accounts.authentication import (
     CREDENTIALS_CLAIM,
@@ -22,15 +29,34 @@ from warranty_api.accounts.selectors import user_access
 from warranty_api.core.exceptions import AuthenticationFailedError, ValidationFailed
 from warranty_api.tenancy.models import Tenant
 
+# Rotation hands out a refresh token whose id is derived from the one it replaces, so the line of a session can be
+# followed forward from any token of it without storing a link: successor(jti) names the next one, if it was issued.
+_SUCCESSOR_SALT = b"aftersale.refresh-successor"
+# How many rotations a reused token may be behind its line's live end (page loads racing each other).
+_GRACE_HOPS = 8
 
-def tokens_issue(*, user: User, tenant: Tenant, role: str) -> dict[str, str]:
+
+def _successor_jti(jti: str) -> str:
+    key = hmac.new(settings.SECRET_KEY.encode(), _SUCCESSOR_SALT, hashlib.sha256).digest()
+    return hmac.new(key, jti.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def tokens_issue(*, user: User, tenant: Tenant, role: str, jti: str | None = None) -> dict[str, str]:
     access_now = user_access(user=user, tenant=tenant)
-    refresh = RefreshToken.for_user(user)
+    # simplejwt's own RefreshToken.for_user records the token before the claims below exist (so the stored copy
+    # would name no tenant) and picks its id itself; the plain Token.for_user does neither.
+    refresh = super(BlacklistMixin, RefreshToken).for_user(user)
+    if jti:
+        refresh[api_settings.JTI_CLAIM] = jti
     refresh[TENANT_CLAIM] = tenant.id
     refresh[ROLE_CLAIM] = role
     # Both copied into the access token below.
     refresh[CREDENTIALS_CLAIM] = user.credentials_version
     refresh[SESSIONS_CLAIM] = access_now[1] if access_now is not None else 0
+    OutstandingToken.objects.create(
+        user=user, jti=refresh[api_settings.JTI_CLAIM], token=str(refresh), created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
     access = refresh.access_token
     return {"access": str(access), "refresh": str(refresh)}
 
@@ -57,13 +83,50 @@ def _blacklist_once(token: RefreshToken) -> bool:
     return created
 
 
+def _live_end(jti: str) -> OutstandingToken | None:
+    """The unrevoked token a recently rotated-out `jti` led to, or None.
+
+    A page that is left (or closed) while its refresh is on the way never stores the rotated cookie the answer set,
+    so the next page sends the rotated-out token again. Within AFTERSALE_REFRESH_GRACE_SECONDS of each rotation that
+    token still stands for its session: the line is followed forward through rotations (never through a logout,
+    a password change or a deactivation, which revoke without a successor) to the token still live.
+    """
+    grace = timedelta(seconds=settings.AFTERSALE_REFRESH_GRACE_SECONDS)
+    since = timezone.now() - grace
+    for _ in range(_GRACE_HOPS):
+        revoked = BlacklistedToken.objects.filter(token__jti=jti).first()
+        if revoked is None:
+            return OutstandingToken.objects.filter(jti=jti).first()
+        if revoked.blacklisted_at <= since:
+            return None
+        jti = _successor_jti(jti)
+        if not OutstandingToken.objects.filter(jti=jti).exists():
+            return None
+    return None
+
+
+def _decode_allowing_rotated(raw: str) -> RefreshToken:
+    """Signature, expiry and type checked, the blacklist not (tokens_refresh decides about a revoked one)."""
+    if not isinstance(raw, str) or not raw:
+        raise TokenError("missing")
+    token = RefreshToken(raw, verify=False)
+    token.token_backend.decode(raw, verify=True)  # signature and expiry
+    if token.get(api_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+        raise TokenError("wrong type")
+    return token
+
+
 @transaction.atomic
 def tokens_refresh(*, tenant: Tenant, raw: str) -> dict[str, str]:
-    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation)."""
+    """Trade a refresh token for a new pair; the old refresh token is revoked (rotation).
+
+    A token rotated out moments ago (see `_live_end`) rotates its session's live token instead, so a page left
+    mid-refresh does not sign the customer out; past the grace window a reused token answers 401.
+    """
     failed = AuthenticationFailedError("The refresh token is not valid, has expired or was revoked; sign in again.")
     try:
-        token = _refresh_decode(raw)
-    except TokenError:
+        token = _decode_allowing_rotated(raw)
+    except (TokenError, TokenBackendError):
         raise failed from None
     if token.get(TENANT_CLAIM) != tenant.id:
         raise failed
@@ -75,9 +138,34 @@ def tokens_refresh(*, tenant: Tenant, raw: str) -> dict[str, str]:
     # A password change and a deactivation blacklist refresh tokens too; this also catches a refresh racing them.
     if not token_credentials_current(token, user) or not token_sessions_current(token, sessions_version):
         raise failed
-    if not _blacklist_once(token):
-        raise failed
-    return tokens_issue(user=user, tenant=tenant, role=role)
+    jti = token[api_settings.JTI_CLAIM]
+    if not BlacklistedToken.objects.filter(token__jti=jti).exists() and _blacklist_once(token):
+        return tokens_issue(user=user, tenant=tenant, role=role, jti=_successor_jti(jti))
+    # Rotated out already: by a page that never stored the answer, or by a racing refresh that won just now.
+    for _ in range(_GRACE_HOPS):
+        live = _live_end(jti)
+        if live is None:
+            raise failed
+        if live.jti != jti and not _live_matches(live, tenant=tenant, user=user, sessions_version=sessions_version):
+            raise failed
+        jti = live.jti
+        if _blacklist_once(RefreshToken(live.token, verify=False)):
+            return tokens_issue(user=user, tenant=tenant, role=role, jti=_successor_jti(jti))
+    raise failed
+
+
+def _live_matches(live: OutstandingToken, *, tenant: Tenant, user: User, sessions_version: int) -> bool:
+    """The live end of a line is a token of the same account, tenant and credentials (its claims say so)."""
+    try:
+        payload = token_backend.decode(live.token, verify=True)
+    except TokenBackendError:
+        return False
+    return (
+        payload.get(TENANT_CLAIM) == tenant.id
+        and payload.get("user_id") == user.public_id
+        and token_credentials_current(payload, user)
+        and token_sessions_current(payload, sessions_version)
+    )
 
 
 @transaction.atomic

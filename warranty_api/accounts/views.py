@@ -138,7 +138,9 @@ class RefreshView(_PublicAuthView):
         operation_id="auth_refresh",
         summary="Trade a refresh token for a new access and refresh token",
         description=(
-            "The refresh token is rotated: the one sent is revoked and answers 401 if used again. Without `refresh` "
+            "The refresh token is rotated: the one sent is revoked, and used again it answers 401 once its short grace "
+            "window (REFRESH_GRACE_SECONDS, 60 by default) is over; within it, it rotates its session's live token, "
+            "so a page left before its refresh answered does not sign the customer out. Without `refresh` "
             "in the body, the session cookie's token is used; that needs the header `X-Aftersale-Session: cookie` "
             "(403 `permission_denied` otherwise, or when an Origin of another site is sent)." + COOKIE_NOTE
         ),

@@ -113,6 +113,7 @@ def claim_notify(claim: Claim, event: str, *, message: str = "") -> None:
         to=recipient,
         context={k: v for k, v in values.items() if k in allowed},
         subject_ref=claim.id,
+        user=claim.submitted_by if claim.submitted_by_id else warranty.owner,
     )
 
 

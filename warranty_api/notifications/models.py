@@ -37,6 +37,8 @@ class Notification(TimeStamped):
     kind = models.CharField(max_length=40, choices=NotificationKind.choices)
     to_email = models.EmailField()
     context = models.JSONField(default=dict, blank=True)
+    # The language the message is written in, fixed when it is queued (the recipient's, else the brand's).
+    language = models.CharField(max_length=8, blank=True)
     # What the message is about, for staff screens and de-duplication ("clm_...", "wty_...").
     subject_ref = models.CharField(max_length=40, blank=True, db_index=True)
     # Set by jobs that must queue a message once only (a reminder); unique per tenant, so two runs of the job

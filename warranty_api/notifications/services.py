@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from warranty_api.core.emails import is_erased_email
 from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
@@ -23,6 +25,7 @@ from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.notifications.html import html_sanitize
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.tenancy.branding import branding_for
+from warranty_api.tenancy.languages import default_language, language_for_message
 from warranty_api.tenancy.models import Tenant
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
@@ -93,7 +96,8 @@ class RenderedMessage:
 
 
 def notify(
-    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = ""
+    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = "", user=None,
+    language: str = "",
 ) -> Notification:
     """Queue one message. Call inside the transaction of the change it reports; it is sent after commit.
 
@@ -101,7 +105,8 @@ def notify(
     savepoint and treat that as "already queued".
     """
     notification = notification_new(
-        tenant=tenant, kind=kind, to=to, context=context, subject_ref=subject_ref, dedupe_key=dedupe_key
+        tenant=tenant, kind=kind, to=to, context=context, subject_ref=subject_ref, dedupe_key=dedupe_key, user=user,
+        language=language,
     )
     if is_erased_email(to):
         # An erased customer's tombstone (reminders, a claim's updates): nothing is queued, and no row names them.
@@ -113,7 +118,8 @@ def notify(
 
 
 def notification_new(
-    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = ""
+    *, tenant: Tenant, kind: str, to: str, context: dict, subject_ref: str = "", dedupe_key: str = "", user=None,
+    language: str = "",
 ) -> Notification:
     """The unsaved row `notify()` writes, its placeholders checked: for a caller that inserts it in its own
     statement, followed by the task `notification_send_task` names (both, always, or the message is lost)."""
@@ -131,6 +137,8 @@ def notification_new(
         subject_ref=subject_ref,
         dedupe_key=dedupe_key,
         next_attempt_at=timezone.now(),
+        # The recipient's account language, else the page's that caused the message, else the brand's default.
+        language=language_for_message(tenant, user=user, language=language),
     )
 
 
@@ -144,9 +152,28 @@ def _enqueue(notification_id: str) -> None:
 
 
 def _default_template(kind: str) -> tuple[str, str]:
+    """The product's own template of `kind`, in the active language.
+
+    The English file is the source: its subject and each paragraph are gettext messages (locale/*/django.po),
+    placeholders and all, so a translation moves words around them; an untranslated paragraph stays English.
+    """
     raw = (TEMPLATE_DIR / f"{kind}.txt").read_text(encoding="utf-8")
     first, _, body = raw.partition("\n")
-    return first.removeprefix("Subject:").strip(), body.strip() + "\n"
+    subject = gettext(first.removeprefix("Subject:").strip())
+    paragraphs = [gettext(paragraph.strip()) for paragraph in body.strip().split("\n\n")]
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
+# Stored as ISO dates (the row is language-neutral); written in the message's language when it is rendered.
+_DATE_PLACEHOLDERS = frozenset({"warranty_start", "warranty_end"})
+
+
+def _localized_date(value: str) -> str:
+    try:
+        day = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return formats.date_format(day, "DATE_FORMAT", use_l10n=True)
 
 
 def _substitute(template: str, values: dict[str, str], *, escape: bool) -> str:
@@ -181,7 +208,15 @@ def _link_placeholders(kind: str) -> frozenset[str]:
     return frozenset({"link"} & set(PLACEHOLDERS[kind]))
 
 
-def notification_render(*, tenant: Tenant, kind: str, context: dict, template: NotificationTemplate | None = None) -> RenderedMessage:
+def notification_render(
+    *, tenant: Tenant, kind: str, context: dict, template: NotificationTemplate | None = None, language: str = "",
+) -> RenderedMessage:
+    """notification_render_in in `language` (the brand's default when empty)."""
+    with translation.override(language or default_language(tenant)):
+        return notification_render_in(tenant=tenant, kind=kind, context=context, template=template)
+
+
+def notification_render_in(*, tenant: Tenant, kind: str, context: dict, template: NotificationTemplate | None = None) -> RenderedMessage:
     """The subject, plain-text and HTML parts of a message, with the tenant's own template if it has one.
 
     A stored template is held to today's rules here too (it may have been saved before them): one that breaks
@@ -202,12 +237,13 @@ def notification_render(*, tenant: Tenant, kind: str, context: dict, template: N
         html_t = ""
     if html_t:
         html_t = html_sanitize(html_t, link_placeholders=_link_placeholders(kind)).html
-    values = {"customer_name": "customer", **brand_values(tenant), **context}
+    values = {"customer_name": gettext("customer"), **brand_values(tenant), **context}
     if "claim_id" in values and not values.get("claim_reference"):
         # Rows queued before claims had references still name their claim.
         values["claim_reference"] = values["claim_id"]
     if not values.get("customer_name"):
-        values["customer_name"] = "customer"
+        values["customer_name"] = gettext("customer")
+    values = {key: _localized_date(value) if key in _DATE_PLACEHOLDERS else value for key, value in values.items()}
     subject = " ".join(_substitute(subject_t, values, escape=False).split())
     text = _substitute(text_t, values, escape=False).rstrip() + "\n"
     body_html = _substitute(html_t, values, escape=True) if html_t else _text_to_html(text)
@@ -233,7 +269,8 @@ def notification_send(notification_id: str) -> str:
     if notification is None:
         return "skipped"
     try:
-        message = notification_render(tenant=notification.tenant, kind=notification.kind, context=notification.context)
+        message = notification_render(tenant=notification.tenant, kind=notification.kind, context=notification.context,
+                                      language=notification.language)
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,

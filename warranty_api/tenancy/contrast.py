@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# The portal's colours when a brand sets none (home/branding.py).
+# The portal's colours when a brand sets none (warranty_api/tenancy/branding.py).
 PORTAL_DEFAULT_PRIMARY = "#1f3a5f"
 PORTAL_DEFAULT_ACCENT = "#e0a526"
 # What the portal puts on or beside the brand's colours (home/static/home/portal.css).

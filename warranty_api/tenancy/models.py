@@ -11,7 +11,7 @@ TENANT_SLUG_RE = r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"
 # Slugs that would shadow a global path under /api/ or the site root.
 RESERVED_SLUGS = frozenset(
     {"p", "api", "admin", "django-admin", "health", "config", "schema", "docs", "redoc", "webhooks", "static", "media",
-     "documents"}
+     "documents", "jsi18n"}
 )
 
 
@@ -52,6 +52,9 @@ class Tenant(TimeStamped):
     verification = models.CharField(max_length=16, choices=VerificationMode.choices, default=VerificationMode.OFF)
     serial_formats = models.JSONField(default=list, blank=True)
     issue_types = models.JSONField(default=list, blank=True, help_text='[{"code": ..., "label": ...}]')
+    # The portal's languages, codes of settings.LANGUAGES; empty offers every language the product ships.
+    languages = models.JSONField(default=list, blank=True, help_text='["en", "de"]: the languages the portal offers')
+    default_language = models.CharField(max_length=8, blank=True, help_text="the portal's language when the customer's is not offered")
     resolutions = models.JSONField(default=list, blank=True)
     replacement_terms = models.CharField(
         max_length=16, choices=ReplacementTerms.choices, default=ReplacementTerms.NEW_TERM

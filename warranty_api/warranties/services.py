@@ -481,9 +481,9 @@ created_at) VALUES (%(tenant_id)s, %(warranty_id)s, %(actor_id)s, %(action)s, %(
 %(note)s, %(now)s)),
 n AS (INSERT INTO warranty_api_notification (id, tenant_id, kind, to_email, context, subject_ref, dedupe_key,
 status, attempts, max_attempts, next_attempt_at, lease_until, last_error, sent_at, rendered_subject, created_at,
-updated_at) VALUES (%(notification_id)s, %(tenant_id)s, %(kind)s, %(to_email)s, %(context)s, %(subject_ref)s,
+updated_at, language) VALUES (%(notification_id)s, %(tenant_id)s, %(kind)s, %(to_email)s, %(context)s, %(subject_ref)s,
 %(dedupe_key)s, %(notification_status)s, %(attempts)s, %(max_attempts)s, %(next_attempt_at)s,
-%(lease_until)s, %(last_error)s, %(sent_at)s, %(rendered_subject)s, %(now)s, %(now)s))"""
+%(lease_until)s, %(last_error)s, %(sent_at)s, %(rendered_subject)s, %(now)s, %(now)s, %(language)s))"""
 _ONE_STATEMENT_SQL = "WITH c AS (" + _CUSTOMER_RECORD_SQL + "),\n" + _ROWS_AFTER_CUSTOMER_SQL
 _TASK_ROW_SQL = """,
 q AS (INSERT INTO django_q_ormq (key, payload, lock) VALUES (%(task_key)s, %(task_payload)s, %(task_lock)s))"""
@@ -527,7 +527,7 @@ def _register_rows_one_statement(
         "attempts": notification.attempts, "max_attempts": notification.max_attempts,
         "next_attempt_at": notification.next_attempt_at, "lease_until": notification.lease_until,
         "last_error": notification.last_error, "sent_at": notification.sent_at,
-        "rendered_subject": notification.rendered_subject,
+        "rendered_subject": notification.rendered_subject, "language": notification.language,
     }
     if task_row is not None:
         params["task_key"], params["task_payload"], params["task_lock"] = task_row
