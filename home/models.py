@@ -19,7 +19,9 @@ from .branding import branding_for
 PORTAL_ROUTE_SLUGS = frozenset(
     {
         "register", "sign-up", "sign-in", "forgot-password", "reset-password", "verify-email",
-        "accept-transfer", "accept-invitation", "products", "claims", "account",
+        "accept-transfer", "accept-invitation", "products", "claims", "account", "catalog", "search",
+        # The QR codes' landing paths (home/scan_views.py): a unit, a product, a GS1 Digital Link.
+        "s", "p", "01",
     }
 )
 
@@ -120,8 +122,20 @@ class TenantPortalPage(RoutablePageMixin, Page):
 
     @path("register/", name="register")
     def register(self, request):
+        from home.catalog_pages import product_by_ref
+
         serial = request.GET.get("serial", "")[:100]
-        return self._screen(request, "register", "Register your product", prefill_serial=serial)
+        # A product's code (or its page's button) names the product: shown above the form, with its page.
+        product = product_by_ref(self.tenant, request.GET.get("product", "")[:100])
+        return self._screen(request, "register", "Register your product", prefill_serial=serial,
+                            prefill_product=product)
+
+    @path("catalog/<str:ref>/", name="catalog_product")
+    def catalog_product(self, request, ref: str):
+        from home.catalog_pages import catalog_product_context
+
+        context = catalog_product_context(self, request, ref)
+        return self._screen(request, "catalog_product", context["product"].name, static_screen=True, **context)
 
     @path("sign-up/", name="sign_up")
     def sign_up(self, request):

@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from warranty_api.labels.urls import tenant_patterns as label_patterns
+
 from .middleware import api_path_not_found
 from .views import (
     accounts,
@@ -19,6 +21,7 @@ from .views import (
 )
 
 tenant_patterns = [
+    *label_patterns,
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
     path("products", catalog.ProductListView.as_view(), name="product-list"),
     path("warranties", warranties.CustomerWarrantyListView.as_view(), name="warranty-list"),

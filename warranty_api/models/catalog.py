@@ -43,10 +43,15 @@ class Product(TimeStamped):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     serial_pattern = models.CharField(max_length=300, blank=True)
     is_active = models.BooleanField(default=True)
+    # GS1 GTIN-14 (check digit validated, zero-padded); with one, the product's QR codes are GS1 Digital Links.
+    gtin = models.CharField(max_length=14, blank=True, default="")
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "sku"], name="product_unique_sku")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "sku"], name="product_unique_sku"),
+            models.UniqueConstraint(fields=["tenant", "gtin"], condition=~models.Q(gtin=""), name="product_unique_gtin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

@@ -16,7 +16,7 @@ _TENANT_FIELDS = (
     "verification", "serial_formats", "issue_types", "resolutions", "replacement_terms",
 )
 _CATEGORY_FIELDS = ("name", "standard_months", "extended_months", "coverage", "transferable", "resolutions")
-_PRODUCT_FIELDS = ("name", "serial_pattern", "is_active")
+_PRODUCT_FIELDS = ("name", "serial_pattern", "is_active", "gtin")
 
 
 def _sync_fields(obj, values: dict, fields: tuple[str, ...]) -> list[str]:
@@ -64,7 +64,8 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
     for item in spec.products:
         product = products.get(item["sku"])
         category = categories[item["category"]]
-        fields = {"name": item["name"], "serial_pattern": item["serial_pattern"], "is_active": True}
+        fields = {"name": item["name"], "serial_pattern": item["serial_pattern"], "is_active": True,
+                  "gtin": item.get("gtin", "")}
         if product is None:
             products[item["sku"]] = Product.objects.create(tenant=tenant, sku=item["sku"], category=category, **fields)
             report.append(f"created product {item['sku']}")

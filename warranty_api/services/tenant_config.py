@@ -27,7 +27,7 @@ _TOP_KEYS = {
 _BRANDING_KEYS = {"primary_color", "accent_color", "tagline", "logo_url"}
 _REGISTRATION_KEYS = {"required_fields", "extension_window_days", "require_known_serial", "verification"}
 _CATEGORY_KEYS = {"slug", "name", "standard_months", "extended_months", "coverage", "transferable", "resolutions"}
-_PRODUCT_KEYS = {"sku", "name", "category", "serial_pattern"}
+_PRODUCT_KEYS = {"sku", "name", "category", "serial_pattern", "gtin"}
 _SERIAL_KEYS = {"serial_number", "sku", "manufactured_on"}
 _CLAIMS_KEYS = {"issue_types", "resolutions", "replacement_terms"}
 _STAFF_KEYS = {"email", "role"}
@@ -235,6 +235,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
 
     products = []
     skus: set[str] = set()
+    gtins: set[str] = set()
     for i, item in enumerate(c.array(top.get("products", []), "products")):
         path = f"products[{i}]"
         entry = c.obj(item, path, _PRODUCT_KEYS, {"sku", "name", "category"})
@@ -246,12 +247,24 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
         if "category" in entry and category not in category_slugs:
             c.add(f"{path}.category", f"'{category}' is not one of categories[].slug")
         pattern = c.regex(entry["serial_pattern"], f"{path}.serial_pattern") if entry.get("serial_pattern") else ""
+        gtin = ""
+        if entry.get("gtin") not in (None, ""):
+            from warranty_api.labels.gtin import gtin_normalize
+
+            gtin = gtin_normalize(entry["gtin"]) if isinstance(entry["gtin"], str) else None
+            if gtin is None:
+                c.add(f"{path}.gtin", "must be a GTIN-8, -12, -13 or -14 in digits with a valid check digit")
+                gtin = ""
+            elif gtin in gtins:
+                c.add(f"{path}.gtin", f"repeats '{entry['gtin']}'")
+            gtins.add(gtin)
         products.append(
             {
                 "sku": sku,
                 "name": c.text(entry.get("name"), f"{path}.name") if "name" in entry else "",
                 "category": category,
                 "serial_pattern": pattern,
+                "gtin": gtin,
             }
         )
 

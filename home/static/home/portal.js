@@ -472,6 +472,8 @@
               el("a", { href: config.urls.sign_up }, "Create an account"), " or ",
               el("a", { href: config.urls.sign_in }, "sign in"),
               " with that email to see your products and file claims."),
+        el("p", {}, el("a", { href: config.urls.home + "catalog/" + encodeURIComponent(warranty.product.sku) + "/", id: "register-product-page" },
+          "About your " + warranty.product.name + ": warranty terms, manuals and answers")),
       );
       done.hidden = false;
       done.focus();
