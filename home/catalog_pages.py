@@ -45,7 +45,8 @@ def product_articles(portal, product: Product):
     """The brand's live support articles about this product (or about all its products)."""
     from support_docs.models import SupportArticlePage
 
-    articles = SupportArticlePage.objects.live().public().descendant_of(portal).order_by("kind", "title")
+    articles = (SupportArticlePage.objects.live().public().descendant_of(portal).order_by("kind", "title")
+                .prefetch_related("product_links__product"))
     linked = getattr(SupportArticlePage, "products_for", None)
     if linked is not None:
         return linked(articles, product)

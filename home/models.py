@@ -97,7 +97,8 @@ class TenantPortalPage(RoutablePageMixin, Page):
             "portal_urls": urls,
             "portal_config": config,
             "support_index": support_index,
-            "support_articles": SupportArticlePage.objects.live().descendant_of(self).order_by("title"),
+            "support_articles": SupportArticlePage.objects.live().descendant_of(self).order_by("title")
+            .prefetch_related("product_links__product"),
             "serial_format_hint": serial_format_hint(list(tenant.serial_formats or [])),
             "resolution_options": [
                 {"code": code, "label": code.replace("_", " ").capitalize()} for code in tenant.resolutions or []

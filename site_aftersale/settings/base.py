@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "FulfillmentKindEnum": "warranty_api.models.claims.Fulfillment.Kind",
         "VerificationModeEnum": "warranty_api.models.tenancy.VerificationMode",
         "WarrantyVerificationEnum": "warranty_api.models.warranties.Warranty.Verification",
+        "JobStatusEnum": "warranty_api.labels.models.LabelSheetJob.Status",
     },
 }
 

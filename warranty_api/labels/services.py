@@ -126,7 +126,7 @@ def label_job_create(*, tenant: Tenant, user: User | None, data: dict) -> LabelS
         raise ValidationFailed(fields={k: [{"code": "unknown_field", "message": f"{k} is not a field here."}]
                                        for k in unknown})
     layout = data.get("layout", DEFAULT_LAYOUT)
-    if layout not in LAYOUTS:
+    if not isinstance(layout, str) or layout not in LAYOUTS:
         raise ValidationFailed.field("layout", "invalid_choice", f"Use one of: {', '.join(LAYOUTS)}.")
     serials, product = None, None
     if "serials" in data:
