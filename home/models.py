@@ -131,6 +131,19 @@ class TenantPortalPage(RoutablePageMixin, Page):
         return self._screen(request, "register", "Register your product", prefill_serial=serial,
                             prefill_product=product)
 
+    @path("search/", name="search")
+    def search(self, request):
+        from support_docs.models import SupportArticlePage
+
+        query = request.GET.get("q", "").strip()[:200]
+        results = []
+        if query:
+            # Wagtail search: the database backend (PostgreSQL full-text on PostgreSQL); this brand's live,
+            # public pages only.
+            articles = SupportArticlePage.objects.live().public().descendant_of(self)
+            results = list(articles.search(query)[:50])
+        return self._screen(request, "search", "Search help", static_screen=True, query=query, results=results)
+
     @path("catalog/<str:ref>/", name="catalog_product")
     def catalog_product(self, request, ref: str):
         from home.catalog_pages import catalog_product_context

@@ -26,6 +26,8 @@ class PortalPageMixin:
         portal = self.portal_root()
         if portal is not None:
             context.update(portal.portal_context())
+        # Documentation is read without the portal's script: no notice that its forms need it.
+        context["static_screen"] = True
         return context
 
 
@@ -56,20 +58,22 @@ class SupportArticleForm(WagtailAdminPageForm):
     """An article may link only products of its own brand: the chooser lists the editor's brands' products, and a
     crafted form naming another product is refused here."""
 
-    def clean(self):
-        cleaned = super().clean()
+    def is_valid(self):
+        # The inline formsets are cleaned after the page's own form, so their products are checked here.
+        valid = super().is_valid()
         from home.models import TenantPortalPage
 
         parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
         portal = TenantPortalPage.objects.ancestor_of(parent, inclusive=True).first() if parent else None
         formset = self.formsets.get("product_links")
         if portal is None or formset is None:
-            return cleaned
+            return valid
         for form in formset.forms:
-            product = form.cleaned_data.get("product") if hasattr(form, "cleaned_data") else None
+            product = getattr(form, "cleaned_data", {}).get("product")
             if product is not None and product.tenant_id != portal.tenant_id:
                 form.add_error("product", "Choose a product of this brand.")
-        return cleaned
+                valid = False
+        return valid
 
 
 class SupportArticlePage(PortalPageMixin, Page):
