@@ -9,6 +9,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import scan_views
 
 urlpatterns = [
+    # The brand's headless content API (Wagtail API v2, support_docs/content_api.py), before the API's 404.
+    path("api/<str:tenant>/", include("support_docs.content_api")),
     path("api/", include("warranty_api.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

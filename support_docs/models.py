@@ -3,9 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
+from rest_framework import serializers
 from wagtail import blocks
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.api import APIField
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
@@ -37,6 +39,7 @@ class SupportIndexPage(PortalPageMixin, Page):
     intro = RichTextField(blank=True, help_text="Short introduction shown above the list of articles.")
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    api_fields = [APIField("intro")]
     parent_page_types = ["home.TenantPortalPage"]
     subpage_types = ["support_docs.SupportArticlePage"]
 
@@ -111,6 +114,13 @@ class SupportArticlePage(PortalPageMixin, Page):
     parent_page_types = ["support_docs.SupportIndexPage"]
     subpage_types: list[str] = []
     base_form_class = SupportArticleForm
+    # What the headless content API (support_docs/content_api.py) shows of an article.
+    api_fields = [
+        APIField("kind"),
+        APIField("summary"),
+        APIField("products", serializer=serializers.ListField(child=serializers.CharField(), source="sku_list")),
+        APIField("body"),
+    ]
 
     search_fields = [
         *Page.search_fields,

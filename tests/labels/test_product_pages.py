@@ -99,7 +99,6 @@ def test_the_product_chooser_lists_only_the_editors_brands_products(docs, editor
 
 
 def test_an_article_cannot_link_another_brands_product(docs, editor, other_tenant):
-    index, _product = docs
     article = SupportArticlePage.objects.get(slug="returns")
     theirs = Product.objects.get(tenant=other_tenant)
     url = f"/admin/pages/{article.id}/edit/"
