@@ -92,6 +92,10 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
     report.extend(_sync_serials(tenant, spec.serials, products))
     report.extend(_sync_staff(tenant, spec.staff))
     report.extend(portal_provision(tenant))
+    if spec.support_articles:
+        from support_docs.tenant_content import support_content_apply
+
+        report.extend(support_content_apply(tenant, spec.support_articles))
     if report:
         # The tenant row's updated_at versions the per-process catalog cache (selectors.catalog): any change
         # here, catalog included, moves it, so the next request reads the catalog again.

@@ -22,7 +22,7 @@ _CATEGORY_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-_]{0,99}$")
 
 _TOP_KEYS = {
     "slug", "name", "support_email", "branding", "registration", "serial_formats",
-    "categories", "products", "serials", "claims", "staff",
+    "categories", "products", "serials", "claims", "staff", "support",
 }
 _BRANDING_KEYS = {"primary_color", "accent_color", "tagline", "logo_url"}
 _REGISTRATION_KEYS = {"required_fields", "extension_window_days", "require_known_serial", "verification"}
@@ -53,6 +53,8 @@ class TenantSpec:
     resolutions: list[str]
     replacement_terms: str
     staff: list[dict]
+    # Manuals and FAQs (support_docs/tenant_content.py): pages under the brand's support index.
+    support_articles: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -300,6 +302,10 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
         role = c.choice(entry.get("role"), f"{path}.role", [r.value for r in StaffRole]) if "role" in entry else ""
         staff.append({"email": email, "role": role})
 
+    from support_docs.tenant_content import validate_support
+
+    support_articles = validate_support(c, top.get("support"), skus)
+
     if c.errors:
         return None, c.errors
     return (
@@ -320,6 +326,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
             resolutions=resolutions,
             replacement_terms=replacement_terms,
             staff=staff,
+            support_articles=support_articles,
         ),
         [],
     )
