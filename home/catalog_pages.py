@@ -41,16 +41,16 @@ def warranty_terms(tenant: Tenant, product: Product) -> list[str]:
     return lines
 
 
-def product_articles(portal, product: Product):
-    """The brand's live support articles about this product (or about all its products)."""
-    from support_docs.models import SupportArticlePage
+def product_articles(portal, product: Product) -> list:
+    """The brand's live support articles about this product (or about all its products), from support_docs."""
+    from wagtail import hooks
 
-    articles = (SupportArticlePage.objects.live().public().descendant_of(portal).order_by("kind", "title")
-                .prefetch_related("product_links__product"))
-    linked = getattr(SupportArticlePage, "products_for", None)
-    if linked is not None:
-        return linked(articles, product)
-    return [a for a in articles if not a.sku_list() or product.sku in a.sku_list()]
+    from home.models import PORTAL_PRODUCT_ARTICLES_HOOK
+
+    articles: list = []
+    for contribute in hooks.get_hooks(PORTAL_PRODUCT_ARTICLES_HOOK):
+        articles.extend(contribute(portal, product))
+    return articles
 
 
 def catalog_product_context(portal, request, ref: str) -> dict:

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
-from warranty_api.exceptions import NotFound
-from warranty_api.labels.gtin import gtin_normalize
+from warranty_api.catalog.gtin import gtin_normalize
+from warranty_api.core.exceptions import NotFound
 from warranty_api.labels.services import Landing, scan_product, scan_serial
-from warranty_api.selectors.tenancy import active_tenant_by_slug
+from warranty_api.tenancy.selectors import active_tenant_by_slug
 
 
 def _redirect(tenant_slug: str, landing: Landing) -> HttpResponse:

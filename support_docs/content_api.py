@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -25,7 +25,7 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Collection
 
-from warranty_api.exceptions import error_body
+from warranty_api.core.exceptions import error_body
 
 ENDPOINTS = ("pages", "documents", "images")
 
@@ -74,6 +74,14 @@ class _BrandScoped:
     def detail_view(self, request, pk, tenant=None):
         return super().detail_view(request, pk)
 
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator's request has no brand
+            return self.model.objects.none()
+        return self.brand_queryset(super().get_queryset())
+
+    def brand_queryset(self, queryset):
+        return queryset
+
     def handle_exception(self, exc):
         if isinstance(exc, Http404):
             return Response(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
@@ -83,7 +91,7 @@ class _BrandScoped:
         return APIView.handle_exception(self, exc)
 
     def get_exception_handler(self):
-        from warranty_api.exceptions import api_exception_handler
+        from warranty_api.core.exceptions import api_exception_handler
 
         return api_exception_handler
 
@@ -118,6 +126,8 @@ _DETAIL = OpenApiResponse(
      "properties": {"id": {"type": "integer"}, "meta": {"type": "object"}}},
     description="Wagtail API v2 detail: the object's fields and `meta`",
 )
+_TENANT = OpenApiParameter("tenant", str, location=OpenApiParameter.PATH, description="The brand's slug")
+_ID = OpenApiParameter("id", OpenApiTypes.INT, location=OpenApiParameter.PATH)
 _COMMON = [
     OpenApiParameter("fields", str, description="Wagtail's field selection, e.g. `title,body` or `*` or `-title`"),
     OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page (default 20)"),
@@ -136,14 +146,18 @@ _PAGES = [
 ]
 
 
-@extend_schema_view(
-    listing_view=extend_schema(operation_id="content_pages_list", summary="The brand's live pages (Wagtail API v2)",
-                               parameters=_PAGES, responses={200: _LISTING}),
-    detail_view=extend_schema(operation_id="content_pages_get", summary="One live page of the brand",
-                              parameters=[OpenApiParameter("fields", str)], responses={200: _DETAIL}),
-)
 class BrandPagesAPIViewSet(_BrandScoped, PagesAPIViewSet):
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["product"])
+
+    @extend_schema(operation_id="content_pages_list", summary="The brand's live pages (Wagtail API v2)",
+                   parameters=[_TENANT, *_PAGES], responses={200: _LISTING})
+    def listing_view(self, request, tenant=None):
+        return super().listing_view(request, tenant)
+
+    @extend_schema(operation_id="content_pages_get", summary="One live page of the brand",
+                   parameters=[_TENANT, _ID, OpenApiParameter("fields", str)], responses={200: _DETAIL})
+    def detail_view(self, request, pk, tenant=None):
+        return super().detail_view(request, pk, tenant)
 
     def get_root_page(self):
         return _portal(self)
@@ -152,8 +166,7 @@ class BrandPagesAPIViewSet(_BrandScoped, PagesAPIViewSet):
         # Live and public (Wagtail drops private pages and drafts), and only under this brand's portal.
         return super().get_base_queryset().descendant_of(_portal(self), inclusive=True)
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
+    def brand_queryset(self, queryset):
         sku = self.request.GET.get("product")
         if sku is not None:
             from support_docs.models import SupportArticlePage
@@ -165,26 +178,34 @@ class BrandPagesAPIViewSet(_BrandScoped, PagesAPIViewSet):
         return queryset
 
 
-@extend_schema_view(
-    listing_view=extend_schema(operation_id="content_documents_list", summary="The brand's documents",
-                               parameters=_COMMON, responses={200: _LISTING}),
-    detail_view=extend_schema(operation_id="content_documents_get", summary="One document of the brand",
-                              parameters=[OpenApiParameter("fields", str)], responses={200: _DETAIL}),
-)
 class BrandDocumentsAPIViewSet(_BrandScoped, DocumentsAPIViewSet):
-    def get_queryset(self):
-        return super().get_queryset().filter(collection_id__in=_collection_ids(self.tenant))
+    @extend_schema(operation_id="content_documents_list", summary="The brand's documents (Wagtail API v2)",
+                   parameters=[_TENANT, *_COMMON], responses={200: _LISTING})
+    def listing_view(self, request, tenant=None):
+        return super().listing_view(request, tenant)
+
+    @extend_schema(operation_id="content_documents_get", summary="One document of the brand",
+                   parameters=[_TENANT, _ID, OpenApiParameter("fields", str)], responses={200: _DETAIL})
+    def detail_view(self, request, pk, tenant=None):
+        return super().detail_view(request, pk, tenant)
+
+    def brand_queryset(self, queryset):
+        return queryset.filter(collection_id__in=_collection_ids(self.tenant))
 
 
-@extend_schema_view(
-    listing_view=extend_schema(operation_id="content_images_list", summary="The brand's images",
-                               parameters=_COMMON, responses={200: _LISTING}),
-    detail_view=extend_schema(operation_id="content_images_get", summary="One image of the brand",
-                              parameters=[OpenApiParameter("fields", str)], responses={200: _DETAIL}),
-)
 class BrandImagesAPIViewSet(_BrandScoped, ImagesAPIViewSet):
-    def get_queryset(self):
-        return super().get_queryset().filter(collection_id__in=_collection_ids(self.tenant))
+    @extend_schema(operation_id="content_images_list", summary="The brand's images (Wagtail API v2)",
+                   parameters=[_TENANT, *_COMMON], responses={200: _LISTING})
+    def listing_view(self, request, tenant=None):
+        return super().listing_view(request, tenant)
+
+    @extend_schema(operation_id="content_images_get", summary="One image of the brand",
+                   parameters=[_TENANT, _ID, OpenApiParameter("fields", str)], responses={200: _DETAIL})
+    def detail_view(self, request, pk, tenant=None):
+        return super().detail_view(request, pk, tenant)
+
+    def brand_queryset(self, queryset):
+        return queryset.filter(collection_id__in=_collection_ids(self.tenant))
 
 
 VIEWSETS = {"pages": BrandPagesAPIViewSet, "documents": BrandDocumentsAPIViewSet, "images": BrandImagesAPIViewSet}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.conftest import client_for
 from warranty_api.labels.models import ScanEvent
 from warranty_api.models import Role, Warranty
-from warranty_api.services.warranties import warranty_register
+from warranty_api.warranties.services import warranty_register
 
 URL = "/api/northpeak/admin/analytics/registration-funnel"
 

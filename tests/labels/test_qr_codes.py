@@ -13,10 +13,10 @@ from django.utils import timezone
 from tests.conftest import client_for, tenant_config
 from tests.conftest import load_tenant as load
 from tests.labels.helpers import as_path, decode_png
-from warranty_api.labels.gtin import gtin_normalize
+from warranty_api.catalog.gtin import gtin_normalize
 from warranty_api.labels.models import ScanEvent
 from warranty_api.models import Product, Role, Warranty
-from warranty_api.services.warranties import warranty_register
+from warranty_api.warranties.services import warranty_register
 
 SERIAL = "SN-CA-20250115"
 # A valid GTIN-13 (check digit 1) and its GTIN-14 form.
@@ -178,7 +178,7 @@ def test_gs1_digital_link_codes_and_landing(gs1_tenant, make_staff):
 
 
 def test_gtin_in_the_tenant_file_is_validated(db):
-    from warranty_api.services.tenant_config import validate_tenant_config
+    from warranty_api.onboarding.config_file import validate_tenant_config
 
     products = [
         {"sku": "A", "name": "A", "category": "handguns", "gtin": "4006381333932"},

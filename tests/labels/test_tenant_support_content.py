@@ -10,8 +10,8 @@ from django.test import Client
 
 from support_docs.models import SupportArticlePage, SupportIndexPage
 from tests.conftest import tenant_config
-from warranty_api.services.tenancy import tenant_config_apply
-from warranty_api.services.tenant_config import validate_tenant_config
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import tenant_config_apply
 
 ARTICLES = [
     {"slug": "cleaning", "title": "Cleaning the TP9", "kind": "manual", "summary": "Field-strip and lubricate",
@@ -86,7 +86,7 @@ def test_the_demo_brand_ships_real_looking_manuals_and_faqs(db):
     data = json.loads((Path(__file__).resolve().parents[2] / "demo" / "ridgeline.json").read_text())
     spec, errors = validate_tenant_config(data)
     assert not errors, errors
-    assert len(spec.support_articles) >= 5
-    assert {a["kind"] for a in spec.support_articles} >= {"manual", "faq"}
+    assert len(spec.sections["support"]) >= 5
+    assert {a["kind"] for a in spec.sections["support"]} >= {"manual", "faq"}
     tenant_config_apply(spec)
     assert SupportArticlePage.objects.live().count() >= 5

@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 
-from warranty_api.models.base import PublicIdField, TimeStamped
-from warranty_api.models.catalog import Product
-from warranty_api.models.tenancy import Tenant
+from warranty_api.catalog.models import Product
+from warranty_api.core.ids import PublicIdField, TimeStamped
+from warranty_api.tenancy.models import Tenant
 
 
 class ScanEvent(models.Model):

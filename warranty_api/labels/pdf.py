@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .codes import qr_matrix_rows
+from warranty_api.labels.codes import qr_matrix_rows
 
 MM = 72 / 25.4
 

@@ -7,11 +7,12 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from warranty_api.exceptions import ValidationFailed
-from warranty_api.models import Product, Tenant, Warranty
-from warranty_api.selectors.params import query_date
-
-from .models import ScanEvent
+from warranty_api.catalog.models import Product
+from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.params import query_date
+from warranty_api.labels.models import ScanEvent
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 FUNNEL_GROUPS = ("sku", "category")
 DEFAULT_DAYS = 30

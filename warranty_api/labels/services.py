@@ -15,14 +15,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from warranty_api.exceptions import NotFound, ValidationFailed
-from warranty_api.models import KnownSerial, Product, Tenant, User, Warranty, normalize_serial
-from warranty_api.services.outbox import Outbox, outbox_lease
-from warranty_api.services.serials import matches_whole
-
-from .codes import serial_code_url
-from .models import LabelSheetJob, ScanEvent
-from .pdf import DEFAULT_LAYOUT, LAYOUTS, write_label_sheet
+from warranty_api.accounts.models import User
+from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
+from warranty_api.catalog.serials import matches_whole
+from warranty_api.core.exceptions import NotFound, ValidationFailed
+from warranty_api.core.outbox import Outbox, outbox_lease
+from warranty_api.labels.codes import serial_code_url
+from warranty_api.labels.models import LabelSheetJob, ScanEvent
+from warranty_api.labels.pdf import DEFAULT_LAYOUT, LAYOUTS, write_label_sheet
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 logger = logging.getLogger(__name__)
 J = LabelSheetJob.Status

@@ -1,6 +1,6 @@
 """django-q2 tasks of scan to register (thin: each calls a service)."""
 
-from . import services
+from warranty_api.labels import services
 
 
 def label_sheet_render(job_id: str) -> str:

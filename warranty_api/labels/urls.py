@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from warranty_api.labels import views
 
 tenant_patterns = [
     path("admin/products/<str:product_id>/qr", views.ProductQrView.as_view(), name="admin-product-qr"),

@@ -7,21 +7,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 
-from warranty_api.exceptions import NotFound, ValidationFailed
-from warranty_api.models import KnownSerial, Product, Warranty, normalize_serial
-from warranty_api.permissions import IsTenantAdmin, IsTenantAgent
-from warranty_api.views.base import TenantAPIView, ok
-
-from . import codes
-from .models import LabelSheetJob
-from .selectors import registration_funnel
-from .serializers import (
+from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
+from warranty_api.core.exceptions import NotFound, ValidationFailed
+from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
+from warranty_api.core.views import TenantAPIView, ok
+from warranty_api.labels import codes
+from warranty_api.labels.models import LabelSheetJob
+from warranty_api.labels.selectors import registration_funnel
+from warranty_api.labels.serializers import (
     LabelSheetCreateInput,
     LabelSheetJobOutput,
     RegistrationFunnelOutput,
     label_job_output,
 )
-from .services import label_job_create
+from warranty_api.labels.services import label_job_create
+from warranty_api.warranties.models import Warranty
 
 _FORMAT = OpenApiParameter("format", str, enum=["svg", "png"], description="`svg` (the default, in mm at print "
                            "size) or `png` (8 px a module)")

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import warranty_api.labels.models
-import warranty_api.models.base
+import warranty_api.core.ids
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', warranty_api.models.base.PublicIdField(prefix='lbl_', primary_key=True, serialize=False)),
+                ('id', warranty_api.core.ids.PublicIdField(prefix='lbl_', primary_key=True, serialize=False)),
                 ('serials_file', models.FileField(blank=True, max_length=300, upload_to=warranty_api.labels.models.label_upload_to)),
                 ('layout', models.CharField(default='L7159', max_length=16)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=16)),

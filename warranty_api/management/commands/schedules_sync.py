@@ -39,6 +39,9 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
     ),
     ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, sweep=True),
+    ScheduleSpec(
+        "fulfillment_requests_sweep", "warranty_api.tasks.fulfillment_requests_sweep", Schedule.MINUTES, sweep=True
+    ),
     ScheduleSpec("label_sheets_sweep", "warranty_api.labels.tasks.label_sheets_sweep", Schedule.MINUTES, sweep=True),
     ScheduleSpec("label_sheets_purge", "warranty_api.labels.tasks.label_sheets_purge", Schedule.DAILY),
 )

@@ -1,0 +1,1 @@
+"""Claims: submission, the review workflow, messages, fulfillment and reminders."""

@@ -1,0 +1,1 @@
+"""The request frame every endpoint shares: errors, pagination, parsing, auth, idempotency, throttles, queueing."""

@@ -1,0 +1,1 @@
+"""Warranties: registration, the term, transfers of ownership and staff corrections."""
