@@ -62,6 +62,9 @@ class _BrandScoped:
             raise Http404
         request.wagtailapi_router = BrandContentRouter(tenant.slug)
         super().initial(request, *args, **kwargs)
+        # Wagtail's search raises a bare ValueError (a 500) for any other operator; it is the client's mistake.
+        if request.GET.get("search_operator", "and") not in ("and", "or"):
+            raise BadRequestError("search_operator must be 'and' or 'or'")
 
     @property
     def tenant(self):

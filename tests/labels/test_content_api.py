@@ -120,7 +120,7 @@ def test_documents_and_images_are_the_brands_collection(content):
 
 
 @pytest.mark.parametrize("query", ["?type=nope.Nope", "?fields=nothere", "?order=nothere", "?limit=x", "?colour=red",
-                                   "?child_of=abc"])
+                                   "?child_of=abc", "?search=x&search_operator=xor"])
 def test_bad_parameters_are_the_error_envelope(content, query):
     response = APIClient().get(f"{BASE}/pages{query}")
     assert response.status_code == 400
@@ -168,3 +168,10 @@ def test_content_api_is_in_the_openapi_schema(db):
                  "/api/{tenant}/content/images"):
         assert path in schema["paths"], sorted(schema["paths"])[:5]
 
+
+
+@pytest.mark.parametrize("endpoint", ["documents", "images"])
+def test_a_bad_search_operator_on_files_is_400(content, endpoint):
+    response = APIClient().get(f"{BASE}/{endpoint}?search=x&search_operator=xor")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
