@@ -20,13 +20,19 @@ from warranty_api.tenancy.languages import offered
 
 # Wagtail hook name: a function taking the portal page and answering more context for its pages.
 PORTAL_CONTEXT_HOOK = "portal_context"
+# support_docs answers these too: a product page's manuals and FAQs `fn(portal, product) -> list of pages`, and the
+# portal's search `fn(portal, query) -> list of pages` (the brand's live, public articles only).
+PORTAL_PRODUCT_ARTICLES_HOOK = "portal_product_articles"
+PORTAL_SEARCH_HOOK = "portal_search"
 
 # Path segments the portal's own routes take. A route wins over a child page of the same slug, so a
 # documentation page may not take one of these (support_docs checks it when an editor saves).
 PORTAL_ROUTE_SLUGS = frozenset(
     {
         "register", "sign-up", "sign-in", "forgot-password", "reset-password", "verify-email",
-        "accept-transfer", "accept-invitation", "products", "claims", "account",
+        "accept-transfer", "accept-invitation", "products", "claims", "account", "catalog", "search",
+        # The QR codes' landing paths (home/scan_views.py): a unit, a product, a GS1 Digital Link.
+        "s", "p", "01",
     }
 )
 
@@ -132,8 +138,29 @@ class TenantPortalPage(RoutablePageMixin, Page):
 
     @path("register/", name="register")
     def register(self, request):
+        from home.catalog_pages import product_by_ref
+
         serial = request.GET.get("serial", "")[:100]
-        return self._screen(request, "register", _("Register your product"), prefill_serial=serial)
+        # A product's code (or its page's button) names the product: shown above the form, with its page.
+        product = product_by_ref(self.tenant, request.GET.get("product", "")[:100])
+        return self._screen(request, "register", _("Register your product"), prefill_serial=serial,
+                            prefill_product=product)
+
+    @path("search/", name="search")
+    def search(self, request):
+        query = request.GET.get("q", "").strip()[:200]
+        results = []
+        if query:
+            for search in hooks.get_hooks(PORTAL_SEARCH_HOOK):
+                results.extend(search(self, query))
+        return self._screen(request, "search", _("Search help"), static_screen=True, query=query, results=results)
+
+    @path("catalog/<str:ref>/", name="catalog_product")
+    def catalog_product(self, request, ref: str):
+        from home.catalog_pages import catalog_product_context
+
+        context = catalog_product_context(self, request, ref)
+        return self._screen(request, "catalog_product", context["product"].name, static_screen=True, **context)
 
     @path("sign-up/", name="sign_up")
     def sign_up(self, request):

@@ -80,3 +80,8 @@ __all__ = [
     "new_public_id",
     "normalize_serial",
 ]
+
+# Models of the feature packages, so Django finds them under this app (their tables keep its label).
+from warranty_api.labels.models import LabelSheetJob, ScanEvent
+
+__all__ += ["LabelSheetJob", "ScanEvent"]

@@ -9,6 +9,7 @@ from warranty_api.accounts import views as accounts
 from warranty_api.catalog import views as catalog
 from warranty_api.claims import views as claims
 from warranty_api.core.middleware import api_path_not_found
+from warranty_api.labels.urls import tenant_patterns as label_patterns
 from warranty_api.media import views as media
 from warranty_api.notifications import views as notifications
 from warranty_api.privacy import views as customer_data
@@ -17,6 +18,7 @@ from warranty_api.warranties import views as warranties
 from warranty_api.webhooks import views as webhooks
 
 tenant_patterns = [
+    *label_patterns,
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
     path("products", catalog.ProductListView.as_view(), name="product-list"),
     path("warranties", warranties.CustomerWarrantyListView.as_view(), name="warranty-list"),

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "wagtail.images",
     "wagtail.search",
+    "wagtail.api.v2",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
@@ -268,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         "FulfillmentKindEnum": "warranty_api.claims.models.Fulfillment.Kind",
         "VerificationModeEnum": "warranty_api.tenancy.models.VerificationMode",
         "WarrantyVerificationEnum": "warranty_api.warranties.models.Warranty.Verification",
+        "JobStatusEnum": "warranty_api.labels.models.LabelSheetJob.Status",
     },
 }
 

@@ -148,9 +148,11 @@ def test_branding_values_are_made_safe_for_css_and_src(make_tenant):
 def support_pages(tenant):
     portal = TenantPortalPage.objects.get(tenant=tenant)
     index = portal.add_child(instance=SupportIndexPage(title="Support", slug="support"))
-    article = index.add_child(
-        instance=SupportArticlePage(title="Cleaning the TP9", slug="cleaning", kind="manual", product_skus="TP9-ELITE-SC")
-    )
+    from support_docs.models import SupportArticleProduct
+
+    article = SupportArticlePage(title="Cleaning the TP9", slug="cleaning", kind="manual")
+    article.product_links = [SupportArticleProduct(product=tenant.products.get(sku="TP9-ELITE-SC"))]
+    article = index.add_child(instance=article)
     general = index.add_child(instance=SupportArticlePage(title="Shipping a return", slug="returns"))
     return index, article, general
 

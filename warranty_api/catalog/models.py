@@ -48,10 +48,15 @@ class Product(TimeStamped):
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_active = models.BooleanField(default=True)
+    # GS1 GTIN-14 (check digit validated, zero-padded); with one, the product's QR codes are GS1 Digital Links.
+    gtin = models.CharField(max_length=14, blank=True, default="")
 
     class Meta:
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "sku"], name="product_unique_sku")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "sku"], name="product_unique_sku"),
+            models.UniqueConstraint(fields=["tenant", "gtin"], condition=~models.Q(gtin=""), name="product_unique_gtin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

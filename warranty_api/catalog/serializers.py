@@ -7,6 +7,7 @@ import re
 
 from rest_framework import serializers
 
+from warranty_api.catalog.gtin import gtin_normalize
 from warranty_api.catalog.models import Category, Product, normalize_serial
 from warranty_api.core.params import iso_date
 from warranty_api.tenancy.models import Coverage
@@ -106,9 +107,21 @@ class ProductConfig(ConfigObject):
     name = ConfigText()
     category = ConfigText(max_length=100)
     serial_pattern = ConfigPattern(required=False, allow_null=True, allow_blank=True)
+    gtin = serializers.JSONField(required=False, allow_null=True,
+                                 help_text="GTIN-8, -12, -13 or -14 (check digit validated), stored as GTIN-14; '' for none")
 
     class Meta:
         list_serializer_class = UniqueListSerializer
+
+    def validate_gtin(self, value):
+        if value in (None, ""):
+            return ""
+        normal = gtin_normalize(value) if isinstance(value, str) else None
+        if normal is None:
+            raise serializers.ValidationError(
+                "must be a GTIN-8, -12, -13 or -14 in digits with a valid check digit", code="invalid"
+            )
+        return normal
 
     def validate_category(self, value):
         if value not in self.context.get("category_slugs", ()):
@@ -192,8 +205,8 @@ class AdminProductOutput(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "sku", "name", "category", "serial_pattern", "description", "image", "image_url", "is_active",
-            "active", "created_at", "updated_at",
+            "id", "sku", "name", "category", "serial_pattern", "gtin", "description", "image", "image_url",
+            "is_active", "active", "created_at", "updated_at",
         ]
 
     def get_image_url(self, product: Product) -> str | None:

@@ -17,7 +17,7 @@ from warranty_api.tenancy.models import ConfigChange, Tenant
 from warranty_api.tenancy.services import config_change_record, tenant_catalog_touch
 
 CATEGORY_FIELDS = ("name", "standard_months", "extended_months", "coverage", "transferable", "resolutions")
-PRODUCT_FIELDS = ("sku", "name", "serial_pattern", "description", "is_active")
+PRODUCT_FIELDS = ("sku", "name", "serial_pattern", "gtin", "description", "is_active")
 
 
 def category_state(category: Category | None) -> dict | None:
@@ -34,6 +34,11 @@ def product_state(product: Product | None) -> dict | None:
         "category": product.category.slug,
         "image": product.image_id,
     }
+
+
+def _gtin_free(tenant: Tenant, gtin: str, *, product_id: str | None) -> None:
+    if gtin and Product.objects.filter(tenant=tenant, gtin=gtin).exclude(pk=product_id).exists():
+        raise Conflict(f"Another product already has the GTIN {gtin}.", code="product_gtin_exists")
 
 
 def _locked_category(tenant: Tenant, slug: str) -> Category:
@@ -123,6 +128,7 @@ def product_create(*, tenant: Tenant, actor: User | None, data: dict) -> Product
     if Product.objects.filter(tenant=tenant, sku=data["sku"]).exists():
         raise Conflict(f"There is already a product with SKU '{data['sku']}'.", code="product_sku_exists")
     values = {name: data[name] for name in PRODUCT_FIELDS if name in data}
+    _gtin_free(tenant, values.get("gtin", ""), product_id=None)
     try:
         with transaction.atomic():
             product = Product.objects.create(tenant=tenant, category=category, image_id=data.get("image"), **values)
@@ -148,9 +154,14 @@ def product_update(*, tenant: Tenant, actor: User | None, product_id: str, data:
     for name in PRODUCT_FIELDS:
         if name in data:
             setattr(product, name, data[name])
+    _gtin_free(tenant, product.gtin, product_id=product.pk)
     after = product_state(product)
     if after != before:
-        product.save()
+        try:
+            with transaction.atomic():
+                product.save()
+        except IntegrityError:  # another product took the SKU or GTIN since the check
+            raise Conflict("Another product has this SKU or GTIN.", code="product_gtin_exists") from None
         config_change_record(tenant=tenant, actor=actor, target=ConfigChange.Target.PRODUCT, key=product.pk,
                              action=ConfigChange.Action.UPDATE, before=before, after=after)
         tenant_catalog_touch(tenant)

@@ -7,8 +7,8 @@ The rules are the serializers the admin API uses too (`warranty_api.tenancy.seri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from rest_framework import serializers
@@ -27,6 +27,75 @@ from warranty_api.tenancy.serializers import (
     tenant_settings_data,
     tenant_settings_values,
 )
+
+
+@dataclass(frozen=True)
+class ConfigSection:
+    """A top-level section of the file that a package above onboarding owns (support_docs' `support`): it
+    registers itself when its app is ready, so onboarding never imports it. `validate(checker, value, skus)`
+    reports every problem on the checker by its JSON path and answers the value `apply(tenant, value)`
+    writes, in the same transaction as the rest of the file, answering its report lines."""
+
+    key: str
+    validate: Callable[[Any, Any, set[str]], Any]
+    apply: Callable[[Any, Any], list[str]]
+
+
+CONFIG_SECTIONS: dict[str, ConfigSection] = {}
+
+
+def config_section_register(section: ConfigSection) -> None:
+    CONFIG_SECTIONS[section.key] = section
+
+
+@dataclass
+class SectionChecker:
+    """What a registered section's `validate` reports its problems on, by JSON path, in the file's wording."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    def obj(self, value: Any, path: str, allowed: set[str], required: set[str] = frozenset()) -> dict:
+        if not isinstance(value, dict):
+            self.add(path or "(file)", "must be an object")
+            return {}
+        for key in sorted(set(value) - allowed):
+            self.add(f"{path}.{key}", "is not a known field")
+        for key in sorted(required - set(value)):
+            self.add(f"{path}.{key}", "is required")
+        return value
+
+    def text(self, value: Any, path: str, *, required: bool = True, max_length: int = 200) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.add(path, "must be a non-empty string")
+            return ""
+        if len(value) > max_length:
+            self.add(path, f"must be at most {max_length} characters")
+        return value.strip()
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            self.add(path, "must be true or false")
+            return False
+        return value
+
+    def array(self, value: Any, path: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(path, "must be a list")
+            return []
+        return value
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...] | list[str]) -> str:
+        if value not in choices:
+            self.add(path, "must be one of " + ", ".join(choices))
+            return ""
+        return value
 
 
 @dataclass
@@ -49,6 +118,8 @@ class TenantSpec:
     resolutions: list[str]
     replacement_terms: str
     staff: list[dict]
+    # Sections owned by packages above this one (CONFIG_SECTIONS), by key: their validated values.
+    sections: dict[str, Any] = field(default_factory=dict)
 
 
 class ConfigStaffEmail(ConfigText):
@@ -115,15 +186,29 @@ def _declared(data: dict) -> dict:
 
 def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
     """Check a whole file; answer the spec, or None and every problem as `json.path: message`."""
+    raw_sections = {}
+    if isinstance(data, dict):
+        data = dict(data)
+        raw_sections = {key: data.pop(key) for key in CONFIG_SECTIONS if key in data}
+    errors: list[str] = []
+    value: dict = {}
     serializer = TenantFileInput(data=data, context={})
     try:
         value = serializer.run_validation(data)
     except serializers.ValidationError as exc:
-        return None, [
+        errors = [
             f"{path}: {item['message']}"
             for path, items in error_paths(exc.detail, root="(file)").items()
             for item in items
         ]
+    checker = SectionChecker()
+    skus = _declared(data)["skus"] if isinstance(data, dict) else set()
+    sections = {
+        key: CONFIG_SECTIONS[key].validate(checker, raw, skus) for key, raw in raw_sections.items() if raw is not None
+    }
+    errors += checker.errors
+    if errors:
+        return None, errors
     settings = tenant_settings_values(value)
     registration = value.get("registration", {})
     claims = value.get("claims", {})
@@ -152,7 +237,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
             ],
             products=[
                 {"sku": p["sku"], "name": p["name"], "category": p["category"],
-                 "serial_pattern": p.get("serial_pattern") or ""}
+                 "serial_pattern": p.get("serial_pattern") or "", "gtin": p.get("gtin") or ""}
                 for p in value.get("products", [])
             ],
             serials=[
@@ -164,6 +249,7 @@ def validate_tenant_config(data: Any) -> tuple[TenantSpec | None, list[str]]:
             else list(KNOWN_RESOLUTIONS),
             replacement_terms=claims.get("replacement_terms", "new_term"),
             staff=[{"email": s["email"], "role": s["role"]} for s in value.get("staff", [])],
+            sections=sections,
         ),
         [],
     )
@@ -192,6 +278,8 @@ def tenant_config_export(tenant) -> tuple[dict, Iterator[dict]]:
         item = {"sku": p.sku, "name": p.name, "category": p.category.slug}
         if p.serial_pattern:
             item["serial_pattern"] = p.serial_pattern
+        if p.gtin:
+            item["gtin"] = p.gtin
         products.append(item)
     staff = [
         {"email": m.user.email, "role": m.role}

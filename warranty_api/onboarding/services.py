@@ -11,7 +11,7 @@ from warranty_api.accounts.services import staff_membership_add, staff_user_get_
 from warranty_api.catalog.imports.services import known_serials_lock
 from warranty_api.catalog.models import Category, KnownSerial, Product
 from warranty_api.core.emails import normalize_email
-from warranty_api.onboarding.config_file import TenantSpec
+from warranty_api.onboarding.config_file import CONFIG_SECTIONS, TenantSpec
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.tenancy.signals import portal_provision, staff_groups_sync
 
@@ -20,7 +20,7 @@ _TENANT_FIELDS = (
     "verification", "serial_formats", "issue_types", "resolutions", "replacement_terms",
 )
 _CATEGORY_FIELDS = ("name", "standard_months", "extended_months", "coverage", "transferable", "resolutions")
-_PRODUCT_FIELDS = ("name", "serial_pattern", "is_active")
+_PRODUCT_FIELDS = ("name", "serial_pattern", "is_active", "gtin")
 
 
 def _sync_fields(obj, values: dict, fields: tuple[str, ...]) -> list[str]:
@@ -68,7 +68,8 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
     for item in spec.products:
         product = products.get(item["sku"])
         category = categories[item["category"]]
-        fields = {"name": item["name"], "serial_pattern": item["serial_pattern"], "is_active": True}
+        fields = {"name": item["name"], "serial_pattern": item["serial_pattern"], "is_active": True,
+                  "gtin": item.get("gtin", "")}
         if product is None:
             products[item["sku"]] = Product.objects.create(tenant=tenant, sku=item["sku"], category=category, **fields)
             report.append(f"created product {item['sku']}")
@@ -95,6 +96,8 @@ def tenant_config_apply(spec: TenantSpec) -> list[str]:
     report.extend(_sync_serials(tenant, spec.serials, products))
     report.extend(_sync_staff(tenant, spec.staff))
     report.extend(portal_provision(tenant))
+    for key, value in spec.sections.items():
+        report.extend(CONFIG_SECTIONS[key].apply(tenant, value))
     if report:
         # The tenant row's updated_at versions the per-process catalog cache (selectors.catalog): any change
         # here, catalog included, moves it, so the next request reads the catalog again.

@@ -42,6 +42,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
         "fulfillment_requests_sweep", "warranty_api.tasks.fulfillment_requests_sweep", Schedule.MINUTES, sweep=True
     ),
+    ScheduleSpec("label_sheets_sweep", "warranty_api.labels.tasks.label_sheets_sweep", Schedule.MINUTES, sweep=True),
+    ScheduleSpec("label_sheets_purge", "warranty_api.labels.tasks.label_sheets_purge", Schedule.DAILY),
 )
 
 _OURS = "warranty_api.tasks."

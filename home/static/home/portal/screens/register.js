@@ -38,6 +38,8 @@ export default async function register() {
           sign_up: el("a", { href: config.urls.sign_up }, gettext("Create an account")),
           sign_in: el("a", { href: config.urls.sign_in }, gettext("sign in")),
         })),
+      el("p", {}, el("a", { href: config.urls.home + "catalog/" + encodeURIComponent(warranty.product.sku) + "/", id: "register-product-page" },
+        format(gettext("About your %(product)s: warranty terms, manuals and answers"), { product: warranty.product.name }))),
     );
     done.hidden = false;
     done.focus();

@@ -1,0 +1,72 @@
+"""The public product pages of a brand's portal (`/<tenant>/catalog/<SKU or product id>/`): what the product
+is, its warranty terms in words, its manuals and FAQs, and the way to register it."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from warranty_api.models import Coverage, Product, Tenant, Warranty, normalize_serial
+
+
+def product_by_ref(tenant: Tenant, ref: str) -> Product | None:
+    """The brand's active product by id (`prd_...`, what codes carry) or by SKU (what people read)."""
+    if not ref:
+        return None
+    rows = Product.objects.filter(tenant=tenant, is_active=True).select_related("category")
+    return rows.filter(id=ref).first() if ref.startswith("prd_") else rows.filter(sku=ref).first()
+
+
+def _months(n: int) -> str:
+    if n % 12 == 0:
+        years = n // 12
+        return f"{years} year" + ("s" if years != 1 else "")
+    return f"{n} month" + ("s" if n != 1 else "")
+
+
+def warranty_terms(tenant: Tenant, product: Product) -> list[str]:
+    """The category's terms as sentences a customer reads on the product's page."""
+    category = product.category
+    lines = [f"{_months(category.standard_months)} of warranty from the date of purchase."]
+    if category.extended_months:
+        window = tenant.extension_window_days
+        when = (f"when you register it within {window} days of buying it" if window
+                else "when you register it")
+        lines.append(f"{_months(category.extended_months)} in all {when}.")
+    if category.coverage == Coverage.FULL_REPLACEMENT:
+        lines.append("Covers repair or replacement of a faulty unit.")
+    else:
+        lines.append(f"Coverage: {Coverage(category.coverage).label.lower()}.")
+    lines.append("The warranty passes to a new owner if you sell or give it away." if category.transferable
+                 else "The warranty stays with the first owner; it cannot be transferred.")
+    return lines
+
+
+def product_articles(portal, product: Product) -> list:
+    """The brand's live support articles about this product (or about all its products), from support_docs."""
+    from wagtail import hooks
+
+    from home.models import PORTAL_PRODUCT_ARTICLES_HOOK
+
+    articles: list = []
+    for contribute in hooks.get_hooks(PORTAL_PRODUCT_ARTICLES_HOOK):
+        articles.extend(contribute(portal, product))
+    return articles
+
+
+def catalog_product_context(portal, request, ref: str) -> dict:
+    tenant = portal.tenant
+    product = product_by_ref(tenant, ref)
+    if product is None:
+        raise Http404
+    serial = normalize_serial(request.GET.get("serial", ""))[:100]
+    registered = bool(serial) and Warranty.objects.filter(
+        tenant=tenant, serial_number=serial, product=product
+    ).exclude(status=Warranty.Status.TRANSFERRED).exists()
+    return {
+        "product": product,
+        "category": product.category,
+        "terms": warranty_terms(tenant, product),
+        "articles": product_articles(portal, product),
+        "scanned_serial": serial if registered else "",
+        "register_url": f"{portal.url.rstrip('/') if portal.url else '/' + tenant.slug}/register/?product={product.id}",
+    }

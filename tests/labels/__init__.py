@@ -1,0 +1,1 @@
+"""Tests of scan to register: QR codes, landings, label sheets, the funnel, product pages and content."""

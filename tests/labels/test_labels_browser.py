@@ -1,0 +1,101 @@
+"""Scan to register in a real browser: the SVG code rendered by Chromium and decoded, followed to the
+registration with the serial filled in, registered, and counted in the funnel."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from tests.conftest import client_for
+from tests.labels.helpers import decode_png
+from warranty_api.models import Role, Warranty
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = "/tmp/shots/labels"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def browser(live_server, settings, tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    os.makedirs(SHOTS, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _svg_rendered_by_chromium(browser, svg: bytes) -> str:
+    """Render the SVG itself (not a PNG of the same matrix) in Chromium and decode the screenshot."""
+    page = browser.new_page(viewport={"width": 400, "height": 400})
+    page.set_content("<html><body style='margin:20px;background:#fff'>" + svg.decode().split("?>", 1)[1]
+                     + "</body></html>")
+    shot = page.locator("svg").screenshot()
+    page.close()
+    image = Image.open(io.BytesIO(shot))
+    big = io.BytesIO()
+    image.resize((image.width * 3, image.height * 3), Image.NEAREST).save(big, "PNG")
+    return decode_png(big.getvalue())
+
+
+def test_a_scan_lands_filled_registers_and_the_funnel_counts_it(browser, live_server, tenant, make_staff):
+    base = live_server.url
+    serial = "SN-CA-20250115"
+    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    svg = admin.get(f"/api/northpeak/admin/serials/{serial}/qr?format=svg")
+    assert svg.status_code == 200
+    url = _svg_rendered_by_chromium(browser, svg.content)
+    assert url == f"{base}/northpeak/s/{serial}"
+
+    for width, height, name in ((390, 844, "phone"), (1280, 900, "desktop")):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        response = page.goto(url)
+        assert response.ok
+        if name == "desktop":
+            # Scanned again once registered: the same label lands on the unit's product page.
+            assert "/northpeak/catalog/" in page.url and "registered=1" in page.url
+            page.get_by_text(f"serial {serial} is registered").wait_for()
+            page.screenshot(path=f"{SHOTS}/scan-registered-{name}.png", full_page=True)
+        else:
+            assert page.url.startswith(f"{base}/northpeak/register/?serial={serial}")
+            assert page.get_by_label("Serial number").input_value() == serial
+            page.screenshot(path=f"{SHOTS}/scan-register-{name}.png", full_page=True)
+            page.get_by_label("Purchase date").fill((datetime.date.today() - datetime.timedelta(days=2)).isoformat())
+            page.get_by_label("Full name").fill("Ada Lovelace")
+            page.get_by_label("Email").fill("ada@example.com")
+            page.get_by_label("Phone").fill("+1 555 0100")
+            page.get_by_label("Street and number").fill("1 Trail Road")
+            page.get_by_label("City").fill("Boulder")
+            page.get_by_label("Postal code").fill("80301")
+            page.get_by_label("Country").fill("US")
+            page.get_by_role("button", name="Register product").click()
+            page.locator("#register-done").get_by_text("is registered").wait_for()
+            page.screenshot(path=f"{SHOTS}/registered-{name}.png", full_page=True)
+            # The confirmation links the product's page.
+            page.locator("#register-product-page").click()
+            page.wait_for_url(f"{base}/northpeak/catalog/TP9-ELITE-SC/")
+            page.get_by_role("heading", name="Warranty").wait_for()
+            page.screenshot(path=f"{SHOTS}/product-page-{name}.png", full_page=True)
+        context.close()
+    assert Warranty.objects.filter(tenant=tenant, serial_number=serial).count() == 1
+
+    funnel = admin.get("/api/northpeak/admin/analytics/registration-funnel?by=sku").json()["data"]
+    group = next(g for g in funnel["groups"] if g["key"] == "TP9-ELITE-SC")
+    # The desktop visit scanned again after the registration: it landed on the product page instead.
+    assert (group["scans"], group["serials_scanned"], group["registrations"], group["registrations_from_scans"]) == (
+        2, 1, 1, 1)
+    assert group["conversion"] == 1.0

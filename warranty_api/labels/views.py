@@ -1,0 +1,164 @@
+"""Admin API of scan to register: QR codes of products and units, label-sheet jobs, the registration funnel."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
+
+from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
+from warranty_api.core.exceptions import NotFound, ValidationFailed
+from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
+from warranty_api.core.views import TenantAPIView, ok
+from warranty_api.labels import codes
+from warranty_api.labels.models import LabelSheetJob
+from warranty_api.labels.selectors import registration_funnel
+from warranty_api.labels.serializers import (
+    LabelSheetCreateInput,
+    LabelSheetJobOutput,
+    RegistrationFunnelOutput,
+    label_job_output,
+)
+from warranty_api.labels.services import label_job_create
+from warranty_api.warranties.models import Warranty
+
+_FORMAT = OpenApiParameter("format", str, enum=["svg", "png"], description="`svg` (the default, in mm at print "
+                           "size) or `png` (8 px a module)")
+_IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
+    description="Retry safely: the same key and body within 24 hours answers the first response again.",
+)
+
+
+class _JsonErrorsNegotiation(BaseContentNegotiation):
+    """The code's own bytes are the answer; errors render as JSON. DRF would otherwise read `?format=svg` as a
+    renderer's name and answer 404."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+def _code_response(url: str, fmt: str | None, filename: str) -> HttpResponse:
+    fmt = (fmt or "svg").lower()
+    if fmt == "svg":
+        response = HttpResponse(codes.qr_svg(url), content_type="image/svg+xml")
+    elif fmt == "png":
+        response = HttpResponse(codes.qr_png(url), content_type="image/png")
+    else:
+        raise ValidationFailed.field("format", "invalid_choice", "Use `format=svg` or `format=png`.")
+    response["Content-Disposition"] = f'inline; filename="{filename}.{fmt}"'
+    response["X-Code-Url"] = url
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+_CODE_RESPONSES = {
+    (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.BINARY, description="The code; header X-Code-Url: its URL"),
+    (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+}
+
+
+class ProductQrView(TenantAPIView):
+    permission_classes = [IsTenantAgent]
+    content_negotiation_class = _JsonErrorsNegotiation
+
+    @extend_schema(operation_id="admin_product_qr", summary="A QR code for a product (packaging of a whole line)",
+                   parameters=[_FORMAT], responses=_CODE_RESPONSES)
+    def get(self, request, tenant: str, product_id: str):
+        product = Product.objects.filter(tenant=self.tenant, id=product_id).first()
+        if product is None:
+            raise NotFound()
+        url = codes.product_code_url(self.tenant.slug, product.id, product.gtin)
+        return _code_response(url, request.query_params.get("format"), f"qr-{product.sku}")
+
+
+class SerialQrView(TenantAPIView):
+    permission_classes = [IsTenantAgent]
+    content_negotiation_class = _JsonErrorsNegotiation
+
+    @extend_schema(operation_id="admin_serial_qr",
+                   summary="A QR code for one unit (a known serial or a registered one of this brand)",
+                   parameters=[_FORMAT], responses=_CODE_RESPONSES)
+    def get(self, request, tenant: str, serial: str):
+        number = normalize_serial(serial)
+        known = KnownSerial.objects.filter(tenant=self.tenant, serial_number=number).values_list("product_id", flat=True)
+        product_id = known.first()
+        if product_id is None:
+            product_id = (Warranty.objects.filter(tenant=self.tenant, serial_number=number)
+                          .values_list("product_id", flat=True).first())
+        if product_id is None:
+            raise NotFound()
+        gtin = Product.objects.filter(id=product_id).values_list("gtin", flat=True).first() or ""
+        url = codes.serial_code_url(self.tenant.slug, number, gtin)
+        return _code_response(url, request.query_params.get("format"), f"qr-{number}")
+
+
+class LabelSheetListView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="admin_label_sheet_create",
+        summary="Queue a printable PDF of QR labels: serials sent, or every known serial of a SKU",
+        request=LabelSheetCreateInput, parameters=[_IDEMPOTENCY_HEADER], responses={202: LabelSheetJobOutput},
+    )
+    def post(self, request, tenant: str):
+        job = label_job_create(tenant=self.tenant, user=request.user, data=request.data)
+        job.tenant = self.tenant
+        return ok(label_job_output(job), status=202)
+
+
+def _job(tenant, job_id: str) -> LabelSheetJob:
+    job = LabelSheetJob.objects.filter(tenant=tenant, id=job_id).first()
+    if job is None:
+        raise NotFound()
+    job.tenant = tenant
+    return job
+
+
+class LabelSheetDetailView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(operation_id="admin_label_sheet_get", summary="Progress of a label sheet, and its download",
+                   responses={200: LabelSheetJobOutput})
+    def get(self, request, tenant: str, job_id: str):
+        return ok(label_job_output(_job(self.tenant, job_id)))
+
+
+class LabelSheetPdfView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+    content_negotiation_class = _JsonErrorsNegotiation
+
+    @extend_schema(operation_id="admin_label_sheet_pdf", summary="The label sheet's PDF, once done",
+                   responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request, tenant: str, job_id: str):
+        job = _job(self.tenant, job_id)
+        if job.status != LabelSheetJob.Status.DONE or not job.pdf:
+            raise NotFound("This label sheet is not ready.")
+        response = FileResponse(job.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                                filename=f"labels-{job.id}.pdf")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class RegistrationFunnelView(TenantAPIView):
+    permission_classes = [IsTenantAgent]
+
+    @extend_schema(
+        operation_id="admin_registration_funnel",
+        summary="Scans, serials scanned, registrations and conversion per SKU or category",
+        parameters=[
+            OpenApiParameter("by", str, enum=["sku", "category"], description="Group by (default `sku`)"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 30 days before `to`)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)"),
+        ],
+        responses={200: RegistrationFunnelOutput},
+    )
+    def get(self, request, tenant: str):
+        return ok(registration_funnel(tenant=self.tenant, params=request.query_params))
