@@ -102,6 +102,7 @@ class ProductConfig(ConfigObject):
     """A product (`products[]` of the file). Context: `category_slugs`, the categories it may name."""
 
     unique_key = "sku"
+    also_unique = {"gtin": gtin_normalize}
 
     sku = ConfigText(max_length=100)
     name = ConfigText()

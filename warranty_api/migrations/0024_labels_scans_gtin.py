@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('warranty_api', '0021_email_change_verification'),
+        ('warranty_api', '0023_languages'),
     ]
 
     operations = [

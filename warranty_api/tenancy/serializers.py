@@ -229,15 +229,20 @@ class UniqueListSerializer(serializers.ListSerializer):
             detail = exc.detail  # DRF answers {index: errors} of the failing items, older versions a full list
             errors = [detail.get(i, {}) for i in range(len(data))] if isinstance(detail, dict) else list(detail)
             value = None
-        key = getattr(self.child, "unique_key", None)
-        if key:
-            normalize = getattr(self.child, "unique_normalize", lambda v: v)
+        keys = []
+        if getattr(self.child, "unique_key", None):
+            keys.append((self.child.unique_key, getattr(self.child, "unique_normalize", lambda v: v)))
+        # Other fields that may not repeat either (a product's GTIN), each with its own normal form.
+        keys.extend(getattr(self.child, "also_unique", {}).items())
+        for key, normalize in keys:
             seen: set = set()
             for i, item in enumerate(data):
                 raw = item.get(key) if isinstance(item, Mapping) else None
                 if not isinstance(raw, str) or not raw.strip():
                     continue
                 norm = normalize(raw.strip())
+                if norm is None:
+                    continue
                 if norm in seen and isinstance(errors[i], dict) and key not in errors[i]:
                     errors[i] = dict(errors[i])
                     errors[i][key] = [ErrorDetail(f"repeats '{raw.strip()}'", code="duplicate")]
