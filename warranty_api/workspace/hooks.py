@@ -7,6 +7,7 @@ from wagtail import hooks
 
 from warranty_api.workspace.account import GuardedChangePasswordPanel
 from warranty_api.workspace.claims_views import ClaimsViewSet, dashboard_panels
+from warranty_api.workspace.customer_views import CustomersViewSet
 from warranty_api.workspace.menu import BrandMenuItem
 from warranty_api.workspace.outbox_views import OutboxViewSet
 from warranty_api.workspace.views import BrandSwitchView
@@ -31,6 +32,11 @@ def claims_viewset():
 @hooks.register("register_admin_viewset")
 def warranties_viewset():
     return WarrantiesViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def customers_viewset():
+    return CustomersViewSet()
 
 
 @hooks.register("register_admin_viewset")
