@@ -10,6 +10,7 @@ from warranty_api.workspace.claims_views import ClaimsViewSet, dashboard_panels
 from warranty_api.workspace.customer_views import CustomersViewSet
 from warranty_api.workspace.menu import BrandMenuItem
 from warranty_api.workspace.outbox_views import OutboxViewSet
+from warranty_api.workspace.serial_views import SerialsViewSet
 from warranty_api.workspace.views import BrandSwitchView
 from warranty_api.workspace.warranty_views import WarrantiesViewSet
 
@@ -37,6 +38,11 @@ def warranties_viewset():
 @hooks.register("register_admin_viewset")
 def customers_viewset():
     return CustomersViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def serials_viewset():
+    return SerialsViewSet()
 
 
 @hooks.register("register_admin_viewset")
