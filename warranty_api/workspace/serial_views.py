@@ -35,8 +35,11 @@ class SerialsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
     page_title = "Known serials"
     header_icon = "list-ul"
 
-    def get_page_subtitle(self):
-        return self.tenant.name
+    def get_page_title(self):
+        return self.page_title
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def lookup(self) -> dict | None:
         raw = (self.request.GET.get("serial") or "").strip()
