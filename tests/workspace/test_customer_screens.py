@@ -77,6 +77,8 @@ def test_the_list_counts_warranties_and_claims(agent, people):
     body = _signed_in(agent).get("/admin/customers/?q=ann@").content.decode()
     row = body[body.index("ann@example.com"):]
     assert re.search(r"<td>1</td>\s*<td>1</td>", row)
+    # Ann has an account of the same email that is not linked to the record yet.
+    assert "not linked yet" in row
 
 
 def test_the_detail_links_the_warranties_and_claims(agent, people):

@@ -7,7 +7,7 @@ Every change goes through the warranty service, which writes the warranty's audi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
@@ -61,6 +61,8 @@ class CustomerListView(WorkspaceMixin, BaseListingView):
         queryset = self.scoped(Customer.objects).select_related("account").annotate(
             warranty_count=_count_of(Warranty, "customer"),
             claim_count=_count_of(Claim, "warranty__customer"),
+            # An account not verified yet is not linked to the record; the same email names it.
+            has_account=Exists(User.objects.filter(tenant=self.tenant, email__iexact=OuterRef("email"))),
         )
         query = (self.request.GET.get("q") or "").strip()
         if query:
@@ -73,7 +75,7 @@ class CustomerListView(WorkspaceMixin, BaseListingView):
         detail = reverse("workspace_customers:detail", args=["CUS"])
         context["customer_rows"] = [{
             "url": detail.replace("CUS", c.id), "email": c.email, "name": c.name or "—",
-            "account": ("verified" if c.account.email_verified else "unverified") if c.account_id else "none",
+            "account": "linked" if c.account_id else ("not linked yet" if c.has_account else "none"),
             "warranties": c.warranty_count, "claims": c.claim_count,
             "since": date_format(timezone.localtime(c.created_at), "DATE_FORMAT"),
         } for c in context["object_list"]]
