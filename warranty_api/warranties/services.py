@@ -14,7 +14,7 @@ from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from warranty_api.accounts.customers import Customer
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.catalog.selectors import tenant_catalog
@@ -865,3 +865,58 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
     _announce(old, "warranty.updated")
     _announce(new, "warranty.registered")
     return new
+
+
+# --- staff corrections of contact details ---------------------------------------------------------------
+
+
+_CONTACT_FIELDS = {"name": "contact_name", "phone": "contact_phone", "address": "contact_address"}
+
+
+@transaction.atomic
+def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, changes: dict, note: str = "") -> Warranty:
+    """Staff correct the name, phone or address a warranty ships and writes to; one audit event, before and after.
+
+    The warranty's own contact details are what a fulfillment uses (`selectors.warranty_contact`), so this is the
+    correction that reaches the parcel; the customer record stays the customer's own to change from their account.
+    """
+    refused = [name for name in changes if name not in _CONTACT_FIELDS]
+    if refused:
+        raise ValidationFailed(
+            fields={name: [{"code": "not_allowed", "message": "This field cannot be changed here."}] for name in refused}
+        )
+    name, phone, address = changes.get("name"), changes.get("phone"), changes.get("address")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 200):
+        raise ValidationFailed.field("name", "invalid", "Give a name of 1 to 200 characters.")
+    if phone is not None and (not isinstance(phone, str) or len(phone) > 40):
+        raise ValidationFailed.field("phone", "invalid", "Give a phone number of at most 40 characters.")
+    if address is not None:
+        if not isinstance(address, dict) or not all(
+            k in ADDRESS_KEYS and isinstance(v, str) and len(v) <= 200 for k, v in address.items()
+        ):
+            raise ValidationFailed.field(
+                "address", "invalid", "An address has only these parts, each text: " + ", ".join(ADDRESS_KEYS) + "."
+            )
+        address = {k: v.strip() for k, v in address.items() if v.strip()}
+    warranty = Warranty.objects.select_for_update().filter(tenant=tenant, id=warranty_id).first()
+    if warranty is None:
+        raise NotFound()
+    if warranty.status == Warranty.Status.TRANSFERRED:
+        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+    values = {"name": name.strip() if name is not None else None, "phone": phone.strip() if phone is not None else None,
+              "address": address}
+    before, after = {}, {}
+    for field, attr in _CONTACT_FIELDS.items():
+        if values[field] is None or getattr(warranty, attr) == values[field]:
+            continue
+        before[attr], after[attr] = getattr(warranty, attr), values[field]
+        setattr(warranty, attr, values[field])
+    if not after:
+        return warranty
+    warranty.save(update_fields=[*after, "updated_at"])
+    WarrantyEvent.objects.create(
+        tenant=tenant, warranty=warranty, actor=actor, action="contact_corrected", before=before, after=after,
+        note=(note or "").strip(),
+    )
+    _announce(warranty, "warranty.updated")
+    return warranty

@@ -8,10 +8,12 @@ from wagtail import hooks
 from warranty_api.workspace.account import GuardedChangePasswordPanel
 from warranty_api.workspace.catalog_views import CatalogViewSet
 from warranty_api.workspace.claims_views import ClaimsViewSet, dashboard_panels
+from warranty_api.workspace.customer_views import CustomersViewSet
 from warranty_api.workspace.email_views import EmailTemplatesViewSet
 from warranty_api.workspace.menu import BrandMenuItem
 from warranty_api.workspace.outbox_views import OutboxViewSet
 from warranty_api.workspace.serial_rules_views import serial_rules_urls
+from warranty_api.workspace.serial_views import SerialsViewSet
 from warranty_api.workspace.settings_views import ConfigurationViewSet
 from warranty_api.workspace.shopify_views import ShopifyViewSet
 from warranty_api.workspace.staff_views import StaffViewSet
@@ -38,6 +40,16 @@ def claims_viewset():
 @hooks.register("register_admin_viewset")
 def warranties_viewset():
     return WarrantiesViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def customers_viewset():
+    return CustomersViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def serials_viewset():
+    return SerialsViewSet()
 
 
 @hooks.register("register_admin_viewset")
