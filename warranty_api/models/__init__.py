@@ -1,5 +1,15 @@
 """All models of the API, re-exported so `from warranty_api.models import Warranty` works."""
 
+# Models of the feature packages, imported last: they build on the models above.
+from warranty_api.analytics.models import (
+    AnalyticsRefresh,
+    ExportJob,
+    FailureClaimCell,
+    FailureKnownCell,
+    FailureUnitCell,
+)
+from warranty_api.notices.models import Notice, NoticeWarranty
+
 from .accounts import Role, User
 from .base import PublicIdField, new_public_id
 from .catalog import Category, KnownSerial, Product, normalize_serial
@@ -38,6 +48,7 @@ __all__ = [
     "REGISTRATION_FIELDS",
     "RESERVED_SLUGS",
     "TENANT_SLUG_RE",
+    "AnalyticsRefresh",
     "Category",
     "Claim",
     "ClaimCounter",
@@ -46,12 +57,18 @@ __all__ = [
     "Coverage",
     "Customer",
     "CustomerErasure",
+    "ExportJob",
+    "FailureClaimCell",
+    "FailureKnownCell",
+    "FailureUnitCell",
     "Fulfillment",
     "IdempotencyRecord",
     "InboundEvent",
     "KnownSerial",
     "Media",
     "Membership",
+    "Notice",
+    "NoticeWarranty",
     "Notification",
     "NotificationKind",
     "NotificationTemplate",

@@ -14,6 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from warranty_api.claims.risk import claim_risk_assess
+from warranty_api.claims.sla import sla_after_staff_message, sla_after_transition, sla_start
+
 from ..exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
 from ..integrations.inventory import inventory_backend_for, inventory_backend_of
 from ..models import (
@@ -218,6 +221,8 @@ def claim_submit(
         except IntegrityError:
             raise _already_open() from None
         _photos_attach(media, claim=claim)
+        sla_start(claim, tenant=tenant)
+        claim_risk_assess(claim)
         ClaimEvent.objects.create(
             tenant=tenant,
             claim=claim,
@@ -323,6 +328,7 @@ def claim_transition(
         if to_status == Claim.Status.RESOLVED:
             claim.resolved_at = now
         claim.save(update_fields=["status", "status_changed_at", "resolved_at", "resolution", "denial_reason", "updated_at"])
+        sla_after_transition(claim, from_status=from_status, to_status=to_status, actor=actor, now=now)
         ClaimEvent.objects.create(
             tenant=tenant,
             claim=claim,
@@ -390,6 +396,7 @@ def claim_update(
             ClaimEvent.objects.create(
                 tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER,
             )
+            sla_after_staff_message(claim, now=timezone.now())
             if notify_customer:
                 claim_notify(claim, "message", message=message_to_customer.strip())
     return claim
@@ -454,6 +461,8 @@ def claim_message_post(*, tenant: Tenant, claim_id: str, user: User, body: str, 
         media = _photos_take(tenant=tenant, user=user, photo_ids=photo_ids)
         message = ClaimMessage.objects.create(tenant=tenant, claim=claim, author=user, body=body)
         _photos_attach(media, claim=claim, message=message)
+        if media:
+            claim_risk_assess(claim)  # a photo sent later is checked like one sent with the claim
         ClaimEvent.objects.create(
             tenant=tenant, claim=claim, actor=user, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER
         )

@@ -122,6 +122,8 @@ class AdminClaimListView(TenantAPIView):
             OpenApiParameter("older_than_days", int, description="Only claims filed more than N days ago"),
             OpenApiParameter("has_photos", bool),
             OpenApiParameter("q", str, description="A claim id, a claim reference (RI-1001), a serial number or a customer email (exact)"),
+            OpenApiParameter("sla_state", str, description="One or more of on_track, due_soon, breached, met, comma separated"),
+            OpenApiParameter("risk_level", str, description="One or more of low, medium, high, comma separated"),
             OpenApiParameter("sort", str, enum=list(ADMIN_SORTS), description="Default `created_at`: oldest first"),
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),

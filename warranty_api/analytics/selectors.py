@@ -1,0 +1,206 @@
+"""Tenant-scoped reads of analytics: failure rates by a dimension, and claim cycle times by period."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Sum, When
+
+from warranty_api.analytics.models import AnalyticsRefresh, FailureClaimCell, FailureKnownCell, FailureUnitCell
+from warranty_api.analytics.services import failure_cells_refresh
+from warranty_api.exceptions import ValidationFailed
+from warranty_api.models import Category, Product, SerialImportJob, Tenant
+from warranty_api.selectors.params import query_choices, query_date
+
+DIMENSIONS = ("sku", "category", "manufactured_month", "purchase_month", "import_batch")
+# The cell column each dimension groups by; sku and category group by product and are named afterwards.
+_COLUMN = {
+    "sku": "product_id",
+    "category": "product_id",
+    "manufactured_month": "manufactured_month",
+    "purchase_month": "purchase_month",
+    "import_batch": "import_batch",
+}
+Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
+
+
+def wilson_interval(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | tuple[None, None]:
+    """The Wilson score interval of a proportion; more claims than units (a unit claimed twice) counts as p = 1."""
+    if trials <= 0:
+        return None, None
+    x = min(successes, trials)
+    p = x / trials
+    z2 = z * z
+    denominator = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def weighted_median(histogram: dict[int, int]) -> float | None:
+    """The median of values given as {value: count}; the mean of the two middle values when the count is even."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(n: int) -> int:  # the n-th value, from 0
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if n < seen:
+                return value
+        return ordered[-1][0]
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
+@dataclass
+class _Group:
+    units_registered: int = 0
+    units_known: int = 0
+    claims: int = 0
+    approved: int = 0
+    by_issue: dict[str, int] = field(default_factory=dict)
+    first_days: dict[int, int] = field(default_factory=dict)
+
+    def add(self, other: _Group) -> None:
+        self.units_registered += other.units_registered
+        self.units_known += other.units_known
+        self.claims += other.claims
+        self.approved += other.approved
+        for key, value in other.by_issue.items():
+            self.by_issue[key] = self.by_issue.get(key, 0) + value
+        for key, value in other.first_days.items():
+            self.first_days[key] = self.first_days.get(key, 0) + value
+
+
+@dataclass
+class FailureRateParams:
+    by: str
+    date_from: datetime.date | None
+    date_to: datetime.date | None
+    issue_types: list[str] | None
+    min_units: int
+
+
+def failure_rate_params(*, tenant: Tenant, params) -> FailureRateParams:
+    by = params.get("by") or "sku"
+    if by not in DIMENSIONS:
+        raise ValidationFailed.field("by", "invalid_choice", f"by is one of: {', '.join(DIMENSIONS)}.")
+    date_from, date_to = query_date(params, "from"), query_date(params, "to")
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed.field("to", "invalid", "to must be on or after from.")
+    raw = params.get("min_units") or "0"
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise ValidationFailed.field("min_units", "invalid", "min_units must be a whole number.")
+    return FailureRateParams(by, date_from, date_to, query_choices(params, "issue_type", tenant.issue_type_codes),
+                             int(raw))
+
+
+def analytics_freshness(*, tenant: Tenant) -> AnalyticsRefresh:
+    """The tenant's last rebuild of the cells; a brand never rebuilt is rebuilt now, so its first answer is exact."""
+    refresh = AnalyticsRefresh.objects.filter(tenant=tenant).first()
+    if refresh is None:
+        refresh = failure_cells_refresh(tenant=tenant)
+    return refresh
+
+
+def failure_rates(*, tenant: Tenant, params) -> tuple[list[dict], dict]:
+    """One row per group of the `by` dimension, with every figure of the failure-rate table, and its meta."""
+    p = failure_rate_params(tenant=tenant, params=params)
+    refresh = analytics_freshness(tenant=tenant)
+    column = _COLUMN[p.by]
+    dated = {}
+    if p.date_from:
+        dated["purchase_date__gte"] = p.date_from
+    if p.date_to:
+        dated["purchase_date__lte"] = p.date_to
+    groups: dict[str, _Group] = defaultdict(_Group)
+    units = FailureUnitCell.objects.filter(tenant=tenant, **dated).values(column).annotate(n=Sum("units")).order_by()
+    for row in units:
+        groups[row[column]].units_registered = row["n"]
+    claim_cells = FailureClaimCell.objects.filter(tenant=tenant, **dated)
+    if p.issue_types:
+        claim_cells = claim_cells.filter(issue_type__in=p.issue_types)
+    approved = Sum(Case(When(approved=True, then=F("claims")), default=0, output_field=IntegerField()))
+    for row in claim_cells.values(column, "issue_type").annotate(n=Sum("claims"), a=approved).order_by():
+        group = groups[row[column]]
+        group.claims += row["n"]
+        group.approved += row["a"]
+        group.by_issue[row["issue_type"]] = row["n"]
+    # With an issue type chosen, the median is of the first claim of that type; otherwise of the unit's first.
+    # (Several types: a unit's first claim of each of them.)
+    weight = "first_of_type" if p.issue_types else "first_claims"
+    for row in (claim_cells.values(column, "days_to_claim").annotate(n=Sum(weight)).filter(n__gt=0).order_by()):
+        groups[row[column]].first_days[row["days_to_claim"]] = row["n"]
+    known_by_group = p.by != "purchase_month"
+    if known_by_group:
+        for row in FailureKnownCell.objects.filter(tenant=tenant).values(column).annotate(n=Sum("units")).order_by():
+            groups[row[column]].units_known = row["n"]
+    labels = _labels(tenant=tenant, by=p.by, keys=list(groups))
+    if p.by == "category":
+        merged: dict[str, _Group] = defaultdict(_Group)
+        for product_id, group in groups.items():
+            merged[labels[product_id][0]].add(group)
+        groups = merged
+        labels = {slug: (slug, name) for slug, name in Category.objects.filter(tenant=tenant).values_list("slug", "name")}
+    threshold = float(Decimal(tenant.failure_rate_alert_percent) / 100)
+    rows = [
+        _row(key, labels.get(key, (key, key)), group, threshold, known_by_group, tenant)
+        for key, group in groups.items()
+        if group.units_registered >= p.min_units
+    ]
+    rows.sort(key=lambda row: (row["key"] is None, row["key"] or ""))
+    meta = {
+        "by": p.by,
+        "as_of": refresh.refreshed_at,
+        "refresh_minutes": settings.AFTERSALE_ANALYTICS_REFRESH_MINUTES,
+        "alert_threshold": threshold,
+        "confidence": 0.95,
+    }
+    return rows, meta
+
+
+def _row(key, label, group: _Group, threshold: float, known_by_group: bool, tenant: Tenant) -> dict:
+    n, x = group.units_registered, group.claims
+    low, high = wilson_interval(x, n)
+    issue_codes = tenant.issue_type_codes
+    by_issue = {code: group.by_issue.get(code, 0) for code in issue_codes}
+    by_issue.update({code: count for code, count in group.by_issue.items() if code not in by_issue})
+    return {
+        # Units whose serial is not known (or has no date) form one group with no key.
+        "key": label[0] if key else None,
+        "label": label[1] if key else "Not known",
+        "units_known": group.units_known if known_by_group else None,
+        "units_registered": n,
+        "claims": x,
+        "approved_claims": group.approved,
+        "rate": x / n if n else None,
+        "rate_low": low,
+        "rate_high": high,
+        "rate_known": x / group.units_known if known_by_group and group.units_known else None,
+        "claims_by_issue_type": by_issue,
+        "median_days_to_first_claim": weighted_median(group.first_days),
+        "flag": bool(low is not None and low > threshold),
+    }
+
+
+def _labels(*, tenant: Tenant, by: str, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """What each group is called: a product's (sku, name) or (category slug, name), a batch's file name."""
+    if by in ("sku", "category"):
+        products = Product.objects.filter(tenant=tenant, id__in=keys).select_related("category")
+        if by == "sku":
+            return {p.id: (p.sku, p.name) for p in products}
+        return {p.id: (p.category.slug, p.category.name) for p in products}
+    if by == "import_batch":
+        names = dict(SerialImportJob.objects.filter(tenant=tenant, id__in=keys).values_list("id", "original_name"))
+        return {key: (key, names.get(key) or key) for key in keys}
+    return {key: (key, key) for key in keys}
