@@ -106,6 +106,8 @@ tenant_patterns = [
         name="admin-webhook-delivery-retry",
     ),
     path("integrations/inventory/events", webhooks.InventoryEventView.as_view(), name="inventory-events"),
+    path("admin/", include("warranty_api.analytics.urls")),
+    path("", include("warranty_api.notices.urls")),
 ]
 
 public_patterns: list = [

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, Sum, When
+from django.utils import timezone
 
 from warranty_api.analytics.models import AnalyticsRefresh, FailureClaimCell, FailureKnownCell, FailureUnitCell
 from warranty_api.analytics.services import failure_cells_refresh
@@ -204,3 +205,87 @@ def _labels(*, tenant: Tenant, by: str, keys: list[str]) -> dict[str, tuple[str,
         names = dict(SerialImportJob.objects.filter(tenant=tenant, id__in=keys).values_list("id", "original_name"))
         return {key: (key, names.get(key) or key) for key in keys}
     return {key: (key, key) for key in keys}
+
+
+# --- claim cycle times -----------------------------------------------------------------------------------
+
+PERIODS = ("week", "month")
+_DEFAULT_PERIODS = 12
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _period_start(day: datetime.date, period: str) -> datetime.date:
+    if period == "week":
+        return day - datetime.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _period_key(start: datetime.date, period: str) -> str:
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m")
+
+
+def _next_period(start: datetime.date, period: str) -> datetime.date:
+    if period == "week":
+        return start + datetime.timedelta(days=7)
+    return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def claim_cycle_times(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[list[dict], dict]:
+    """Per week or month of filing: claims by status, and p50/p90 hours to first response, decision, resolution."""
+    from warranty_api.models import Claim
+
+    period = params.get("period") or "week"
+    if period not in PERIODS:
+        raise ValidationFailed.field("period", "invalid_choice", "period is week or month.")
+    today = today or timezone.localdate()
+    date_to = query_date(params, "to") or today
+    date_from = query_date(params, "from")
+    if date_from is None:
+        date_from = _period_start(date_to, period)
+        for _ in range(_DEFAULT_PERIODS - 1):
+            date_from = _period_start(date_from - datetime.timedelta(days=1), period)
+    if date_from > date_to:
+        raise ValidationFailed.field("to", "invalid", "to must be on or after from.")
+    start = _period_start(date_from, period)
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
+    until = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
+    buckets: dict[datetime.date, dict] = {}
+    cursor = start
+    while cursor <= date_to:
+        buckets[cursor] = {"counts": dict.fromkeys(Claim.Status.values, 0), "first_response": [], "decision": [],
+                           "resolution": []}
+        cursor = _next_period(cursor, period)
+    rows = Claim.objects.filter(tenant=tenant, created_at__gte=since, created_at__lt=until).values_list(
+        "created_at", "status", "first_responded_at", "decided_at", "resolved_at"
+    )
+    for created, status, responded, decided, resolved in rows.iterator(chunk_size=5000):
+        bucket = buckets.get(_period_start(created.astimezone(datetime.UTC).date(), period))
+        if bucket is None:
+            continue
+        bucket["counts"][status] += 1
+        for name, at in (("first_response", responded), ("decision", decided), ("resolution", resolved)):
+            if at is not None:
+                bucket[name].append((at - created).total_seconds() / 3600)
+    out = []
+    for begin, bucket in buckets.items():
+        item = {"period": _period_key(begin, period), "start": begin.isoformat(),
+                "claims": sum(bucket["counts"].values()), "counts": bucket["counts"]}
+        for name in ("first_response", "decision", "resolution"):
+            values = bucket[name]
+            item[f"time_to_{name}_hours"] = {"count": len(values), "p50": percentile(values, 0.5),
+                                             "p90": percentile(values, 0.9)}
+        out.append(item)
+    return out, {"period": period, "from": start.isoformat(), "to": date_to.isoformat()}

@@ -7,13 +7,21 @@ its unit's first claim; at a million warranties that join takes seconds, so it r
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from warranty_api.analytics.models import AnalyticsRefresh, FailureClaimCell, FailureKnownCell, FailureUnitCell
+from warranty_api.analytics.models import (
+    AnalyticsRefresh,
+    ExportJob,
+    FailureClaimCell,
+    FailureKnownCell,
+    FailureUnitCell,
+)
 from warranty_api.models import Claim, KnownSerial, Tenant, Warranty
+from warranty_api.services.queueing import task_enqueue_after_commit
 
 
 def _month(column: str) -> str:
@@ -101,3 +109,74 @@ def failure_cells_refresh_all() -> int:
         failure_cells_refresh(tenant=tenant)
         count += 1
     return count
+
+
+# --- export jobs -----------------------------------------------------------------------------------------
+
+
+def export_job_create(*, tenant: Tenant, user, table: str, params: dict) -> ExportJob:
+    """Queue a CSV export of `table` with the list's own filters; the params are checked now, so a bad filter is
+    a 400 here rather than a failed job later."""
+    from warranty_api.analytics.exports import TABLES
+
+    if table not in TABLES:
+        raise ValueError(table)
+    _export_rows(tenant=tenant, user=user, table=table, params=params)  # validates; rows are lazy
+    with transaction.atomic():
+        job = ExportJob.objects.create(tenant=tenant, created_by=user, table=table, params=params)
+        task_enqueue_after_commit("warranty_api.tasks.export_job_run", job.id, task_name=f"export {job.id}")
+    return job
+
+
+def _export_rows(*, tenant: Tenant, user, table: str, params: dict):
+    from django.http import QueryDict
+
+    from warranty_api.analytics import exports
+    from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
+    from warranty_api.claims.exports import claim_rows
+    from warranty_api.selectors.claims import ADMIN_SORTS, claim_queue
+    from warranty_api.selectors.warranties import admin_warranty_list
+    from warranty_api.warranties.exports import warranty_rows
+
+    query = QueryDict(mutable=True)
+    for key, value in params.items():
+        query[key] = value
+    if table == "warranties":
+        qs, ordering = admin_warranty_list(tenant=tenant, params=query)
+        return warranty_rows(qs.order_by(*ordering))
+    if table == "claims":
+        qs, _counts, ordering = claim_queue(tenant=tenant, params=query, user=user)
+        return claim_rows(qs.order_by(*(ordering or ADMIN_SORTS["created_at"])))
+    if table == "failure_rates":
+        return exports.failure_rate_rows(failure_rates(tenant=tenant, params=query)[0])
+    return exports.cycle_time_rows(claim_cycle_times(tenant=tenant, params=query)[0])
+
+
+def export_job_run(job_id: str) -> str:
+    """Write the job's CSV to storage; a job already taken or finished is left alone (a repeated task is harmless)."""
+    from django.core.files import File
+
+    from warranty_api.analytics import exports
+    from warranty_api.core.csv_export import csv_lines
+
+    taken = ExportJob.objects.filter(id=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING)
+    if not taken:
+        return "skipped"
+    job = ExportJob.objects.select_related("tenant", "created_by").get(id=job_id)
+    try:
+        header, _ = exports.TABLES[job.table]
+        rows = _export_rows(tenant=job.tenant, user=job.created_by, table=job.table, params=job.params)
+        count = 0
+        with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024, mode="w+b") as spool:
+            for line in csv_lines(header, rows):
+                spool.write(line.encode())
+                count += 1
+            spool.seek(0)
+            job.file.save(f"{job.tenant_id}/{job.id}.csv", File(spool), save=False)
+    except Exception as exc:  # the job records why, instead of retrying forever
+        ExportJob.objects.filter(id=job.id).update(status=ExportJob.Status.FAILED, failure=str(exc)[:2000],
+                                                   finished_at=timezone.now())
+        raise
+    ExportJob.objects.filter(id=job.id).update(status=ExportJob.Status.DONE, file=job.file.name, rows=max(0, count - 1),
+                                               finished_at=timezone.now())
+    return "done"

@@ -6,6 +6,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 
+from warranty_api.claims.exports import CLAIM_HEADER, claim_rows
+from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
+
 from ..models import Claim, Fulfillment
 from ..pagination import paginate
 from ..permissions import IsTenantAgent, IsTenantCustomer
@@ -106,6 +109,7 @@ class ClaimMessageCreateView(TenantAPIView):
 
 class AdminClaimListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    renderer_classes = CSV_RENDERERS
 
     @extend_schema(
         operation_id="admin_claims_list",
@@ -128,11 +132,14 @@ class AdminClaimListView(TenantAPIView):
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),
             OpenApiParameter("include_total", bool),
+            FORMAT_PARAMETER,
         ],
-        responses={200: AdminClaimListItemOutput(many=True)},
+        responses={(200, "application/json"): AdminClaimListItemOutput(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request, tenant: str):
         qs, counts, ordering = claim_queue(tenant=self.tenant, params=request.query_params, user=request.user)
+        if wants_csv(request):
+            return csv_response("claims.csv", CLAIM_HEADER, claim_rows(qs.order_by(*ordering)))
         return paginate(self, qs, AdminClaimListItemOutput, ordering=ordering, extra_meta={"counts": counts})
 
 

@@ -9,6 +9,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import SimpleRateThrottle
 
+from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
+from warranty_api.warranties.exports import WARRANTY_HEADER, warranty_rows
+
 from ..exceptions import ApiError, ValidationFailed, error_body
 from ..middleware import resolve_deferred_tenant, tenant_not_found
 from ..models import Role, SerialImportJob
@@ -227,11 +230,16 @@ _ADMIN_LIST_PARAMS = [
 
 class AdminWarrantyListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    renderer_classes = CSV_RENDERERS
 
     @extend_schema(operation_id="admin_warranty_list", summary="All the brand's warranties, filtered",
-                   parameters=_ADMIN_LIST_PARAMS, responses={200: WarrantyAdminOutput(many=True)})
+                   parameters=[*_ADMIN_LIST_PARAMS, FORMAT_PARAMETER],
+                   responses={(200, "application/json"): WarrantyAdminOutput(many=True),
+                              (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, tenant: str):
         qs, ordering = admin_warranty_list(tenant=self.tenant, params=request.query_params)
+        if wants_csv(request):
+            return csv_response("warranties.csv", WARRANTY_HEADER, warranty_rows(qs.order_by(*ordering)))
         return paginate(self, qs, WarrantyAdminOutput, ordering=ordering)
 
 

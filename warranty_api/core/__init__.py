@@ -1,0 +1,1 @@
+"""The request frame shared by every domain: errors, pagination, negotiation, CSV answers."""

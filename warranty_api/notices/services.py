@@ -1,0 +1,178 @@
+"""Sending a recall or safety notice: match its audience, write one email per reachable owner, mark the warranties.
+
+Everything a notice writes goes in one transaction: the notice, one `NoticeWarranty` per affected registration and
+one outbox `Notification` per reachable owner, whose `dedupe_key` (`notice:<id>:<email>`) makes "each owner once" a
+constraint of the table. The rows are written in bulk (hundreds of thousands in seconds); after the commit,
+workers take them in batches (`NOTICE_SEND_BATCH`), each row with its lease, so a worker killed halfway leaves the
+rest queued for the next worker or the outbox sweep, and nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from warranty_api.models import KnownSerial, NotificationKind, Tenant, User, Warranty, normalize_serial
+from warranty_api.notices.models import Notice, NoticeWarranty
+from warranty_api.services.customer_data import is_erased_email
+from warranty_api.services.notifications import brand_values, notification_new
+from warranty_api.services.queueing import task_enqueue_after_commit
+
+# The warranties whose owner the notice is for: a transferred row has a successor, a void one was replaced.
+_LIVE = (Warranty.Status.ACTIVE, Warranty.Status.PENDING_VERIFICATION)
+_BULK = 5000
+
+
+def _known_filter(audience: dict) -> dict:
+    known = {}
+    if audience.get("manufactured_from"):
+        known["manufactured_on__gte"] = audience["manufactured_from"]
+    if audience.get("manufactured_to"):
+        known["manufactured_on__lte"] = audience["manufactured_to"]
+    if audience.get("import_batch"):
+        known["import_batch"] = audience["import_batch"]
+    return known
+
+
+def _serial_filter(audience: dict, prefix: str = "") -> dict:
+    out = {}
+    if audience.get("skus"):
+        out[f"{prefix}product__sku__in"] = audience["skus"]
+    if audience.get("categories"):
+        out[f"{prefix}product__category__slug__in"] = audience["categories"]
+    if audience.get("serial_prefix"):
+        out["serial_number__startswith"] = normalize_serial(audience["serial_prefix"])
+    # Serials compare as text: a range is meant for serials of one width (SN-CA-00010000 to SN-CA-00019999).
+    if audience.get("serial_from"):
+        out["serial_number__gte"] = normalize_serial(audience["serial_from"])
+    if audience.get("serial_to"):
+        out["serial_number__lte"] = normalize_serial(audience["serial_to"])
+    return out
+
+
+def audience_known(*, tenant: Tenant, audience: dict) -> QuerySet[KnownSerial]:
+    return KnownSerial.objects.filter(tenant=tenant, **_serial_filter(audience), **_known_filter(audience))
+
+
+def audience_warranties(*, tenant: Tenant, audience: dict) -> QuerySet[Warranty]:
+    """Registered units the audience names (every key given must match); a transferred row is its successor's."""
+    qs = Warranty.objects.filter(tenant=tenant, **_serial_filter(audience)).exclude(status=Warranty.Status.TRANSFERRED)
+    if known := _known_filter(audience):
+        qs = qs.filter(Exists(KnownSerial.objects.filter(tenant=tenant, serial_number=OuterRef("serial_number"),
+                                                         **known)))
+    return qs
+
+
+def audience_reachable(*, tenant: Tenant, audience: dict, kind: str) -> QuerySet[Warranty]:
+    """The affected warranties whose current owner can be emailed: a live warranty, an active account with a
+    verified email; a service notice also skips owners who opted out of marketing email."""
+    qs = audience_warranties(tenant=tenant, audience=audience).filter(
+        status__in=_LIVE, owner__isnull=False, owner__is_active=True, owner__email_verified_at__isnull=False
+    )
+    if kind != Notice.Kind.SAFETY:
+        qs = qs.filter(customer__marketing_opt_out=False)
+    return qs
+
+
+@dataclass
+class Reach:
+    units_known: int
+    units_registered: int
+    units_reachable: int
+    owners_reachable: int
+
+    @property
+    def reach_percent(self) -> float | None:
+        base = self.units_known or self.units_registered
+        return round(100 * self.units_reachable / base, 2) if base else None
+
+    def as_dict(self) -> dict:
+        return {"units_known": self.units_known, "units_registered": self.units_registered,
+                "units_reachable": self.units_reachable, "owners_reachable": self.owners_reachable,
+                "reach_percent": self.reach_percent}
+
+
+def notice_reach(*, tenant: Tenant, audience: dict, kind: str) -> Reach:
+    reachable = audience_reachable(tenant=tenant, audience=audience, kind=kind)
+    return Reach(
+        units_known=audience_known(tenant=tenant, audience=audience).count(),
+        units_registered=audience_warranties(tenant=tenant, audience=audience).count(),
+        units_reachable=reachable.count(),
+        owners_reachable=reachable.values("owner__email").distinct().count(),
+    )
+
+
+def _portal_link(tenant: Tenant, warranty_id: str) -> str:
+    return f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/products/{warranty_id}/"
+
+
+def notice_send(*, tenant: Tenant, actor: User | None, title: str, message: str, kind: str, audience: dict) -> Notice:
+    """Write the notice, mark its warranties and queue one email per reachable owner, all or nothing."""
+    reach = notice_reach(tenant=tenant, audience=audience, kind=kind)
+    now = timezone.now()
+    brand_values(tenant)  # fail before writing anything if the brand cannot render
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            tenant=tenant, title=title, message=message, kind=kind, audience=audience, created_by=actor,
+            units_known=reach.units_known, units_registered=reach.units_registered,
+            owners_reachable=reach.owners_reachable, queued_at=now,
+        )
+        affected = audience_warranties(tenant=tenant, audience=audience).values_list("id", flat=True)
+        batch: list[NoticeWarranty] = []
+        for warranty_id in affected.iterator(chunk_size=_BULK):
+            batch.append(NoticeWarranty(notice=notice, warranty_id=warranty_id))
+            if len(batch) == _BULK:
+                NoticeWarranty.objects.bulk_create(batch)
+                batch = []
+        NoticeWarranty.objects.bulk_create(batch)
+        ids = _queue_emails(notice, audience_reachable(tenant=tenant, audience=audience, kind=kind))
+        size = max(1, settings.AFTERSALE_NOTICE_SEND_BATCH)
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            task_enqueue_after_commit("warranty_api.tasks.notice_send_batch", chunk,
+                                      task_name=f"notice {notice.id} batch {start // size + 1}")
+        Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.SENT)
+    notice.refresh_from_db()
+    return notice
+
+
+def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
+    """One outbox row per owner email (its first affected warranty named in the message)."""
+    from warranty_api.models import Notification
+
+    tenant = notice.tenant
+    rows = (reachable.order_by("owner__email", "id")
+            .values_list("id", "serial_number", "product__name", "owner__email", "owner__full_name", "customer__name"))
+    seen: set[str] = set()
+    batch: list[Notification] = []
+    ids: list[str] = []
+    for warranty_id, serial, product_name, email, full_name, customer_name in rows.iterator(chunk_size=_BULK):
+        if email in seen or is_erased_email(email):
+            continue
+        seen.add(email)
+        row = notification_new(
+            tenant=tenant, kind=NotificationKind.PRODUCT_NOTICE, to=email, subject_ref=notice.id,
+            dedupe_key=f"notice:{notice.id}:{hashlib.sha256(email.encode()).hexdigest()[:40]}",
+            context={"notice_title": notice.title, "notice_message": notice.message, "notice_kind": notice.kind,
+                     "product_name": product_name, "serial_number": serial,
+                     "link": _portal_link(tenant, warranty_id), "customer_name": full_name or customer_name},
+        )
+        # Safety information must reach an owner even after the ordinary retries: more attempts than an email's.
+        row.max_attempts = 10
+        batch.append(row)
+        ids.append(row.id)
+        if len(batch) == _BULK:
+            Notification.objects.bulk_create(batch)
+            batch = []
+    Notification.objects.bulk_create(batch)
+    return ids
+
+
+def notices_mark_opened(*, warranty: Warranty) -> int:
+    """The owner opened the warranty in the portal (or the app): its notices count as seen."""
+    return NoticeWarranty.objects.filter(warranty=warranty, opened_at__isnull=True).update(opened_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Warranties: registration, term, transfers (the rest moves here with the layout)."""
