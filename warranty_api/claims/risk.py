@@ -41,7 +41,7 @@ def image_dhash(stream) -> str:
     with Image.open(stream) as image:
         image.draft("L", (64, 64))  # a JPEG decodes at a fraction of its size: the hash needs 72 pixels
         small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(8):
         for col in range(8):
