@@ -13,15 +13,24 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from warranty_api.models import KnownSerial, NotificationKind, Tenant, User, Warranty, normalize_serial
+from warranty_api.models import (
+    KnownSerial,
+    Notification,
+    NotificationKind,
+    Tenant,
+    User,
+    Warranty,
+    new_public_id,
+    normalize_serial,
+)
 from warranty_api.notices.models import Notice, NoticeWarranty
 from warranty_api.services.customer_data import is_erased_email
 from warranty_api.services.notifications import brand_values, notification_new
-from warranty_api.services.queueing import task_enqueue_after_commit
+from warranty_api.services.queueing import task_enqueue_after_commit, task_row_for_statement
 
 # The warranties whose owner the notice is for: a transferred row has a successor, a void one was replaced.
 _LIVE = (Warranty.Status.ACTIVE, Warranty.Status.PENDING_VERIFICATION)
@@ -107,10 +116,6 @@ def notice_reach(*, tenant: Tenant, audience: dict, kind: str) -> Reach:
     )
 
 
-def _portal_link(tenant: Tenant, warranty_id: str) -> str:
-    return f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/products/{warranty_id}/"
-
-
 def notice_send(*, tenant: Tenant, actor: User | None, title: str, message: str, kind: str, audience: dict) -> Notice:
     """Write the notice, mark its warranties and queue one email per reachable owner, all or nothing."""
     reach = notice_reach(tenant=tenant, audience=audience, kind=kind)
@@ -122,32 +127,36 @@ def notice_send(*, tenant: Tenant, actor: User | None, title: str, message: str,
             units_known=reach.units_known, units_registered=reach.units_registered,
             owners_reachable=reach.owners_reachable, queued_at=now,
         )
-        affected = audience_warranties(tenant=tenant, audience=audience).values_list("id", flat=True)
-        batch: list[NoticeWarranty] = []
-        for warranty_id in affected.iterator(chunk_size=_BULK):
-            batch.append(NoticeWarranty(notice=notice, warranty_id=warranty_id))
-            if len(batch) == _BULK:
-                NoticeWarranty.objects.bulk_create(batch)
-                batch = []
-        NoticeWarranty.objects.bulk_create(batch)
+        _mark_warranties(notice, audience_warranties(tenant=tenant, audience=audience))
         ids = _queue_emails(notice, audience_reachable(tenant=tenant, audience=audience, kind=kind))
-        size = max(1, settings.AFTERSALE_NOTICE_SEND_BATCH)
-        for start in range(0, len(ids), size):
-            chunk = ids[start:start + size]
-            task_enqueue_after_commit("warranty_api.tasks.notice_send_batch", chunk,
-                                      task_name=f"notice {notice.id} batch {start // size + 1}")
+        _queue_batches(notice, ids)
         Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.SENT)
     notice.refresh_from_db()
     return notice
 
 
-def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
-    """One outbox row per owner email (its first affected warranty named in the message)."""
-    from warranty_api.models import Notification
+def _mark_warranties(notice: Notice, affected: QuerySet[Warranty]) -> None:
+    """One INSERT ... SELECT: the marks never pass through Python."""
+    select, params = affected.order_by().values_list("id").query.sql_with_params()
+    table = NoticeWarranty._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (notice_id, warranty_id) SELECT %s, affected.id FROM ({select}) affected",  # noqa: S608
+            [notice.pk, *params],
+        )
 
+
+def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
+    """One outbox row per owner email (its first affected warranty named in the message), inserted in bulk."""
     tenant = notice.tenant
     rows = (reachable.order_by("owner__email", "id")
             .values_list("id", "serial_number", "product__name", "owner__email", "owner__full_name", "customer__name"))
+    base = {"notice_title": notice.title, "notice_message": notice.message, "notice_kind": notice.kind}
+    # The placeholders are checked once, as `notify()` checks each message; every row has the same keys.
+    notification_new(tenant=tenant, kind=NotificationKind.PRODUCT_NOTICE, to="check@example.com",
+                     context={**base, "product_name": "", "serial_number": "", "link": "", "customer_name": ""})
+    prefix = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/products/"
+    now = timezone.now()
     seen: set[str] = set()
     batch: list[Notification] = []
     ids: list[str] = []
@@ -155,22 +164,37 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
         if email in seen or is_erased_email(email):
             continue
         seen.add(email)
-        row = notification_new(
-            tenant=tenant, kind=NotificationKind.PRODUCT_NOTICE, to=email, subject_ref=notice.id,
-            dedupe_key=f"notice:{notice.id}:{hashlib.sha256(email.encode()).hexdigest()[:40]}",
-            context={"notice_title": notice.title, "notice_message": notice.message, "notice_kind": notice.kind,
-                     "product_name": product_name, "serial_number": serial,
-                     "link": _portal_link(tenant, warranty_id), "customer_name": full_name or customer_name},
-        )
-        # Safety information must reach an owner even after the ordinary retries: more attempts than an email's.
-        row.max_attempts = 10
-        batch.append(row)
-        ids.append(row.id)
+        notification_id = new_public_id("ntf_")
+        batch.append(Notification(
+            id=notification_id, tenant_id=tenant.id, kind=NotificationKind.PRODUCT_NOTICE, to_email=email,
+            context={**base, "product_name": product_name, "serial_number": serial, "link": f"{prefix}{warranty_id}/",
+                     "customer_name": full_name or customer_name},
+            subject_ref=notice.id, dedupe_key=f"notice:{notice.id}:{hashlib.sha256(email.encode()).hexdigest()[:40]}",
+            # Safety information must reach an owner even after the ordinary retries: more attempts than an email's.
+            max_attempts=10, next_attempt_at=now, created_at=now, updated_at=now,
+        ))
+        ids.append(notification_id)
         if len(batch) == _BULK:
             Notification.objects.bulk_create(batch)
             batch = []
     Notification.objects.bulk_create(batch)
     return ids
+
+
+def _queue_batches(notice: Notice, ids: list[str]) -> None:
+    """The workers' tasks, `NOTICE_SEND_BATCH` emails each: with the ORM broker, one INSERT in this transaction."""
+    size = max(1, settings.AFTERSALE_NOTICE_SEND_BATCH)
+    chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+    func = "warranty_api.tasks.notice_send_batch"
+    rows = [task_row_for_statement(func, chunk, task_name=f"notice {notice.id} batch {n}")
+            for n, chunk in enumerate(chunks, start=1)]
+    if rows and rows[0] is not None:
+        from django_q.models import OrmQ
+
+        OrmQ.objects.bulk_create([OrmQ(key=key, payload=payload, lock=lock) for key, payload, lock in rows])
+        return
+    for n, chunk in enumerate(chunks, start=1):
+        task_enqueue_after_commit(func, chunk, task_name=f"notice {notice.id} batch {n}")
 
 
 def notices_mark_opened(*, warranty: Warranty) -> int:
