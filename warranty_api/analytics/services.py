@@ -18,6 +18,7 @@ from warranty_api.analytics.models import (
     ExportJob,
     FailureClaimCell,
     FailureKnownCell,
+    FailureSummary,
     FailureUnitCell,
 )
 from warranty_api.models import Claim, KnownSerial, Tenant, Warranty
@@ -91,15 +92,28 @@ def failure_cells_refresh(*, tenant: Tenant) -> AnalyticsRefresh:
         now = timezone.now()
         AnalyticsRefresh.objects.get_or_create(tenant=tenant, defaults={"refreshed_at": now})
         refresh = AnalyticsRefresh.objects.select_for_update().get(tenant=tenant)
-        for model in (FailureUnitCell, FailureClaimCell, FailureKnownCell):
+        for model in (FailureUnitCell, FailureClaimCell, FailureKnownCell, FailureSummary):
             model.objects.filter(tenant=tenant).delete()
         with connection.cursor() as cursor:
             for statement in (units, claims, known):
                 cursor.execute(statement, [tenant.id])
+        _summaries(tenant)
         refresh.refreshed_at = now
         refresh.seconds = round(time.monotonic() - started, 3)
         refresh.save()
     return refresh
+
+
+def _summaries(tenant: Tenant) -> None:
+    """Each dimension's table, for all claims and for each issue type, kept whole for the unfiltered answer."""
+    from warranty_api.analytics.selectors import DIMENSIONS, failure_rate_table
+
+    summaries = []
+    for by in DIMENSIONS:
+        for issue_type in ["", *tenant.issue_type_codes]:
+            rows = failure_rate_table(tenant=tenant, by=by, issue_types=[issue_type] if issue_type else None)
+            summaries.append(FailureSummary(tenant=tenant, by=by, issue_type=issue_type, rows=rows))
+    FailureSummary.objects.bulk_create(summaries)
 
 
 def failure_cells_refresh_all() -> int:

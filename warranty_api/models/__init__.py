@@ -6,6 +6,7 @@ from warranty_api.analytics.models import (
     ExportJob,
     FailureClaimCell,
     FailureKnownCell,
+    FailureSummary,
     FailureUnitCell,
 )
 from warranty_api.notices.models import Notice, NoticeWarranty
@@ -60,6 +61,7 @@ __all__ = [
     "ExportJob",
     "FailureClaimCell",
     "FailureKnownCell",
+    "FailureSummary",
     "FailureUnitCell",
     "Fulfillment",
     "IdempotencyRecord",
