@@ -14,11 +14,18 @@ _WAIT_MESSAGE = "Too many attempts for this account; try again in %(wait)s secon
 class AdminLoginForm(LoginForm):
     """Says when a limit, not the password, refused the sign-in (the backend leaves the wait on the request)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Staff sign in with their email (the username is an internal key they never see).
+        field = self.fields["username"]
+        field.label = "Email"
+        field.widget.attrs.update({"placeholder": "Enter your email", "autocomplete": "email"})
+
     def get_invalid_login_error(self):
         wait = getattr(self.request, "sign_in_wait", 0)
         if wait:
             return forms.ValidationError(_WAIT_MESSAGE, code="rate_limited", params={"wait": wait})
-        return super().get_invalid_login_error()
+        return forms.ValidationError("Your email and password didn't match. Please try again.", code="invalid_login")
 
 
 class AdminPasswordResetForm(PasswordResetForm):

@@ -156,6 +156,14 @@ def actors(tenant, other_tenant, make_customer, make_staff) -> dict:
     }
 
 
+@pytest.fixture
+def admin_callers(tenant, other_tenant, make_customer, make_staff) -> dict:
+    """The six callers of an admin screen's authorization table (tests/support/admin_matrix.py)."""
+    from tests.support.admin_matrix import make_admin_callers
+
+    return make_admin_callers(tenant, other_tenant, make_customer, make_staff)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and cached lookups live in the cache (Redis on CI): start every test clean."""

@@ -105,3 +105,15 @@ class AccountPasswordBackend(ModelBackend):
                 request.sign_in_wait = locked.wait
             raise PermissionDenied from None
         return user
+
+    def get_all_permissions(self, user_obj, obj=None):
+        # A customer account holds no Django permission, whatever groups it may have been put in: the way into
+        # Wagtail's admin (`wagtailadmin.access_admin`) is for staff only.
+        if getattr(user_obj, "tenant_id", None) is not None:
+            return set()
+        return super().get_all_permissions(user_obj, obj)
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if getattr(user_obj, "tenant_id", None) is not None:
+            return False
+        return super().has_perm(user_obj, perm, obj)

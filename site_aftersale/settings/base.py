@@ -303,6 +303,8 @@ PASSWORD_RESET_TIMEOUT = 3600
 AFTERSALE_LOGIN_BACKOFF = {"free_failures": 5, "base_seconds": 1, "max_seconds": 15 * 60}
 
 WAGTAIL_SITE_NAME = "Aftersale"
+# No avatar is fetched from Gravatar: a staff screen sends no request off the machine.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = AFTERSALE_PUBLIC_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]

@@ -1,1 +1,1 @@
-"""Claims: service levels and risk signals (the rest moves here with the layout)."""
+"""Claims: a customer's request under a warranty and its review by the brand's support team."""

@@ -28,6 +28,7 @@ def landing_page_get_or_create():
 
     landing = LandingPage.objects.first()
     if landing is not None:
+        _site_name_ensure()
         return landing
     _wagtail_roots_ensure()
     root = Page.get_first_root_node()
@@ -41,7 +42,15 @@ def landing_page_get_or_create():
         site.save()
         if old_root.specific_class is Page and old_root.depth == 2 and not old_root.get_children().exists():
             old_root.delete()
+    _site_name_ensure()
     return landing
+
+
+def _site_name_ensure() -> None:
+    """Wagtail's admin names the site by its hostname when it has no name ("localhost"): it is the platform's."""
+    from django.conf import settings
+
+    Site.objects.filter(is_default_site=True, site_name="").update(site_name=settings.WAGTAIL_SITE_NAME)
 
 
 def _wagtail_roots_ensure() -> None:
@@ -64,6 +73,7 @@ def portal_provision(tenant: Tenant) -> list[str]:
     from home.models import TenantPortalPage
 
     report = []
+    _site_name_ensure()
     portal = TenantPortalPage.objects.filter(tenant=tenant).first()
     if portal is None:
         landing = landing_page_get_or_create()

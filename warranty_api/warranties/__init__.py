@@ -1,1 +1,1 @@
-"""Warranties: registration, term, transfers (the rest moves here with the layout)."""
+"""Warranties: registration, term, transfers, and the staff's screens over them."""

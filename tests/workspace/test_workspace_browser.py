@@ -1,0 +1,193 @@
+"""The support desk in a real browser: an agent signs in to Wagtail's admin and takes a claim from the queue to
+resolved, with the customer's reply and the inventory system's reports arriving through the API meanwhile.
+
+The machine's Chromium, driven by Playwright, against a live server. Screenshots go to SHOTS_DIR (default
+/tmp/shots/staff) at 1280 and 390 px wide. Without /usr/bin/chromium the test is skipped; in CI such a skip fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, client_for
+from tests.warranty_api.claims_helpers import make_warranty
+from tests.warranty_api.test_webhooks import INVENTORY_SECRET, signed
+from tests.warranty_api.webhook_receiver import Receiver
+from warranty_api.models import Claim, Fulfillment, Role
+from warranty_api.services.webhooks import inventory_integration_save
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots/staff"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def browser(live_server, settings, tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, viewport=DESKTOP):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    assert "Sign in to Aftersale" in page.content()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/admin/")
+
+
+def _inventory_event(base: str, event: dict) -> int:
+    body = json.dumps(event).encode()
+    request = urllib.request.Request(
+        f"{base}/api/northpeak/integrations/inventory/events", data=body, method="POST",
+        headers={"Content-Type": "application/json", "Aftersale-Signature": signed(body)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status
+
+
+def _fits(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def _shot(page, name: str) -> None:
+    """The whole screen: Wagtail's admin scrolls inside its main element, so the window is made as tall as it."""
+    size = page.viewport_size
+    height = page.evaluate("Math.max(document.querySelector('main').scrollHeight, window.innerHeight)")
+    page.set_viewport_size({"width": size["width"], "height": min(height, 6000)})
+    page.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size(size)
+
+
+def _status(page) -> str:
+    return page.locator("[data-claim-status]").inner_text().strip()
+
+
+def test_an_agent_takes_a_claim_from_the_queue_to_resolved(browser, live_server, tenant, other_tenant, make_staff,
+                                                             make_customer):
+    base = live_server.url
+    receiver = Receiver(INVENTORY_SECRET).start()
+    try:
+        inventory_integration_save(tenant=tenant, url=receiver.url, secret=INVENTORY_SECRET)
+        agent = make_staff(tenant, Role.AGENT, email="ann.agent@northpeak.example")
+        foreign_admin = make_staff(other_tenant, Role.ADMIN, email="boss@southwind.example")
+        customer = make_customer(tenant, "owner@example.com")
+        customer_api = client_for(customer, tenant)
+        for _ in range(3):  # other claims in the queue, so finding it by serial means something
+            other = make_customer(tenant)
+            client_for(other, tenant).post("/api/northpeak/claims", {
+                "warranty_id": make_warranty(tenant, other).id, "issue_type": "cosmetic",
+                "description": "Scratch on the slide"}, format="json")
+        warranty = make_warranty(tenant, customer, serial="SN-CA-31415926")
+        filed = customer_api.post("/api/northpeak/claims", {"warranty_id": warranty.id, "issue_type": "malfunction",
+                                                            "description": "The slide release is stiff after cleaning."},
+                                  format="json")
+        assert filed.status_code == 201, filed.content
+        claim_id = filed.json()["data"]["id"]
+        reference = filed.json()["data"]["reference"]
+
+        page = _page(browser)
+        _sign_in(page, base, agent.email)
+        # The dashboard opens on the brand's claims.
+        panel = page.locator("#workspace-claims-content, [id^=workspace-claims]").first
+        assert "Claims at Northpeak Outdoor" in page.content()
+        assert "Submitted" in panel.inner_text()
+        page.screenshot(path=str(SHOTS / "dashboard-1280.png"), full_page=True)
+
+        page.get_by_role("link", name="Open the queue").click()
+        page.wait_for_url(re.compile(r"/admin/claims/"))
+        assert page.locator("table.listing tbody tr").count() == 4
+        page.screenshot(path=str(SHOTS / "queue-1280.png"), full_page=True)
+        # The queue's own search (the sidebar's searches pages).
+        search = page.locator("#id_q")
+        search.fill("SN-CA-31415926")
+        search.press("Enter")
+        page.wait_for_function("document.querySelectorAll('table.listing tbody tr').length === 1")
+        page.screenshot(path=str(SHOTS / "queue-search-1280.png"), full_page=True)
+        page.get_by_role("link", name=reference).click()
+        page.wait_for_url(re.compile(rf"/admin/claims/{claim_id}/$"))
+        assert _status(page) == "Submitted"
+
+        page.get_by_role("button", name="Take it").click()
+        page.wait_for_load_state()
+        assert "The claim is yours." in page.content()
+        assert page.locator("[data-assignee]").inner_text() == agent.email
+
+        page.get_by_label("What do you need from the customer?").fill("Please send a photo of the slide release.")
+        page.get_by_role("button", name="Request information").click()
+        page.wait_for_load_state()
+        assert _status(page) == "More information requested"
+
+        # The customer answers from the portal's API; the agent sees it on the next look.
+        assert customer_api.post(f"/api/northpeak/claims/{claim_id}/messages",
+                                 {"body": "It sticks halfway, photo to follow."}, format="json").status_code == 201
+        page.reload()
+        assert "It sticks halfway, photo to follow." in page.locator(".workspace-timeline").inner_text()
+        assert _status(page) == "Under review"
+
+        page.get_by_label("Resolution").select_option("repair")
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_load_state()
+        assert _status(page) == "Approved"
+        rma = page.locator("tr[data-fulfillment=return_authorization] [data-rma]").inner_text()
+        assert re.fullmatch(r"RMA-NORTHPEAK-\d{6}", rma), rma
+        assert page.get_by_role("button", name="Resolve").is_disabled()
+        assert "The repair is not done yet" in page.locator("[data-blocked]").inner_text()
+        _shot(page, "review-approved-1280.png")
+
+        repair = Fulfillment.objects.get(claim_id=claim_id, kind=Fulfillment.Kind.REPAIR)
+        for n, event_type in enumerate(("repair.received", "repair.completed")):
+            assert _inventory_event(base, {"id": f"inv-{n}", "type": event_type,
+                                           "data": {"fulfillment_id": repair.id}}) == 200
+        page.reload()
+        assert page.locator("tr[data-fulfillment=repair]").inner_text().split("\t")[1].strip() == "Repaired"
+        page.get_by_role("button", name="Resolve").click()
+        page.wait_for_load_state()
+        assert _status(page) == "Resolved"
+        assert Claim.objects.get(id=claim_id).status == Claim.Status.RESOLVED
+        _shot(page, "review-resolved-1280.png")
+
+        phone = _page(browser, PHONE)
+        _sign_in(phone, base, agent.email)
+        phone.goto(f"{base}/admin/claims/")
+        _shot(phone, "queue-390.png")
+        phone.goto(f"{base}/admin/claims/{claim_id}/")
+        assert _fits(phone), "the review screen scrolls sideways on a phone"
+        _shot(phone, "review-390.png")
+
+        # Another brand's admin reaches none of it.
+        outsider = _page(browser)
+        _sign_in(outsider, base, foreign_admin.email)
+        assert outsider.goto(f"{base}/admin/claims/{claim_id}/").status == 404
+        outsider.goto(f"{base}/admin/claims/?q=SN-CA-31415926")
+        assert outsider.locator("table.listing tbody tr").count() == 0
+        assert "Southwind Brand" in outsider.content() and reference not in outsider.content()
+    finally:
+        receiver.stop()

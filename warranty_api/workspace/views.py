@@ -1,0 +1,90 @@
+"""Base views of the workspace: every screen is scoped to the current brand and names the area it belongs to."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import TemplateView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .brand import brand_choices, brand_switch, current_brand
+from .permissions import may, require
+
+
+class WorkspaceMixin:
+    """Refuses the request unless the person may use `area` of their current brand, and keeps that brand.
+
+    Every queryset a screen reads goes through `scoped`, so another brand's object is simply not there (404)."""
+
+    area: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.area:
+            raise PermissionDenied
+        self.brand_access = require(request, self.area)
+        self.tenant = self.brand_access.tenant
+        self.role = self.brand_access.role
+        return super().dispatch(request, *args, **kwargs)
+
+    def scoped(self, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(tenant=self.tenant)
+
+    def scoped_get(self, queryset: QuerySet, **lookup):
+        obj = self.scoped(queryset).filter(**lookup).first()
+        if obj is None:
+            raise Http404
+        return obj
+
+    def may(self, area: str) -> bool:
+        return may(self.request, area)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["workspace_brand"] = self.brand_access
+        context["workspace_brands"] = brand_choices(self.request)
+        return context
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class BrandSwitchView(WagtailAdminTemplateMixin, TemplateView):
+    """The brands a person works for; choosing one makes every workspace screen show that brand."""
+
+    template_name = "workspace/brand_switch.html"
+    page_title = "Brand"
+    header_icon = "site"
+
+    def dispatch(self, request, *args, **kwargs):
+        if current_brand(request) is None:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["workspace_brand"] = current_brand(self.request)
+        context["workspace_brands"] = brand_choices(self.request)
+        context["next"] = safe_next(self.request, "")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        access = brand_switch(request, request.POST.get("brand", ""))
+        if access is None:
+            raise Http404
+        messages.success(request, f"You are now working on {access.tenant.name}.")
+        return HttpResponseRedirect(safe_next(request, reverse("wagtailadmin_home")))
+
+
+class WorkspaceActionView(WorkspaceMixin, View):
+    """A POST-only action of a screen: it calls a service, then sends the person back to the screen with a message."""
+
+    http_method_names = ["post"]
