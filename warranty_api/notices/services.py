@@ -9,7 +9,9 @@ rest queued for the next worker or the outbox sweep, and nothing is sent twice.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -160,6 +162,7 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
     seen: set[str] = set()
     batch: list[Notification] = []
     ids: list[str] = []
+    write = notifications_copy if connection.vendor == "postgresql" else Notification.objects.bulk_create
     for warranty_id, serial, product_name, email, full_name, customer_name in rows.iterator(chunk_size=_BULK):
         if email in seen or is_erased_email(email):
             continue
@@ -175,10 +178,42 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
         ))
         ids.append(notification_id)
         if len(batch) == _BULK:
-            Notification.objects.bulk_create(batch)
+            write(batch)
             batch = []
-    Notification.objects.bulk_create(batch)
+    write(batch)
     return ids
+
+
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_FIELDS = ("id", "created_at", "updated_at", "tenant_id", "kind", "to_email", "context", "subject_ref",
+                "dedupe_key", "status", "attempts", "max_attempts", "next_attempt_at", "lease_until", "last_error",
+                "sent_at", "rendered_subject")
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    elif isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPE)
+
+
+def notifications_copy(batch: list[Notification]) -> None:
+    """Write outbox rows with COPY (PostgreSQL): the same rows `bulk_create` would write, a fraction of the cost
+    (Django's INSERT builds each value in Python; COPY streams text). Every column is listed, so nothing relies
+    on a database default."""
+    if not batch:
+        return
+    if {f.attname for f in Notification._meta.concrete_fields} != set(_COPY_FIELDS):
+        raise RuntimeError("Notification gained a column: add it to _COPY_FIELDS")
+    table = Notification._meta.db_table
+    lines = "".join("\t".join(_copy_value(getattr(row, name)) for name in _COPY_FIELDS) + "\n" for row in batch)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+        f"COPY {table} ({', '.join(_COPY_FIELDS)}) FROM STDIN"
+    ) as copy:
+        copy.write(lines)
 
 
 def _queue_batches(notice: Notice, ids: list[str]) -> None:

@@ -24,6 +24,7 @@ from django.utils.crypto import salted_hmac
 
 from ..exceptions import NotFound
 from ..models import (
+    AnalyticsRefresh,
     Category,
     Claim,
     ClaimCounter,
@@ -31,12 +32,19 @@ from ..models import (
     ClaimMessage,
     Customer,
     CustomerErasure,
+    ExportJob,
+    FailureClaimCell,
+    FailureKnownCell,
+    FailureSummary,
+    FailureUnitCell,
     Fulfillment,
     IdempotencyRecord,
     InboundEvent,
     KnownSerial,
     Media,
     Membership,
+    Notice,
+    NoticeWarranty,
     Notification,
     NotificationTemplate,
     Product,
@@ -81,6 +89,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
     Customer: {
         "id": KEEP, "tenant": KEEP, "account": KEEP, "created_at": KEEP, "updated_at": KEEP,
         "email": TOMBSTONE, "name": TOMBSTONE, "phone": BLANK, "address": BLANK, "owner_contact_at": BLANK,
+        "marketing_opt_out": KEEP,
     },
     Warranty: {
         "id": KEEP, "tenant": KEEP, "serial_number": KEEP, "product": KEEP, "customer": KEEP, "owner": KEEP,
@@ -110,6 +119,11 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
         "id": KEEP, "tenant": KEEP, "warranty": KEEP, "submitted_by": KEEP, "issue_type": KEEP,
         "preferred_resolution": KEEP, "status": KEEP, "resolution": KEEP, "denial_reason": KEEP, "assignee": KEEP,
         "reference": KEEP, "photo_count": BLANK, "status_changed_at": KEEP, "resolved_at": KEEP, "created_at": KEEP, "updated_at": KEEP,
+        # Service-level instants and risk signals: the brand's record of how the claim was handled (the reasons'
+        # messages name no one).
+        "first_responded_at": KEEP, "decided_at": KEEP, "first_response_due_at": KEEP, "resolution_due_at": KEEP,
+        "sla_deadline": KEEP, "sla_due_soon_at": KEEP, "sla_paused_at": KEEP, "sla_late": KEEP,
+        "sla_reminded_at": KEEP, "risk_score": KEEP, "risk_level": KEEP, "risk_reasons": KEEP,
         "description": REDACT, "admin_notes": REDACT,
     },
     ClaimEvent: {
@@ -140,6 +154,10 @@ DELETED_MODELS = (Media, Notification, IdempotencyRecord)
 NOT_PERSONAL_MODELS = (
     Tenant, Membership, Category, Product, KnownSerial, RmaCounter, ClaimCounter, SerialImportJob, ShopifyConnection,
     NotificationTemplate, WebhookEndpoint, InboundEvent, CustomerErasure,
+    # Counts and the brand's notices (a notice's marks say which warranties it was about, not who owns them).
+    FailureUnitCell, FailureClaimCell, FailureKnownCell, FailureSummary, AnalyticsRefresh, Notice, NoticeWarranty,
+    # An export's file is the staff's download of the brand's lists as they were then (see README "Exports").
+    ExportJob,
 )
 
 # Keys of stored JSON (webhook bodies, audit snapshots, check details) whose value is contact data or free text.
