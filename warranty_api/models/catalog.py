@@ -72,7 +72,7 @@ class KnownSerial(models.Model):
     )
     manufactured_on = models.DateField(null=True, blank=True)
     # The import that first stored the serial (a job id, or the batch a command named); re-imports keep it.
-    import_batch = models.CharField(max_length=40, blank=True, default="")
+    import_batch = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return self.serial_number

@@ -64,11 +64,11 @@ class Claim(TimeStamped):
     sla_deadline = models.DateTimeField(null=True, blank=True)
     sla_due_soon_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
-    sla_late = models.BooleanField(default=False)
+    sla_late = models.BooleanField(default=False, db_default=False)
     sla_reminded_at = models.DateTimeField(null=True, blank=True)
-    risk_score = models.PositiveSmallIntegerField(default=0)
-    risk_level = models.CharField(max_length=8, default="low")
-    risk_reasons = models.JSONField(default=list, blank=True)
+    risk_score = models.PositiveSmallIntegerField(default=0, db_default=0)
+    risk_level = models.CharField(max_length=8, default="low", db_default="low")
+    risk_reasons = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
         constraints = [
