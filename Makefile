@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install lint bench clean-db worker
+.PHONY: run test install lint bench clean-db
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 # `make bench` runs every benchmark; `make bench soak` (or any names after it) runs only those.
 BENCH_NAMES := $(filter-out bench,$(MAKECMDGOALS))

@@ -86,8 +86,8 @@ def setup_django():
         recreate_database(os.environ["DATABASE_URL"])
         call_command("migrate", verbosity=0)
     from warranty_api.models import Tenant
-    from warranty_api.services.tenancy import tenant_config_apply
-    from warranty_api.services.tenant_config import validate_tenant_config
+    from warranty_api.onboarding.config_file import validate_tenant_config
+    from warranty_api.onboarding.services import tenant_config_apply
 
     spec, errors = validate_tenant_config(BENCH_TENANT)
     assert not errors, errors

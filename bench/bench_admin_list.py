@@ -82,9 +82,9 @@ def main() -> None:
     tenant = setup_django()
     from django.test import Client
 
+    from warranty_api.accounts.selectors import user_role
+    from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Role, User
-    from warranty_api.selectors.accounts import user_role
-    from warranty_api.services.tokens import tokens_issue
 
     rows = int(os.environ.get("BENCH_ADMIN_ROWS", 1_000_000))
     requests = int(os.environ.get("BENCH_ADMIN_REQUESTS", 100))

@@ -175,8 +175,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from tests.conftest import NORTHPEAK
     from warranty_api.models import Role, Tenant, User
-    from warranty_api.services.tenancy import staff_create, tenant_config_apply
-    from warranty_api.services.tenant_config import validate_tenant_config
+    from warranty_api.onboarding.config_file import validate_tenant_config
+    from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
     n_warranties, n_claims, n_requests = _sizes(postgres)
     spec, errors = validate_tenant_config(NORTHPEAK)

@@ -112,9 +112,9 @@ def main() -> None:
     tenant = setup_django()
     from django.test import Client
 
+    from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.analytics.services import failure_cells_refresh
     from warranty_api.models import FailureClaimCell, FailureUnitCell, Role, User
-    from warranty_api.services.tokens import tokens_issue
 
     rows = int(os.environ.get("BENCH_ANALYTICS_ROWS", 1_000_000))
     claims = int(os.environ.get("BENCH_ANALYTICS_CLAIMS", rows // 10))

@@ -125,10 +125,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from tests.conftest import NORTHPEAK
+    from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Claim, Media, Role, Tenant, User, Warranty
-    from warranty_api.services.tenancy import staff_create, tenant_config_apply
-    from warranty_api.services.tenant_config import validate_tenant_config
-    from warranty_api.services.tokens import tokens_issue
+    from warranty_api.onboarding.config_file import validate_tenant_config
+    from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
     n_warranties, n_claims, n_submissions, n_requests = _sizes()
     spec, errors = validate_tenant_config(NORTHPEAK)
@@ -177,7 +177,7 @@ def main() -> None:
         email = f"submit{offset + i}@bench.example"
         user = User.objects.filter(username=User.customer_username(tenant.id, email)).first() or User.objects.create_user(
             username=User.customer_username(tenant.id, email), email=email, tenant=tenant, password="x")
-        from tests.warranty_api.claims_helpers import make_warranty
+        from tests.support.claims_helpers import make_warranty
 
         warranty = make_warranty(tenant, user, serial=f"SN-CA-9{offset + i:07d}")
         photos = []

@@ -60,8 +60,8 @@ def main() -> None:
     tenant = setup_django()
     from django.db import connection
 
+    from warranty_api.catalog.imports.services import serials_import
     from warranty_api.models import KnownSerial
-    from warranty_api.services.serial_imports import serials_import
 
     rows = int(os.environ.get("BENCH_IMPORT_ROWS", 1_000_000))
     path = f"/tmp/aftersale-bench-serials-{rows}.csv"

@@ -117,9 +117,9 @@ def main() -> None:
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
     from django.db import connection
 
+    from warranty_api.accounts.tokens import tokens_issue
     from warranty_api.models import Role
-    from warranty_api.services.tenancy import staff_create
-    from warranty_api.services.tokens import tokens_issue
+    from warranty_api.onboarding.services import staff_create
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE warranty_api_claim, warranty_api_warrantyevent, warranty_api_warrantytransfer, "

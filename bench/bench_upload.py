@@ -82,7 +82,7 @@ def _throughput():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from warranty_api.services.media import media_upload
+    from warranty_api.media.services import media_upload
 
     size = (4032, 3024) if FULL else (2016, 1512)
     rounds = 20 if FULL else 8
@@ -126,7 +126,7 @@ def _child_memory() -> dict:
 
     from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 
-    from warranty_api.services.media import media_upload
+    from warranty_api.media.services import media_upload
 
     def rss_now() -> int:
         return _status_kb("VmRSS") * 1024

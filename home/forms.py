@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from wagtail.admin.forms.auth import LoginForm, PasswordResetForm
 
-from warranty_api.selectors.accounts import normalize_email, staff_accounts_for_reset
-from warranty_api.throttles import auth_budgets_wait
+from warranty_api.accounts.selectors import staff_accounts_for_reset
+from warranty_api.core.emails import normalize_email
+from warranty_api.core.throttles import auth_budgets_wait
 
 _WAIT_MESSAGE = "Too many attempts for this account; try again in %(wait)s seconds or reset the password."
 

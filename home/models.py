@@ -7,12 +7,18 @@ admin; the brand's support documentation hangs under it as child pages.
 
 from django.db import models
 from django.http import Http404
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from warranty_api.catalog.serials import serial_format_hint
+
 from .branding import branding_for
+
+# Wagtail hook name: a function taking the portal page and answering more context for its pages.
+PORTAL_CONTEXT_HOOK = "portal_context"
 
 # Path segments the portal's own routes take. A route wins over a child page of the same slug, so a
 # documentation page may not take one of these (support_docs checks it when an editor saves).
@@ -68,16 +74,12 @@ class TenantPortalPage(RoutablePageMixin, Page):
 
     def portal_context(self) -> dict:
         """What every page of this portal (its routes and its documentation pages) renders with."""
-        from support_docs.models import SupportArticlePage, SupportIndexPage
-        from warranty_api.services.serials import serial_format_hint
-
         tenant = self.tenant
         base = self.url.rstrip("/") if self.url else f"/{tenant.slug}"
         urls = {"home": f"{base}/"}
         for name in ("register", "sign_up", "sign_in", "forgot_password", "reset_password", "verify_email",
                      "accept_transfer", "accept_invitation", "products", "claims", "claim_new", "account"):
             urls[name] = f"{base}/{self.reverse_subpage(name)}"
-        support_index = SupportIndexPage.objects.live().child_of(self).order_by("path").first()
         config = {
             "tenant": tenant.slug,
             "brand_name": tenant.name,
@@ -88,20 +90,23 @@ class TenantPortalPage(RoutablePageMixin, Page):
             "issue_types": list(tenant.issue_types or []),
             "resolutions": list(tenant.resolutions or []),
         }
-        return {
+        context = {
             "portal": self,
             "brand": tenant,
             "branding": branding_for(tenant),
             "portal_urls": urls,
             "portal_config": config,
-            "support_index": support_index,
-            "support_articles": SupportArticlePage.objects.live().descendant_of(self).order_by("title"),
             "serial_format_hint": serial_format_hint(list(tenant.serial_formats or [])),
             "resolution_options": [
                 {"code": code, "label": code.replace("_", " ").capitalize()} for code in tenant.resolutions or []
             ],
             "requires": {name: name in (tenant.required_fields or []) for name in REGISTRATION_OPTIONAL_FIELDS},
         }
+        # Documentation pages live in support_docs, which builds on the portal: it adds its part (the support
+        # index and articles) through this hook, so the portal never imports it.
+        for contribute in hooks.get_hooks(PORTAL_CONTEXT_HOOK):
+            context.update(contribute(self))
+        return context
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

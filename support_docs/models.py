@@ -9,13 +9,13 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Page
 
+from home.models import PORTAL_ROUTE_SLUGS, TenantPortalPage
+
 
 class PortalPageMixin:
     """Support pages render inside their brand's portal: its colours, navigation and support address."""
 
     def portal_root(self):
-        from home.models import TenantPortalPage
-
         return TenantPortalPage.objects.ancestor_of(self).select_related("tenant").first()
 
     def get_context(self, request, *args, **kwargs):
@@ -37,8 +37,6 @@ class SupportIndexPage(PortalPageMixin, Page):
 
     def clean(self):
         super().clean()
-        from home.models import PORTAL_ROUTE_SLUGS
-
         # The portal's own screens answer these paths first, so a page here would never be reached.
         if self.slug in PORTAL_ROUTE_SLUGS:
             raise ValidationError({"slug": f"“{self.slug}” is a page of the portal itself; choose another slug."})

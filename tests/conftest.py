@@ -9,10 +9,10 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Role, Tenant, User
-from warranty_api.services.tenancy import staff_create, tenant_config_apply
-from warranty_api.services.tenant_config import validate_tenant_config
-from warranty_api.services.tokens import tokens_issue
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
 # The example of TENANT_CONFIG.md, which the brief's request examples are written against.
 NORTHPEAK = {
@@ -120,7 +120,7 @@ def client_for(user: User | None, tenant: Tenant | None = None, role: str | None
     """An API client; with a user, it carries a bearer token issued for `tenant`."""
     client = APIClient()
     if user is not None:
-        from warranty_api.selectors.accounts import user_role
+        from warranty_api.accounts.selectors import user_role
 
         role = role or user_role(user=user, tenant=tenant)
         tokens = tokens_issue(user=user, tenant=tenant, role=role)

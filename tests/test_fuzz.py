@@ -32,10 +32,10 @@ from schemathesis.checks import CHECKS, is_check_class, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
 from tests.conftest import PASSWORD, load_tenant, tenant_config
-from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_photo
+from tests.support.claims_helpers import make_claim, make_fulfillment, make_photo
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Fulfillment, Role, User
-from warranty_api.services.tenancy import staff_create
-from warranty_api.services.tokens import tokens_issue
+from warranty_api.onboarding.services import staff_create
 
 SLUG = "fuzzco"
 ROLES = ("anonymous", "customer", "admin")

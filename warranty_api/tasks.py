@@ -1,7 +1,9 @@
 """django-q2 tasks: thin; they take ids, reload, call one service, and are safe to run twice."""
 
-from .services import accounts, notifications, verification
-from .services import media as media_services
+from warranty_api.accounts import services as accounts
+from warranty_api.media import services as media_services
+from warranty_api.notifications import services as notifications
+from warranty_api.verification import services as verification
 
 
 def notification_send(notification_id: str) -> str:
@@ -17,9 +19,15 @@ def password_reset_send(tenant_id: int, email: str) -> bool:
 
 
 def fulfillment_request(fulfillment_id: str) -> str:
-    from .services import claims
+    from warranty_api.claims import services as claims
 
     return claims.fulfillment_request(fulfillment_id)
+
+
+def fulfillment_requests_sweep() -> int:
+    from warranty_api.claims import services as claims
+
+    return claims.fulfillment_requests_sweep()
 
 
 def media_purge_unattached() -> int:
@@ -36,47 +44,47 @@ def purchase_verifications_sweep() -> int:
 
 
 def serial_import_run(job_id: str) -> str | None:
-    from .services.serial_imports import serial_import_job_run
+    from warranty_api.catalog.imports.services import serial_import_job_run
 
     job = serial_import_job_run(job_id)
     return job.status if job else None
 
 
 def idempotency_purge() -> int:
-    from .idempotency import idempotency_records_purge
+    from warranty_api.core.idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
 
 
 def tokens_purge_expired() -> int:
     """Daily: forget refresh tokens past their expiry (see `services.tokens.tokens_purge_expired`)."""
-    from .services import tokens
+    from warranty_api.accounts import tokens
 
     return tokens.tokens_purge_expired()
 
 
 def warranty_expiry_reminders() -> int:
     """Daily: one reminder per warranty about to expire (see `services.reminders.expiry_reminders_queue`)."""
-    from .services import reminders
+    from warranty_api.claims import reminders
 
     return reminders.expiry_reminders_queue()
 
 
 def claim_info_requested_reminders() -> int:
     """Daily: remind customers whose claim waits for their answer (see `services.reminders`)."""
-    from .services import reminders
+    from warranty_api.claims import reminders
 
     return reminders.info_request_reminders_send()
 
 
 def webhook_deliver(delivery_pk: int) -> str:
-    from .services import webhooks
+    from warranty_api.webhooks import services as webhooks
 
     return webhooks.webhook_deliver(delivery_pk)
 
 
 def webhook_deliveries_sweep() -> int:
-    from .services import webhooks
+    from warranty_api.webhooks import services as webhooks
 
     return webhooks.webhook_deliveries_sweep()
 
@@ -103,6 +111,6 @@ def export_job_run(job_id: str) -> str:
 
 def notice_send_batch(notification_ids: list[str]) -> int:
     """Send one batch of a notice's email (each row is taken with its lease, so a repeated batch sends nothing twice)."""
-    from .services.notifications import notification_send
+    from warranty_api.notifications.services import notification_send
 
     return sum(notification_send(notification_id) == "sent" for notification_id in notification_ids)

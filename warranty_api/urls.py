@@ -4,19 +4,17 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .middleware import api_path_not_found
-from .views import (
-    accounts,
-    catalog,
-    claims,
-    customer_data,
-    media,
-    notifications,
-    system,
-    verification,
-    warranties,
-    webhooks,
-)
+from warranty_api import system_views as system
+from warranty_api.accounts import views as accounts
+from warranty_api.catalog import views as catalog
+from warranty_api.claims import views as claims
+from warranty_api.core.middleware import api_path_not_found
+from warranty_api.media import views as media
+from warranty_api.notifications import views as notifications
+from warranty_api.privacy import views as customer_data
+from warranty_api.verification import views as verification
+from warranty_api.warranties import views as warranties
+from warranty_api.webhooks import views as webhooks
 
 tenant_patterns = [
     path("config", catalog.TenantConfigView.as_view(), name="tenant-config"),
@@ -105,7 +103,7 @@ tenant_patterns = [
         webhooks.WebhookDeliveryRetryView.as_view(),
         name="admin-webhook-delivery-retry",
     ),
-    path("integrations/inventory/events", webhooks.InventoryEventView.as_view(), name="inventory-events"),
+    path("integrations/inventory/events", claims.InventoryEventView.as_view(), name="inventory-events"),
     path("admin/", include("warranty_api.analytics.urls")),
     path("", include("warranty_api.notices.urls")),
 ]

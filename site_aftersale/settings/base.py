@@ -50,11 +50,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "warranty_api.middleware.ApiErrorEnvelopeMiddleware",
-    "warranty_api.db_routing.ReplicaReadsMiddleware",
-    "warranty_api.middleware.TenantMiddleware",
+    "warranty_api.core.middleware.ApiErrorEnvelopeMiddleware",
+    "warranty_api.core.db_routing.ReplicaReadsMiddleware",
+    "warranty_api.tenancy.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "warranty_api.middleware.CommonMiddleware",
+    "warranty_api.core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -107,20 +107,20 @@ DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = sys.maxsize
 
-# Read replicas (PostgreSQL streaming standbys of the primary), comma-separated; see warranty_api/db_routing.py.
+# Read replicas (PostgreSQL streaming standbys of the primary), comma-separated; see warranty_api/core/db_routing.py.
 for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     DATABASES[f"replica{_number}"] = {
         **dj_database_url.parse(_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True),
         "TEST": {"MIRROR": "default"},
     }
-DATABASE_ROUTERS = ["warranty_api.db_routing.ReplicaRouter"]
+DATABASE_ROUTERS = ["warranty_api.core.db_routing.ReplicaRouter"]
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "warranty_api.User"
 # Every password check outside the API's own endpoints (Wagtail's admin sign-in) goes through the API's lockout
 # and rate budgets; Wagtail's reset form finds staff accounts only, within the forgot-password budgets.
-AUTHENTICATION_BACKENDS = ["warranty_api.authentication.AccountPasswordBackend"]
+AUTHENTICATION_BACKENDS = ["warranty_api.accounts.authentication.AccountPasswordBackend"]
 WAGTAILADMIN_USER_LOGIN_FORM = "home.forms.AdminLoginForm"
 WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "home.forms.AdminPasswordResetForm"
 
@@ -145,7 +145,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # MEDIA_STORAGE_BACKEND names a storage class (for example storages.backends.s3.S3Storage).
 MEDIA_STORAGE_BACKEND = env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
 # On object storage the bucket stays private: media is streamed through the API after its permission
-# check (warranty_api/views/media.py), never linked. Credentials come from boto3's own chain
+# check (warranty_api/media/views.py), never linked. Credentials come from boto3's own chain
 # (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the host's role).
 MEDIA_STORAGE_OPTIONS = (
     {
@@ -207,13 +207,13 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["warranty_api.authentication.TenantJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["warranty_api.accounts.authentication.TenantJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # API.md: request bodies are JSON; only the upload views take multipart/form-data (they say so themselves).
-    "DEFAULT_PARSER_CLASSES": ["warranty_api.parsers.ApiJSONParser"],
-    "EXCEPTION_HANDLER": "warranty_api.exceptions.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "warranty_api.schema.ApiAutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["warranty_api.core.parsers.ApiJSONParser"],
+    "EXCEPTION_HANDLER": "warranty_api.core.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "warranty_api.core.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Who a client is, for the rate limits: the connection's address, or with N trusted proxies in front the
     # address the last of them saw (the Nth from the right of X-Forwarded-For). Never the header as sent,
@@ -226,7 +226,7 @@ REST_FRAMEWORK = {
     },
 }
 
-# The portal keeps its refresh token in an HttpOnly cookie (warranty_api/session_cookie.py); Secure everywhere but dev.
+# The portal keeps its refresh token in an HttpOnly cookie (warranty_api/core/session_cookie.py); Secure everywhere but dev.
 AFTERSALE_REFRESH_COOKIE_SECURE = True
 
 SIMPLE_JWT = {
@@ -251,16 +251,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["warranty_api.schema.api_paths_only"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "warranty_api.schema.close_strict_bodies"],
+    "PREPROCESSING_HOOKS": ["warranty_api.core.schema.api_paths_only"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "warranty_api.core.schema.close_strict_bodies"],
     # Several models have a `status`; name each enum after its model so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
-        "ClaimStatusEnum": "warranty_api.models.claims.Claim.Status",
-        "FulfillmentStatusEnum": "warranty_api.models.claims.Fulfillment.Status",
-        "MediaKindEnum": "warranty_api.models.media.Media.Kind",
-        "FulfillmentKindEnum": "warranty_api.models.claims.Fulfillment.Kind",
-        "VerificationModeEnum": "warranty_api.models.tenancy.VerificationMode",
-        "WarrantyVerificationEnum": "warranty_api.models.warranties.Warranty.Verification",
+        "ClaimStatusEnum": "warranty_api.claims.models.Claim.Status",
+        "FulfillmentStatusEnum": "warranty_api.claims.models.Fulfillment.Status",
+        "MediaKindEnum": "warranty_api.media.models.Media.Kind",
+        "FulfillmentKindEnum": "warranty_api.claims.models.Fulfillment.Kind",
+        "VerificationModeEnum": "warranty_api.tenancy.models.VerificationMode",
+        "WarrantyVerificationEnum": "warranty_api.warranties.models.Warranty.Verification",
     },
 }
 
@@ -280,7 +280,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 AFTERSALE_PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '') or '8000'}"
 # Outbox work (email, purchase checks, webhook deliveries, fulfillment requests; services/outbox.py): how long a
 # worker holds a row it works on before a sweep may give it to another worker (one setting for every kind; it
-# must outlast one attempt, which the checks in warranty_api/checks.py hold it to), the wait before a retry
+# must outlast one attempt, which the checks in warranty_api/core/checks.py hold it to), the wait before a retry
 # (base, doubling, capped), and how often the sweeps re-enqueue what is due (schedules_sync).
 AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 AFTERSALE_OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
@@ -325,7 +325,7 @@ LOGGING = {
 }
 
 # Secrets stored in the database (integration tokens) are encrypted with these Fernet keys (comma separated,
-# the first encrypts; see warranty_api/crypto.py). Empty: a key derived from SECRET_KEY, for development only.
+# the first encrypts; see warranty_api/core/crypto.py). Empty: a key derived from SECRET_KEY, for development only.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 
 # Shopify purchase verification.

@@ -17,7 +17,7 @@ from PIL import Image
 
 from home.models import TenantPortalPage
 from tests.conftest import PASSWORD
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
+from tests.support.claims_helpers import make_claim, make_warranty
 from warranty_api.models import Claim, Warranty
 
 CHROMIUM = "/usr/bin/chromium"

@@ -12,7 +12,7 @@ from django.test import Client
 
 from home.models import TenantPortalPage
 from support_docs.models import SupportArticlePage, SupportIndexPage
-from warranty_api.services.accounts import password_reset_link
+from warranty_api.accounts.services import password_reset_link
 
 SCREENS = {
     "/register/": "register",

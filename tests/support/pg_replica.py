@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 
 import psycopg
@@ -81,10 +80,3 @@ def replica_query(port: int, dbname: str, user: str, sql: str):
         return conn.execute(sql).fetchall()
 
 
-def wait_until(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False

@@ -8,35 +8,24 @@ replica serves and what the primary holds can be told apart.
 from __future__ import annotations
 
 import datetime
-import json
-import urllib.error
-import urllib.request
 
 import pytest
 from django.db import connection
 
-from tests.support.pg_replica import pg_replica, replica_query, wait_until
+from tests.support.http import json_call
+from tests.support.pg_replica import pg_replica, replica_query
+from tests.support.waiting import wait_until
 from tests.support.web import web_server
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Customer, Warranty
-from warranty_api.services.tokens import tokens_issue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
-    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def _serials(base: str, token: str) -> set[str]:
-    status, body = _call(base, "GET", "/api/northpeak/warranties", token)
+    status, body = json_call(base, "GET", "/api/northpeak/warranties", token)
     assert status == 200, body
     return {item["serial_number"] for item in body["data"]}
 
@@ -71,7 +60,7 @@ def test_lists_come_from_the_replica_and_a_writer_reads_its_own_write(tenant, ma
             assert _serials(base, access) == set(), "the customer's list was not served by the replica"
 
             # This client writes: its next read goes to the primary, which has both warranties.
-            status, body = _call(base, "POST", "/api/p/northpeak/warranties", access, {
+            status, body = json_call(base, "POST", "/api/p/northpeak/warranties", access, {
                 "serial_number": "SN-CA-20250116", "purchase_date": (today - datetime.timedelta(days=2)).isoformat(),
                 "customer": {"email": customer.email, "name": "Replica Reader", "phone": "+1-555-0100",
                              "address": {"street": "1 Main St", "city": "Miami"}},

@@ -16,7 +16,6 @@ import io
 import itertools
 import json
 import os
-import time
 import urllib.error
 import urllib.request
 
@@ -26,13 +25,15 @@ from django.db import connection
 from PIL import Image
 
 from tests.conftest import PASSWORD
-from tests.support.pg_replica import pg_replica, replica_query, wait_until
+from tests.support.http import json_call
+from tests.support.pg_replica import pg_replica, replica_query
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_server
 from tests.support.smtp import SmtpServer
+from tests.support.waiting import wait_until
 from tests.support.web import WebServer, Worker
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.webhook_receiver import Receiver
+from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Claim, Media, Notification, User, Warranty, WebhookDelivery
-from warranty_api.services.tokens import tokens_issue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -65,25 +66,8 @@ def _png() -> bytes:
 PHOTO = _png()
 
 
-def _call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
-    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return predicate()
 
 
 def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant, make_customer, make_staff):
@@ -121,7 +105,7 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
 
             def call(method, path, token=None, body=None, expect=(200, 201)):
                 base = web[next(servers)].base
-                status, answer = _call(base, method, path, token, body)
+                status, answer = json_call(base, method, path, token, body)
                 assert status in expect, (method, path, status, answer)
                 return status, answer
 
@@ -178,7 +162,7 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
                     and not WebhookDelivery.objects.exclude(status="delivered").exists()
                 )
 
-            drained = _wait_for(outbox_drained, timeout=240)
+            drained = wait_until(outbox_drained, timeout=240)
             pending = list(Notification.objects.exclude(status="sent").values_list("kind", "status"))
             pending += list(WebhookDelivery.objects.exclude(status="delivered").values_list("event_type", "status"))
             assert drained, f"work left behind after the kills: {pending}"

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 
 from tests.conftest import client_for
-from tests.warranty_api.claims_helpers import make_warranty
-from tests.warranty_api.test_webhooks import INVENTORY_SECRET, post_event
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.claims_helpers import make_warranty
+from tests.support.webhook_receiver import Receiver
+from tests.webhooks.test_webhooks import INVENTORY_SECRET, post_event
 from warranty_api.models import ClaimEvent, Fulfillment, Notification, Role, WebhookDelivery
-from warranty_api.services.webhooks import inventory_integration_save, webhook_endpoint_create
+from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.analytics.analytics_helpers import build_population, make_brand
 from tests.conftest import PASSWORD
 from tests.support.admin_matrix import OPEN_TO_STAFF, check_matrix, db_state
-from tests.warranty_api.analytics_helpers import build_population, make_brand
-from tests.warranty_api.claims_helpers import make_warranty
+from tests.support.claims_helpers import make_warranty
+from warranty_api.claims.services import claim_submit
 from warranty_api.models import Claim, Notice, Role
 from warranty_api.notices.services import notice_send
-from warranty_api.services.claims import claim_submit
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots/analytics"))
@@ -88,7 +88,7 @@ def test_the_dashboard_in_a_browser(brand, make_staff, live_server, monkeypatch)
     agent = make_staff(brand, Role.AGENT, email="desk@northpeak.example")
     from django.utils import timezone
 
-    from tests.warranty_api.analytics_helpers import claim_on, register
+    from tests.analytics.analytics_helpers import claim_on, register
 
     for week in range(10):
         for n in range(week % 4 + 1):

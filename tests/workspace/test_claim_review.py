@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from tests.support.admin_matrix import OPEN_TO_STAFF, check_matrix, db_state
-from tests.warranty_api.claims_helpers import make_claim, make_fulfillment, make_photo
+from tests.support.claims_helpers import make_claim, make_fulfillment, make_photo
+from warranty_api.claims.services import claim_message_post, claim_update
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -21,7 +22,6 @@ from warranty_api.models import (
     Visibility,
     WebhookDelivery,
 )
-from warranty_api.services.claims import claim_message_post, claim_update
 
 
 def _signed_in(user) -> Client:

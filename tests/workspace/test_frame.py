@@ -8,7 +8,7 @@ from django.test import Client
 from tests.conftest import PASSWORD
 from tests.support.admin_matrix import check_matrix, db_state, use_brand
 from warranty_api.models import Membership, Role, User
-from warranty_api.services.tenancy import staff_create
+from warranty_api.onboarding.services import staff_create
 from warranty_api.workspace.brand import SESSION_KEY
 from warranty_api.workspace.permissions import Area, role_may
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.support.admin_matrix import OPEN_TO_STAFF, check_matrix, db_state
-from tests.warranty_api.claims_helpers import make_claim, make_warranty
+from tests.support.claims_helpers import make_claim, make_warranty
 from warranty_api.models import Role, Warranty, WarrantyEvent, WebhookDelivery
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, client_for
-from tests.warranty_api.claims_helpers import make_warranty
-from tests.warranty_api.test_webhooks import INVENTORY_SECRET, signed
-from tests.warranty_api.webhook_receiver import Receiver
+from tests.support.claims_helpers import make_warranty
+from tests.support.webhook_receiver import Receiver
+from tests.webhooks.test_webhooks import INVENTORY_SECRET, signed
 from warranty_api.models import Claim, Fulfillment, Role
-from warranty_api.services.webhooks import inventory_integration_save
+from warranty_api.webhooks.services import inventory_integration_save
 
 CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 900}

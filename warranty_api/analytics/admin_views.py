@@ -11,8 +11,8 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
+from warranty_api.claims.models import Claim
 from warranty_api.claims.sla import STATES, sla_state_filter
-from warranty_api.models import Claim
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.views import WorkspaceMixin

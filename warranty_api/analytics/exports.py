@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from warranty_api.claims.exports import CLAIM_HEADER, claim_rows
-from warranty_api.models import Claim
+from warranty_api.claims.models import Claim
 from warranty_api.warranties.exports import WARRANTY_HEADER, warranty_rows
 
 FAILURE_HEADER = ["key", "label", "units_known", "units_registered", "claims", "approved_claims", "rate", "rate_low",

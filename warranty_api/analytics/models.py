@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from warranty_api.models.base import PublicIdField, TimeStamped
-from warranty_api.models.tenancy import Tenant
+from warranty_api.core.ids import PublicIdField, TimeStamped
+from warranty_api.tenancy.models import Tenant
 
 
 class FailureUnitCell(models.Model):

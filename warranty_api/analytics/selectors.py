@@ -20,9 +20,11 @@ from warranty_api.analytics.models import (
     FailureUnitCell,
 )
 from warranty_api.analytics.services import failure_cells_refresh
-from warranty_api.exceptions import ValidationFailed
-from warranty_api.models import Category, Product, SerialImportJob, Tenant
-from warranty_api.selectors.params import query_choices, query_date
+from warranty_api.catalog.imports.models import SerialImportJob
+from warranty_api.catalog.models import Category, Product
+from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.params import query_choices, query_date
+from warranty_api.tenancy.models import Tenant
 
 DIMENSIONS = ("sku", "category", "manufactured_month", "purchase_month", "import_batch")
 # The cell column each dimension groups by; sku and category group by product and are named afterwards.
@@ -265,7 +267,7 @@ def _next_period(start: datetime.date, period: str) -> datetime.date:
 
 def claim_cycle_times(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[list[dict], dict]:
     """Per week or month of filing: claims by status, and p50/p90 hours to first response, decision, resolution."""
-    from warranty_api.models import Claim
+    from warranty_api.claims.models import Claim
 
     period = params.get("period") or "week"
     if period not in PERIODS:

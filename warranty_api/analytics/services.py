@@ -21,8 +21,11 @@ from warranty_api.analytics.models import (
     FailureSummary,
     FailureUnitCell,
 )
-from warranty_api.models import Claim, KnownSerial, Tenant, Warranty
-from warranty_api.services.queueing import task_enqueue_after_commit
+from warranty_api.catalog.models import KnownSerial
+from warranty_api.claims.models import Claim
+from warranty_api.core.queueing import task_enqueue_after_commit
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 
 def _month(column: str) -> str:
@@ -148,9 +151,9 @@ def _export_rows(*, tenant: Tenant, user, table: str, params: dict):
     from warranty_api.analytics import exports
     from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
     from warranty_api.claims.exports import claim_rows
-    from warranty_api.selectors.claims import ADMIN_SORTS, claim_queue
-    from warranty_api.selectors.warranties import admin_warranty_list
+    from warranty_api.claims.selectors import ADMIN_SORTS, claim_queue
     from warranty_api.warranties.exports import warranty_rows
+    from warranty_api.warranties.selectors import admin_warranty_list
 
     query = QueryDict(mutable=True)
     for key, value in params.items():

@@ -13,9 +13,9 @@ from warranty_api.analytics.models import ExportJob
 from warranty_api.analytics.selectors import DIMENSIONS, PERIODS, claim_cycle_times, failure_rates
 from warranty_api.analytics.services import export_job_create
 from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
-from warranty_api.exceptions import NotFound
-from warranty_api.permissions import IsTenantAgent
-from warranty_api.views.base import TenantAPIView, ok, validated
+from warranty_api.core.exceptions import NotFound
+from warranty_api.core.permissions import IsTenantAgent
+from warranty_api.core.views import TenantAPIView, ok, validated
 
 CSV_RESPONSE = (200, "text/csv")
 

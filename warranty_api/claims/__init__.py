@@ -1,1 +1,1 @@
-"""Claims: a customer's request under a warranty and its review by the brand's support team."""
+"""Claims: submission, the review workflow, messages, fulfillment and reminders."""

@@ -15,7 +15,11 @@ from django.conf import settings
 from django.db.models import Q
 from PIL import Image
 
-from warranty_api.models import Claim, KnownSerial, Media, VerificationMode, Warranty
+from warranty_api.catalog.models import KnownSerial
+from warranty_api.claims.models import Claim
+from warranty_api.media.models import Media
+from warranty_api.tenancy.models import VerificationMode
+from warranty_api.warranties.models import Warranty
 
 logger = logging.getLogger(__name__)
 

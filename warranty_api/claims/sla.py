@@ -18,7 +18,10 @@ from django.db.models import DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from warranty_api.models import Claim, NotificationKind, Tenant, User
+from warranty_api.accounts.models import User
+from warranty_api.claims.models import Claim
+from warranty_api.notifications.models import NotificationKind
+from warranty_api.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +144,7 @@ def sla_sort_annotate(qs: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def _remind(claim_id: str, now: datetime.datetime) -> bool:
-    from warranty_api.services.notifications import notify
+    from warranty_api.notifications.services import notify
 
     with transaction.atomic():
         claim = (Claim.objects.select_for_update(of=("self",)).select_related("tenant", "assignee", "warranty__product")

@@ -1,1 +1,1 @@
-"""The request frame shared by every domain: errors, pagination, negotiation, CSV answers."""
+"""The request frame every endpoint shares: errors, pagination, parsing, auth, idempotency, throttles, queueing."""

@@ -16,7 +16,7 @@ import socket
 
 from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPBackend
 
-from .deadline import Deadline, DeadlineExceeded
+from warranty_api.integrations.deadline import Deadline, DeadlineExceeded
 
 
 class _WatchedSMTP(smtplib.SMTP):

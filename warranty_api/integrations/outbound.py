@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .deadline import Deadline
+from warranty_api.integrations.deadline import Deadline
 
 _V4_NOT_PUBLIC = tuple(
     ipaddress.ip_network(block)

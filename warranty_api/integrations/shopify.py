@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import shopify
 from django.conf import settings
 
-from ..exceptions import ApiError
-from ..parsers import json_loads_checked
-from . import outbound
+from warranty_api.core.exceptions import ApiError
+from warranty_api.core.parsers import json_loads_checked
+from warranty_api.integrations import outbound
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 API_VERSION_RE = re.compile(r"^(\d{4}-\d{2}|unstable)$")

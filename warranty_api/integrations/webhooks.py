@@ -13,9 +13,9 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from . import outbound
-from .outbound import UnsafeDestination as UnsafeDestination
-from .outbound import url_problem as url_problem
+from warranty_api.integrations import outbound
+from warranty_api.integrations.outbound import UnsafeDestination as UnsafeDestination
+from warranty_api.integrations.outbound import url_problem as url_problem
 
 SIGNATURE_HEADER = "Aftersale-Signature"
 EVENT_ID_HEADER = "Aftersale-Event-Id"

@@ -5,8 +5,8 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import warranty_api.models.base
-import warranty_api.models.media
+import warranty_api.core.ids
+import warranty_api.media.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('public_id', warranty_api.models.base.PublicIdField(prefix='usr_')),
+                ('public_id', warranty_api.core.ids.PublicIdField(prefix='usr_')),
                 ('full_name', models.CharField(blank=True, max_length=200)),
                 ('phone', models.CharField(blank=True, max_length=40)),
                 ('address', models.JSONField(blank=True, default=dict)),
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', warranty_api.models.base.PublicIdField(prefix='prd_', primary_key=True, serialize=False)),
+                ('id', warranty_api.core.ids.PublicIdField(prefix='prd_', primary_key=True, serialize=False)),
                 ('sku', models.CharField(max_length=100)),
                 ('name', models.CharField(max_length=200)),
                 ('serial_pattern', models.CharField(blank=True, max_length=300)),
@@ -124,7 +124,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', warranty_api.models.base.PublicIdField(prefix='media_', primary_key=True, serialize=False)),
+                ('id', warranty_api.core.ids.PublicIdField(prefix='media_', primary_key=True, serialize=False)),
                 ('kind', models.CharField(choices=[('image', 'Image'), ('pdf', 'PDF')], max_length=8)),
                 ('content_type', models.CharField(max_length=100)),
                 ('original_name', models.CharField(blank=True, max_length=255)),
@@ -132,8 +132,8 @@ class Migration(migrations.Migration):
                 ('width', models.PositiveIntegerField(blank=True, null=True)),
                 ('height', models.PositiveIntegerField(blank=True, null=True)),
                 ('sha256', models.CharField(max_length=64)),
-                ('file', models.FileField(max_length=300, upload_to=warranty_api.models.media.media_upload_to)),
-                ('thumbnail', models.FileField(blank=True, max_length=300, upload_to=warranty_api.models.media.media_upload_to)),
+                ('file', models.FileField(max_length=300, upload_to=warranty_api.media.models.media_upload_to)),
+                ('thumbnail', models.FileField(blank=True, max_length=300, upload_to=warranty_api.media.models.media_upload_to)),
                 ('attached_at', models.DateTimeField(blank=True, db_index=True, null=True)),
                 ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uploads', to=settings.AUTH_USER_MODEL)),
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media', to='warranty_api.tenant')),
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', warranty_api.models.base.PublicIdField(prefix='cus_', primary_key=True, serialize=False)),
+                ('id', warranty_api.core.ids.PublicIdField(prefix='cus_', primary_key=True, serialize=False)),
                 ('email', models.EmailField(max_length=254)),
                 ('name', models.CharField(blank=True, max_length=200)),
                 ('phone', models.CharField(blank=True, max_length=40)),
@@ -181,7 +181,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id', warranty_api.models.base.PublicIdField(prefix='wty_', primary_key=True, serialize=False)),
+                ('id', warranty_api.core.ids.PublicIdField(prefix='wty_', primary_key=True, serialize=False)),
                 ('serial_number', models.CharField(help_text='Normalised: trimmed, upper case.', max_length=100)),
                 ('purchase_date', models.DateField()),
                 ('retailer', models.CharField(blank=True, max_length=200)),

@@ -17,7 +17,7 @@ import unicodedata
 
 from django.db import migrations
 
-import warranty_api.models.accounts
+import warranty_api.accounts.models
 
 
 def _normal(email: str) -> str:
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
         migrations.AlterModelManagers(
             name='user',
             managers=[
-                ('objects', warranty_api.models.accounts.AccountManager()),
+                ('objects', warranty_api.accounts.models.AccountManager()),
             ],
         ),
         migrations.RemoveIndex(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from warranty_api.models.base import PublicIdField, TimeStamped
-from warranty_api.models.tenancy import Tenant
-from warranty_api.models.warranties import Warranty
+from warranty_api.core.ids import PublicIdField, TimeStamped
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 
 class Notice(TimeStamped):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from warranty_api.exceptions import NotFound
-from warranty_api.models import Notification, Tenant, Warranty
+from warranty_api.core.exceptions import NotFound
 from warranty_api.notices.models import Notice, NoticeWarranty
+from warranty_api.notifications.models import Notification
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 
 def notice_list(*, tenant: Tenant) -> QuerySet[Notice]:

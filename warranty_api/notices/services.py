@@ -19,20 +19,16 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from warranty_api.models import (
-    KnownSerial,
-    Notification,
-    NotificationKind,
-    Tenant,
-    User,
-    Warranty,
-    new_public_id,
-    normalize_serial,
-)
+from warranty_api.accounts.models import User
+from warranty_api.catalog.models import KnownSerial, normalize_serial
+from warranty_api.core.emails import is_erased_email
+from warranty_api.core.ids import new_public_id
+from warranty_api.core.queueing import task_enqueue_after_commit, task_row_for_statement
 from warranty_api.notices.models import Notice, NoticeWarranty
-from warranty_api.services.customer_data import is_erased_email
-from warranty_api.services.notifications import brand_values, notification_new
-from warranty_api.services.queueing import task_enqueue_after_commit, task_row_for_statement
+from warranty_api.notifications.models import Notification, NotificationKind
+from warranty_api.notifications.services import brand_values, notification_new
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
 
 # The warranties whose owner the notice is for: a transferred row has a successor, a void one was replaced.
 _LIVE = (Warranty.Status.ACTIVE, Warranty.Status.PENDING_VERIFICATION)

@@ -6,16 +6,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from warranty_api.exceptions import ValidationFailed
-from warranty_api.models import Category, Product
+from warranty_api.catalog.models import Category, Product
+from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.pagination import paginate
+from warranty_api.core.params import iso_date, query_bool
+from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
+from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.notices.models import Notice
 from warranty_api.notices.selectors import notice_counts, notice_get, notice_list, warranty_notices
 from warranty_api.notices.services import notice_reach, notice_send, notices_mark_opened
-from warranty_api.pagination import paginate
-from warranty_api.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
-from warranty_api.selectors.params import iso_date, query_bool
-from warranty_api.selectors.warranties import admin_warranty_get, customer_warranty_get
-from warranty_api.views.base import TenantAPIView, ok, validated
+from warranty_api.warranties.selectors import admin_warranty_get, customer_warranty_get
 
 AUDIENCE_KEYS = ("skus", "categories", "serial_prefix", "serial_from", "serial_to", "manufactured_from",
                  "manufactured_to", "import_batch")

@@ -30,7 +30,7 @@ def age_days(moment) -> str:
 @register.filter
 def status_label(value: str) -> str:
     """A claim status as people read it ("More information requested", not info_requested)."""
-    from warranty_api.models import Claim
+    from warranty_api.claims.models import Claim
 
     return dict(Claim.Status.choices).get(value, value)
 

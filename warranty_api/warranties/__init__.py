@@ -1,1 +1,1 @@
-"""Warranties: registration, term, transfers, and the staff's screens over them."""
+"""Warranties: registration, the term, transfers of ownership and staff corrections."""

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from warranty_api.models import Membership, Role, Tenant
+from warranty_api.core.roles import Role
+from warranty_api.tenancy.models import Membership, Tenant
 
 SESSION_KEY = "workspace_brand"
 

@@ -6,8 +6,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.viewsets.base import ViewSet
 
-from .brand import brand_choices, current_brand
-from .permissions import may
+from warranty_api.workspace.brand import brand_choices, current_brand
+from warranty_api.workspace.permissions import may
 
 
 class BrandMenuItem(MenuItem):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from warranty_api.models import Role
-
-from .brand import BrandAccess, current_brand
+from warranty_api.core.roles import Role
+from warranty_api.workspace.brand import BrandAccess, current_brand
 
 
 class Area:

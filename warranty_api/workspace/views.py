@@ -11,8 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .brand import brand_choices, brand_switch, current_brand
-from .permissions import may, require
+from warranty_api.workspace.brand import brand_choices, brand_switch, current_brand
+from warranty_api.workspace.permissions import may, require
 
 
 class WorkspaceMixin:

@@ -5,9 +5,10 @@ import getpass
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.models import StaffRole, Tenant
-from warranty_api.selectors.accounts import email_acceptable, normalize_email
-from warranty_api.services.tenancy import staff_create
+from warranty_api.accounts.selectors import email_acceptable
+from warranty_api.core.emails import normalize_email
+from warranty_api.onboarding.services import staff_create
+from warranty_api.tenancy.models import StaffRole, Tenant
 
 
 class Command(BaseCommand):

@@ -4,10 +4,11 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.exceptions import ApiError
-from warranty_api.models import CustomerErasure, Tenant
-from warranty_api.serializers.customer_data import customer_erasure_data
-from warranty_api.services.customer_data import customer_erase
+from warranty_api.accounts.customers import CustomerErasure
+from warranty_api.core.exceptions import ApiError
+from warranty_api.privacy.serializers import customer_erasure_data
+from warranty_api.privacy.services import customer_erase
+from warranty_api.tenancy.models import Tenant
 
 
 class Command(BaseCommand):

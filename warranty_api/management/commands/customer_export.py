@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.models import Tenant
-from warranty_api.selectors.customer_data import customer_data_export
+from warranty_api.privacy.selectors import customer_data_export
+from warranty_api.tenancy.models import Tenant
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.models import Tenant
-from warranty_api.services.serial_imports import ImportResult, serials_import
+from warranty_api.catalog.imports.services import ImportResult, serials_import
+from warranty_api.tenancy.models import Tenant
 
 
 class Command(BaseCommand):

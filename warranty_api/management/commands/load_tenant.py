@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from warranty_api.services.tenancy import tenant_config_apply
-from warranty_api.services.tenant_config import validate_tenant_config
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import tenant_config_apply
 
 
 class Command(BaseCommand):

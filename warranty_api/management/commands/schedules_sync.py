@@ -39,6 +39,9 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         "claim_info_requested_reminders", "warranty_api.tasks.claim_info_requested_reminders", Schedule.DAILY
     ),
     ScheduleSpec("webhook_deliveries_sweep", "warranty_api.tasks.webhook_deliveries_sweep", Schedule.MINUTES, sweep=True),
+    ScheduleSpec(
+        "fulfillment_requests_sweep", "warranty_api.tasks.fulfillment_requests_sweep", Schedule.MINUTES, sweep=True
+    ),
     ScheduleSpec("claim_sla_reminders", "warranty_api.tasks.claim_sla_reminders", Schedule.MINUTES, sweep=True),
     ScheduleSpec("analytics_refresh", "warranty_api.tasks.analytics_refresh", Schedule.MINUTES,
                  minutes=settings.AFTERSALE_ANALYTICS_REFRESH_MINUTES),

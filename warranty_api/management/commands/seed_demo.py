@@ -5,9 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from warranty_api.models import User
-from warranty_api.services.tenancy import staff_create, tenant_config_apply
-from warranty_api.services.tenant_config import validate_tenant_config
+from warranty_api.accounts.models import User
+from warranty_api.onboarding.config_file import validate_tenant_config
+from warranty_api.onboarding.services import staff_create, tenant_config_apply
 
 DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
 DEMO_CUSTOMER = ("customer@ridgeline.example", "Marmot-camp-42", "Casey Camper")
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if errors:
             raise SystemExit("demo/ridgeline.json is invalid:\n" + "\n".join(errors))
         report = tenant_config_apply(spec)
-        from warranty_api.models import Tenant
+        from warranty_api.tenancy.models import Tenant
 
         tenant = Tenant.objects.get(slug=spec.slug)
         for email, role, password in DEMO_STAFF:
@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
 def _demo_customer(tenant) -> list[str]:
     """A verified customer login, made through the same services as a real sign-up."""
-    from warranty_api.services.accounts import account_register, account_verify_email, email_verification_token
+    from warranty_api.accounts.services import account_register, account_verify_email, email_verification_token
 
     email, password, name = DEMO_CUSTOMER
     if User.objects.filter(tenant=tenant, email=email).exists():
@@ -68,8 +68,8 @@ def _demo_warranties(tenant) -> list[str]:
 
     from django.utils import timezone
 
-    from warranty_api.models import Warranty
-    from warranty_api.services.warranties import warranty_register
+    from warranty_api.warranties.models import Warranty
+    from warranty_api.warranties.services import warranty_register
 
     report = []
     today = timezone.localdate()

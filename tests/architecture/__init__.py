@@ -1,0 +1,1 @@
+"""Tests of the code's own structure: the import rules between packages."""

@@ -1,0 +1,1 @@
+"""Bulk imports of known serial numbers from CSV."""

@@ -1,0 +1,62 @@
+"""The base of every tenant-scoped API view."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from warranty_api.core.exceptions import TenantNotFound, ValidationFailed
+from warranty_api.core.idempotency import idempotent
+
+
+class TenantAPIView(APIView):
+    """A view under /api/<tenant>/ or /api/p/<tenant>/; `self.tenant` was resolved by TenantMiddleware.
+
+    Every `post` honours the Idempotency-Key header (API.md "Writes") without the view doing anything.
+    A view whose answer carries fresh credentials (tokens), or a person's whole data (the customer export), sets
+    `idempotency = False`: replaying a stored copy would keep it in the database for a day.
+    """
+
+    idempotency = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        post = cls.__dict__.get("post")
+        if post is not None and cls.idempotency and not getattr(post, "idempotent", False):
+            cls.post = idempotent(post)
+
+    @property
+    def tenant(self):
+        tenant = getattr(self.request, "tenant", None)
+        if tenant is None:
+            raise TenantNotFound()
+        return tenant
+
+    @property
+    def role(self) -> str | None:
+        return getattr(self.request, "role", None)
+
+
+def ok(data, status: int = 200, headers: dict | None = None) -> Response:
+    if status == 204:
+        # 204 has no body (RFC 9110 15.3.5). A body sent anyway is read by a keep-alive client as the start of
+        # its next response, which a browser then refuses (net::ERR_INVALID_HTTP_RESPONSE).
+        return Response(status=204, headers=headers)
+    return Response({"data": data}, status=status, headers=headers)
+
+
+def validated(serializer_class, data, *, only_declared: bool = False) -> dict:
+    """Validate a request body; with `only_declared`, fields the serializer does not name are refused.
+
+    API.md: a PATCH takes only the fields it names, and a field the caller may not set is refused with 400,
+    never ignored silently.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed.field("non_field_errors", "invalid", "Send a JSON object.")
+    if only_declared:
+        unknown = sorted(set(data) - set(serializer_class().fields))
+        if unknown:
+            raise ValidationFailed(
+                fields={name: [{"code": "not_allowed", "message": f"{name} cannot be set here."}] for name in unknown}
+            )
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -1,0 +1,1 @@
+"""Uploaded files (receipts, claim photos) and their serving."""

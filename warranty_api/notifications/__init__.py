@@ -1,0 +1,1 @@
+"""Customer email: templates, the outbox of messages and the HTML allow-list."""

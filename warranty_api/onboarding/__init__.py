@@ -1,0 +1,1 @@
+"""Onboarding and changing a tenant from its configuration file: validation, then applying it to every domain."""

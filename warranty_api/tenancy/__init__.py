@@ -1,0 +1,1 @@
+"""Tenants (brands), their staff memberships and their configuration file."""

@@ -1,0 +1,1 @@
+"""Purchase verification against a brand's Shopify store."""

@@ -1,0 +1,1 @@
+"""Signed webhooks: app endpoints, ordered deliveries, inbound event ids and the contract's schemas."""

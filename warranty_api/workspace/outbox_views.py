@@ -1,0 +1,85 @@
+"""The outbox's health in the admin: the brand's emails and Shopify checks that failed or wait for a retry.
+
+Read through the outbox selector the API's admin endpoint uses; retries through the same services, and, as in
+the API, only a brand's admin may retry (agents see the list).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from warranty_api.core.exceptions import ApiError
+from warranty_api.core.roles import Role
+from warranty_api.notifications.selectors import OUTBOX_KINDS, OUTBOX_STATUSES, PURCHASE_VERIFICATION, outbox_list
+from warranty_api.notifications.services import outbox_notification_retry
+from warranty_api.verification.services import purchase_verification_retry
+from warranty_api.workspace.menu import WorkspaceViewSet
+from warranty_api.workspace.permissions import Area
+from warranty_api.workspace.views import WorkspaceMixin
+
+
+class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+    area = Area.OUTBOX
+    page_title = "Outbox"
+    header_icon = "mail"
+    template_name = "workspace/outbox/index.html"
+
+    def get_page_subtitle(self):
+        return self.tenant.name
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        status, kind = params.get("status") or None, params.get("kind") or None
+        refusal, page = "", None
+        try:
+            page = outbox_list(tenant=self.tenant, status=status, kind=kind, cursor=params.get("cursor") or None)
+        except ApiError as error:
+            refusal = " ".join([error.message, *(i["message"] for v in (error.fields or {}).values() for i in v)])
+        older = None
+        if page and page.next_cursor:
+            older = "?" + urlencode({k: v for k, v in {"status": status, "kind": kind, "cursor": page.next_cursor}.items()
+                                     if v})
+        context.update(items=page.items if page else [], older=older, refusal=refusal, status=status or "",
+                       kind=kind or "", statuses=OUTBOX_STATUSES, kinds=OUTBOX_KINDS,
+                       may_retry=self.role == Role.ADMIN, purchase_verification=PURCHASE_VERIFICATION)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        # The API's retry endpoints are for a brand's admins; the admin follows them.
+        if self.role != Role.ADMIN:
+            raise PermissionDenied
+        item_type, item_id = request.POST.get("type", ""), request.POST.get("id", "")
+        try:
+            if item_type == "notification":
+                outbox_notification_retry(tenant=self.tenant, notification_id=item_id)
+            elif item_type == PURCHASE_VERIFICATION:
+                purchase_verification_retry(tenant=self.tenant, warranty_id=item_id, actor=request.user)
+            else:
+                raise ApiError("Choose an email or a purchase check to retry.", code="validation_error", status=400)
+        except ApiError as error:
+            if error.status_code == 404:
+                raise Http404 from None
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("workspace_outbox:index"))
+        messages.success(request, "Sent for another attempt now.")
+        return HttpResponseRedirect(reverse("workspace_outbox:index"))
+
+
+class OutboxViewSet(WorkspaceViewSet):
+    name = "workspace_outbox"
+    url_prefix = "outbox"
+    area = Area.OUTBOX
+    icon = "mail"
+    menu_label = "Outbox"
+    menu_name = "outbox"
+    menu_order = 4
+
+    def get_urlpatterns(self):
+        return [path("", OutboxView.as_view(), name="index")]
