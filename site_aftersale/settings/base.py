@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "warranty_api.core.schema.close_strict_bodies"],
     # Several models have a `status`; name each enum after its model so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
+        "NoticeKindEnum": "warranty_api.notices.models.Notice.Kind",
+        "NoticeStatusEnum": "warranty_api.notices.models.Notice.Status",
+        "ExportJobStatusEnum": "warranty_api.analytics.models.ExportJob.Status",
         "ClaimStatusEnum": "warranty_api.claims.models.Claim.Status",
         "FulfillmentStatusEnum": "warranty_api.claims.models.Fulfillment.Status",
         "MediaKindEnum": "warranty_api.media.models.Media.Kind",
