@@ -2,6 +2,14 @@
 
 from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, CustomerErasure
 from warranty_api.accounts.models import User
+from warranty_api.analytics.models import (
+    AnalyticsRefresh,
+    ExportJob,
+    FailureClaimCell,
+    FailureKnownCell,
+    FailureSummary,
+    FailureUnitCell,
+)
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.claims.models import (
@@ -18,6 +26,7 @@ from warranty_api.core.ids import PublicIdField, new_public_id
 from warranty_api.core.models import IdempotencyRecord
 from warranty_api.core.roles import Role
 from warranty_api.media.models import Media
+from warranty_api.notices.models import Notice, NoticeWarranty
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.tenancy.models import (
     REGISTRATION_FIELDS,
@@ -40,6 +49,7 @@ __all__ = [
     "REGISTRATION_FIELDS",
     "RESERVED_SLUGS",
     "TENANT_SLUG_RE",
+    "AnalyticsRefresh",
     "Category",
     "Claim",
     "ClaimCounter",
@@ -49,12 +59,19 @@ __all__ = [
     "Coverage",
     "Customer",
     "CustomerErasure",
+    "ExportJob",
+    "FailureClaimCell",
+    "FailureKnownCell",
+    "FailureSummary",
+    "FailureUnitCell",
     "Fulfillment",
     "IdempotencyRecord",
     "InboundEvent",
     "KnownSerial",
     "Media",
     "Membership",
+    "Notice",
+    "NoticeWarranty",
     "Notification",
     "NotificationKind",
     "NotificationTemplate",

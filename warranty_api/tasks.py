@@ -87,3 +87,30 @@ def webhook_deliveries_sweep() -> int:
     from warranty_api.webhooks import services as webhooks
 
     return webhooks.webhook_deliveries_sweep()
+
+
+def analytics_refresh() -> int:
+    """Every ANALYTICS_REFRESH_MINUTES: rebuild the failure-rate cells of every brand."""
+    from warranty_api.analytics.services import failure_cells_refresh_all
+
+    return failure_cells_refresh_all()
+
+
+def claim_sla_reminders() -> int:
+    """Every sweep: one reminder per service-level clock about to run out."""
+    from warranty_api.claims.sla import sla_reminders_send
+
+    return sla_reminders_send()
+
+
+def export_job_run(job_id: str) -> str:
+    from warranty_api.analytics.services import export_job_run as run
+
+    return run(job_id)
+
+
+def notice_send_batch(notification_ids: list[str]) -> int:
+    """Send one batch of a notice's email (each row is taken with its lease, so a repeated batch sends nothing twice)."""
+    from warranty_api.notifications.services import notification_send
+
+    return sum(notification_send(notification_id) == "sent" for notification_id in notification_ids)

@@ -109,6 +109,8 @@ tenant_patterns = [
     path("", include("warranty_api.tenancy.urls")),
     path("", include("warranty_api.catalog.urls")),
     path("admin/serial-rules/test", warranties.AdminSerialRuleTestView.as_view(), name="admin-serial-rules-test"),
+    path("admin/", include("warranty_api.analytics.urls")),
+    path("", include("warranty_api.notices.urls")),
 ]
 
 public_patterns: list = [

@@ -263,6 +263,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "warranty_api.core.schema.close_strict_bodies"],
     # Several models have a `status`; name each enum after its model so the schema stays stable.
     "ENUM_NAME_OVERRIDES": {
+        "NoticeKindEnum": "warranty_api.notices.models.Notice.Kind",
+        "NoticeStatusEnum": "warranty_api.notices.models.Notice.Status",
+        "ExportJobStatusEnum": "warranty_api.analytics.models.ExportJob.Status",
         "ClaimStatusEnum": "warranty_api.claims.models.Claim.Status",
         "FulfillmentStatusEnum": "warranty_api.claims.models.Fulfillment.Status",
         "MediaKindEnum": "warranty_api.media.models.Media.Kind",
@@ -300,6 +303,12 @@ AFTERSALE_OUTBOX_SWEEP_MINUTES = env_int("OUTBOX_SWEEP_MINUTES", 1)
 AFTERSALE_EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 30)
 AFTERSALE_INFO_REQUEST_REMINDER_DAYS = env_int("INFO_REQUEST_REMINDER_DAYS", 14)
 AFTERSALE_REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 500)
+# Analytics (README "Analytics"): how often the failure-rate cells are rebuilt; when a claim's clock is "due soon";
+# how many claims from one email, phone or address in 90 days raise the velocity signal; notice send batches.
+AFTERSALE_ANALYTICS_REFRESH_MINUTES = env_int("ANALYTICS_REFRESH_MINUTES", 15)
+AFTERSALE_SLA_DUE_SOON_FRACTION = env_float("SLA_DUE_SOON_FRACTION", 0.25)
+AFTERSALE_RISK_VELOCITY_CLAIMS = env_int("RISK_VELOCITY_CLAIMS", 3)
+AFTERSALE_NOTICE_SEND_BATCH = env_int("NOTICE_SEND_BATCH", 200)
 
 # Accounts: reset links live an hour; failed sign-ins for one account wait 2^(n-5) s after 5, at most 15 minutes.
 PASSWORD_RESET_TIMEOUT = 3600

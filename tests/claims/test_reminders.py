@@ -139,6 +139,8 @@ def test_schedules_sync_registers_every_job_once(db):
         "tokens_purge_expired",
         "warranty_expiry_reminders",
         "claim_info_requested_reminders",
+        "claim_sla_reminders",
+        "analytics_refresh",
     }
     assert len(rows) == len(SCHEDULES)
     assert rows["notifications_sweep"].schedule_type == Schedule.MINUTES and rows["notifications_sweep"].minutes == 1

@@ -28,6 +28,8 @@ class Customer(TimeStamped):
     )
     # None while the details are still those of the email's first registration, which anyone could have sent.
     owner_contact_at = models.DateTimeField(null=True, blank=True)
+    # Service notices skip a customer who opted out of marketing email; safety notices reach them anyway.
+    marketing_opt_out = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "email"], name="customer_unique_email")]

@@ -81,6 +81,8 @@ class KnownSerial(models.Model):
         Product, on_delete=models.CASCADE, related_name="known_serials", db_constraint=False, db_index=False
     )
     manufactured_on = models.DateField(null=True, blank=True)
+    # The import that first stored the serial (a job id, or the batch a command named); re-imports keep it.
+    import_batch = models.CharField(max_length=40, blank=True, default="", db_default="")
 
     def __str__(self) -> str:
         return self.serial_number

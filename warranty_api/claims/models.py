@@ -56,6 +56,19 @@ class Claim(TimeStamped):
     photo_count = models.PositiveSmallIntegerField(default=0)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Service levels, kept by warranty_api/claims/sla.py; risk signals by warranty_api/claims/risk.py (staff only).
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_deadline = models.DateTimeField(null=True, blank=True)
+    sla_due_soon_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_late = models.BooleanField(default=False, db_default=False)
+    sla_reminded_at = models.DateTimeField(null=True, blank=True)
+    risk_score = models.PositiveSmallIntegerField(default=0, db_default=0)
+    risk_level = models.CharField(max_length=8, default="low", db_default="low")
+    risk_reasons = models.JSONField(default=list, blank=True, db_default=[])
 
     class Meta:
         constraints = [
@@ -75,6 +88,8 @@ class Claim(TimeStamped):
             models.Index(fields=["tenant", "assignee", "status", "created_at"], name="claim_assignee_idx"),
             models.Index(fields=["tenant", "issue_type", "created_at"], name="claim_issue_idx"),
             models.Index(fields=["tenant", "submitted_by", "created_at"], name="claim_customer_idx"),
+            models.Index(fields=["tenant", "sla_deadline", "id"], name="claim_sla_idx"),
+            models.Index(fields=["tenant", "risk_level", "created_at"], name="claim_risk_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,9 @@ from django.utils import timezone
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import normalize_serial
 from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment, Visibility
+from warranty_api.claims.risk import LEVELS as RISK_LEVELS
+from warranty_api.claims.sla import STATES as SLA_STATES
+from warranty_api.claims.sla import sla_sort_annotate, sla_state_filter
 from warranty_api.core.emails import normalize_email
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_bool, query_choices, query_date
@@ -22,6 +25,9 @@ ADMIN_SORTS = {
     "-created_at": ("-created_at", "-id"),
     "updated_at": ("updated_at", "id"),
     "-updated_at": ("-updated_at", "-id"),
+    # The running service-level deadline, nearest first; claims with none (closed) come last.
+    "sla_due_at": ("sla_due", "id"),
+    "-risk_score": ("-risk_score", "-id"),
 }
 # Beyond this the date arithmetic itself overflows; nobody means a claim filed a century ago.
 _MAX_AGE_DAYS = 36_500
@@ -122,6 +128,10 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
         qs = qs.filter(photo_count__gt=0) if has_photos else qs.filter(photo_count=0)
     if q := (params.get("q") or "").strip():
         qs = qs.filter(_search(q))
+    if states := query_choices(params, "sla_state", SLA_STATES):
+        qs = sla_state_filter(qs, states)
+    if levels := query_choices(params, "risk_level", RISK_LEVELS):
+        qs = qs.filter(risk_level__in=levels)
     counts = dict.fromkeys(Claim.Status.values, 0)
     counts.update(dict(qs.order_by().values_list("status").annotate(n=Count("*"))))
     if statuses := query_choices(params, "status", Claim.Status.values):
@@ -129,6 +139,8 @@ def claim_queue(*, tenant: Tenant, params, user: User) -> tuple[QuerySet[Claim],
     sort = params.get("sort") or "created_at"
     if sort not in ADMIN_SORTS:
         raise ValidationFailed.field("sort", "invalid_choice", f"sort is one of: {', '.join(ADMIN_SORTS)}.")
+    if sort == "sla_due_at":
+        qs = sla_sort_annotate(qs)
     return _list_related(qs), counts, ADMIN_SORTS[sort]
 
 

@@ -6,8 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Fulfillment
+from warranty_api.claims.risk import LEVELS as RISK_LEVELS
+from warranty_api.claims.risk import WEIGHTS as RISK_WEIGHTS
+from warranty_api.claims.risk import claim_risk
 from warranty_api.claims.selectors import claim_timeline
 from warranty_api.claims.services import MAX_PHOTOS
+from warranty_api.claims.sla import STATES as SLA_STATES
+from warranty_api.claims.sla import sla_state
 from warranty_api.media.models import Media
 from warranty_api.warranties.selectors import warranty_contact
 
@@ -160,6 +165,19 @@ class ClaimCreatedOutput(serializers.ModelSerializer):
         return list(claim.photos.order_by("created_at", "id").values_list("id", flat=True))
 
 
+class ClaimRiskReasonOutput(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(RISK_WEIGHTS))
+    message = serializers.CharField()
+
+
+class ClaimRiskOutput(serializers.Serializer):
+    """Staff only: never part of a customer's view of a claim."""
+
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    level = serializers.ChoiceField(choices=list(RISK_LEVELS))
+    reasons = ClaimRiskReasonOutput(many=True)
+
+
 def _staff_ref(user) -> dict | None:
     return None if user is None else {"id": user.public_id, "email": user.email}
 
@@ -167,9 +185,21 @@ def _staff_ref(user) -> dict | None:
 class AdminClaimListItemOutput(ClaimListItemOutput):
     customer = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
+    sla_state = serializers.SerializerMethodField()
+    risk = serializers.SerializerMethodField()
 
     class Meta(ClaimListItemOutput.Meta):
-        fields = [*ClaimListItemOutput.Meta.fields, "customer", "assignee", "status_changed_at"]
+        fields = [*ClaimListItemOutput.Meta.fields, "customer", "assignee", "status_changed_at", "first_response_due_at",
+                  "resolution_due_at", "first_responded_at", "decided_at", "sla_state", "risk"]
+
+    @extend_schema_field({"type": "string", "nullable": True, "enum": [*SLA_STATES, None],
+                          "description": "null for a claim filed before service levels were kept"})
+    def get_sla_state(self, claim: Claim) -> str | None:
+        return sla_state(claim)
+
+    @extend_schema_field(ClaimRiskOutput)
+    def get_risk(self, claim: Claim) -> dict:
+        return claim_risk(claim)
 
     @extend_schema_field({"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"},
                                                            "name": {"type": "string"}}})

@@ -29,6 +29,8 @@ from warranty_api.claims.models import (
     claim_reference_prefix,
 )
 from warranty_api.claims.payloads import claim_payload, fulfillment_payload
+from warranty_api.claims.risk import claim_risk_assess
+from warranty_api.claims.sla import sla_after_staff_message, sla_after_transition, sla_start
 from warranty_api.core.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
 from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.media.models import Media
@@ -221,6 +223,8 @@ def claim_submit(
         except IntegrityError:
             raise _already_open() from None
         _photos_attach(media, claim=claim)
+        sla_start(claim, tenant=tenant)
+        claim_risk_assess(claim)
         ClaimEvent.objects.create(
             tenant=tenant,
             claim=claim,
@@ -326,6 +330,7 @@ def claim_transition(
         if to_status == Claim.Status.RESOLVED:
             claim.resolved_at = now
         claim.save(update_fields=["status", "status_changed_at", "resolved_at", "resolution", "denial_reason", "updated_at"])
+        sla_after_transition(claim, from_status=from_status, to_status=to_status, actor=actor, now=now)
         ClaimEvent.objects.create(
             tenant=tenant,
             claim=claim,
@@ -393,6 +398,7 @@ def claim_update(
             ClaimEvent.objects.create(
                 tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER,
             )
+            sla_after_staff_message(claim, now=timezone.now())
             if notify_customer:
                 claim_notify(claim, "message", message=message_to_customer.strip())
     return claim
@@ -457,6 +463,8 @@ def claim_message_post(*, tenant: Tenant, claim_id: str, user: User, body: str, 
         media = _photos_take(tenant=tenant, user=user, photo_ids=photo_ids)
         message = ClaimMessage.objects.create(tenant=tenant, claim=claim, author=user, body=body)
         _photos_attach(media, claim=claim, message=message)
+        if media:
+            claim_risk_assess(claim)  # a photo sent later is checked like one sent with the claim
         ClaimEvent.objects.create(
             tenant=tenant, claim=claim, actor=user, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER
         )

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 
 from warranty_api.claims import services as claim_services
+from warranty_api.claims.exports import CLAIM_HEADER, claim_rows
 from warranty_api.claims.inventory_events import INBOUND_EVENTS, inventory_event_receive
 from warranty_api.claims.models import Claim, Fulfillment
 from warranty_api.claims.selectors import (
@@ -30,6 +31,7 @@ from warranty_api.claims.serializers import (
     FulfillmentPatchInput,
     timeline_item,
 )
+from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
 from warranty_api.core.pagination import paginate
 from warranty_api.core.permissions import IsTenantAgent, IsTenantCustomer
 from warranty_api.core.views import TenantAPIView, ok, validated
@@ -109,6 +111,7 @@ class ClaimMessageCreateView(TenantAPIView):
 
 class AdminClaimListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    renderer_classes = CSV_RENDERERS
 
     @extend_schema(
         operation_id="admin_claims_list",
@@ -125,15 +128,20 @@ class AdminClaimListView(TenantAPIView):
             OpenApiParameter("older_than_days", int, description="Only claims filed more than N days ago"),
             OpenApiParameter("has_photos", bool),
             OpenApiParameter("q", str, description="A claim id, a claim reference (RI-1001), a serial number or a customer email (exact)"),
+            OpenApiParameter("sla_state", str, description="One or more of on_track, due_soon, breached, met, comma separated"),
+            OpenApiParameter("risk_level", str, description="One or more of low, medium, high, comma separated"),
             OpenApiParameter("sort", str, enum=list(ADMIN_SORTS), description="Default `created_at`: oldest first"),
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),
             OpenApiParameter("include_total", bool),
+            FORMAT_PARAMETER,
         ],
-        responses={200: AdminClaimListItemOutput(many=True)},
+        responses={(200, "application/json"): AdminClaimListItemOutput(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request, tenant: str):
         qs, counts, ordering = claim_queue(tenant=self.tenant, params=request.query_params, user=request.user)
+        if wants_csv(request):
+            return csv_response("claims.csv", CLAIM_HEADER, claim_rows(qs.order_by(*ordering)))
         return paginate(self, qs, AdminClaimListItemOutput, ordering=ordering, extra_meta={"counts": counts})
 
 

@@ -58,10 +58,14 @@ class EnvelopeCursorPagination(CursorPagination):
         """
         if "\x00" in position:
             raise _invalid_cursor()
+        name = self.ordering[0].lstrip("-")
         try:
-            field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
+            field = self._model._meta.get_field(name)
         except (AttributeError, FieldDoesNotExist):
-            return
+            annotation = getattr(self, "_annotations", {}).get(name)  # an ordering by a computed column
+            if annotation is None:
+                return
+            field = annotation.output_field
         try:
             field.to_python(position)
         except (DjangoValidationError, ValueError, TypeError, OverflowError):
@@ -69,6 +73,7 @@ class EnvelopeCursorPagination(CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
+        self._annotations = queryset.query.annotations
         self._total = queryset.count() if _wants_total(request) else None
         return super().paginate_queryset(queryset, request, view)
 

@@ -33,6 +33,8 @@ class Media(TimeStamped):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64)
+    # A 64-bit difference hash of an image (hex), for finding the same photo re-encoded or resized.
+    phash = models.CharField(max_length=16, blank=True, default="", db_default="")
     file = models.FileField(upload_to=media_upload_to, max_length=300)
     thumbnail = models.FileField(upload_to=media_upload_to, max_length=300, blank=True)
     # Set when a registration, claim or message takes the upload; unattached uploads expire after 24 hours.

@@ -23,6 +23,8 @@ class NotificationKind(models.TextChoices):
     TRANSFER_OFFERED = "transfer_offered", "Warranty transfer offered"
     TRANSFER_ACCEPTED = "transfer_accepted", "Warranty transfer accepted"
     EXPIRY_REMINDER = "expiry_reminder", "Warranty expiry reminder"
+    CLAIM_SLA_REMINDER = "claim_sla_reminder", "Staff: a claim's service level is about to be missed"
+    PRODUCT_NOTICE = "product_notice", "Recall, safety or service notice"
 
 
 class Notification(TimeStamped):

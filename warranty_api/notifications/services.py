@@ -70,6 +70,10 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     NotificationKind.TRANSFER_OFFERED: ("from_name", "product_name", "serial_number", "warranty_end", "link"),
     NotificationKind.TRANSFER_ACCEPTED: ("product_name", "serial_number"),
     NotificationKind.EXPIRY_REMINDER: ("product_name", "serial_number", "warranty_end"),
+    NotificationKind.CLAIM_SLA_REMINDER: ("claim_id", "claim_reference", "clock", "due_at", "product_name"),
+    NotificationKind.PRODUCT_NOTICE: (
+        "notice_title", "notice_message", "notice_kind", "product_name", "serial_number", "link",
+    ),
 }
 
 # The emails that open an account (or give it a role at a brand). A staff account is shared by every brand it
@@ -415,6 +419,21 @@ SAMPLES: dict[str, dict[str, str]] = {
         "product_name": "TP9 Elite SC",
         "serial_number": "SN-CA-20250115",
         "warranty_end": "2028-01-15",
+    },
+    NotificationKind.CLAIM_SLA_REMINDER: {
+        "claim_id": _SAMPLE_CLAIM,
+        "claim_reference": "RI-1042",
+        "clock": "first response",
+        "due_at": "2026-02-01 09:00 UTC",
+        "product_name": "TP9 Elite SC",
+    },
+    NotificationKind.PRODUCT_NOTICE: {
+        "notice_title": "Safety recall: trigger spring",
+        "notice_message": "Stop using the product and contact us for a free repair.",
+        "notice_kind": "safety",
+        "product_name": "TP9 Elite SC",
+        "serial_number": "SN-CA-20250115",
+        "link": "https://example.com/brand/products/wty_Sample0000000000000/",
     },
 }
 SAMPLE_CUSTOMER_NAME = "John Smith"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Case, JSONField, Value, When
 from django.utils import timezone
@@ -63,6 +64,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
     Customer: {
         "id": KEEP, "tenant": KEEP, "account": KEEP, "created_at": KEEP, "updated_at": KEEP,
         "email": TOMBSTONE, "name": TOMBSTONE, "phone": BLANK, "address": BLANK, "owner_contact_at": BLANK,
+        "marketing_opt_out": KEEP,
     },
     Warranty: {
         "id": KEEP, "tenant": KEEP, "serial_number": KEEP, "product": KEEP, "customer": KEEP, "owner": KEEP,
@@ -92,6 +94,11 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
         "id": KEEP, "tenant": KEEP, "warranty": KEEP, "submitted_by": KEEP, "issue_type": KEEP,
         "preferred_resolution": KEEP, "status": KEEP, "resolution": KEEP, "denial_reason": KEEP, "assignee": KEEP,
         "reference": KEEP, "photo_count": BLANK, "status_changed_at": KEEP, "resolved_at": KEEP, "created_at": KEEP, "updated_at": KEEP,
+        # Service-level instants and risk signals: the brand's record of how the claim was handled (the reasons'
+        # messages name no one).
+        "first_responded_at": KEEP, "decided_at": KEEP, "first_response_due_at": KEEP, "resolution_due_at": KEEP,
+        "sla_deadline": KEEP, "sla_due_soon_at": KEEP, "sla_paused_at": KEEP, "sla_late": KEEP,
+        "sla_reminded_at": KEEP, "risk_score": KEEP, "risk_level": KEEP, "risk_reasons": KEEP,
         "description": REDACT, "admin_notes": REDACT,
     },
     ClaimEvent: {
@@ -122,6 +129,13 @@ DELETED_MODELS = (Media, Notification, IdempotencyRecord)
 NOT_PERSONAL_MODELS = (
     Tenant, Membership, Category, Product, KnownSerial, RmaCounter, ClaimCounter, SerialImportJob, ShopifyConnection,
     NotificationTemplate, WebhookEndpoint, InboundEvent, CustomerErasure,
+    # The feature packages sit beside this one (import layers), so their models are named, not imported: the
+    # failure-rate counts, the brand's notices (a mark says which warranty a notice was about, not who owns it),
+    # and export jobs (a file is the staff's download of the brand's lists as they were then; README "Exports").
+    *(apps.get_model("warranty_api", name) for name in (
+        "FailureUnitCell", "FailureClaimCell", "FailureKnownCell", "FailureSummary", "AnalyticsRefresh", "Notice",
+        "NoticeWarranty", "ExportJob",
+    )),
 )
 
 # Keys of stored JSON (webhook bodies, audit snapshots, check details) whose value is contact data or free text.

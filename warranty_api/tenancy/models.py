@@ -60,6 +60,11 @@ class Tenant(TimeStamped):
         max_length=16, choices=ReplacementTerms.choices, default=ReplacementTerms.NEW_TERM
     )
     is_active = models.BooleanField(default=True)
+    # Service levels and analytics settings (README "Analytics"); the admin settings API exposes them.
+    sla_first_response_hours = models.PositiveIntegerField(default=24, db_default=24)
+    sla_resolution_days = models.PositiveIntegerField(default=10, db_default=10)
+    failure_rate_alert_percent = models.DecimalField(max_digits=5, decimal_places=2, default=1.5, db_default=1.5)
+    risk_early_claim_days = models.PositiveIntegerField(default=14, db_default=14)
     collection = models.ForeignKey(
         "wagtailcore.Collection", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
 from warranty_api.catalog.serializers import SerialRuleTestInput, SerialRuleTestOutput
+from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
 from warranty_api.core.exceptions import ApiError, ValidationFailed, error_body
 from warranty_api.core.pagination import paginate
 from warranty_api.core.parsers import json_loads_checked
@@ -19,6 +20,7 @@ from warranty_api.core.roles import Role
 from warranty_api.core.throttles import PublicIpThrottle
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.tenancy.middleware import resolve_deferred_tenant, tenant_not_found
+from warranty_api.warranties.exports import WARRANTY_HEADER, warranty_rows
 from warranty_api.warranties.selectors import (
     admin_warranty_get,
     admin_warranty_list,
@@ -219,11 +221,16 @@ _ADMIN_LIST_PARAMS = [
 
 class AdminWarrantyListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    renderer_classes = CSV_RENDERERS
 
     @extend_schema(operation_id="admin_warranty_list", summary="All the brand's warranties, filtered",
-                   parameters=_ADMIN_LIST_PARAMS, responses={200: WarrantyAdminOutput(many=True)})
+                   parameters=[*_ADMIN_LIST_PARAMS, FORMAT_PARAMETER],
+                   responses={(200, "application/json"): WarrantyAdminOutput(many=True),
+                              (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, tenant: str):
         qs, ordering = admin_warranty_list(tenant=self.tenant, params=request.query_params)
+        if wants_csv(request):
+            return csv_response("warranties.csv", WARRANTY_HEADER, warranty_rows(qs.order_by(*ordering)))
         return paginate(self, qs, WarrantyAdminOutput, ordering=ordering)
 
 

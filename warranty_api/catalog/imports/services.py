@@ -139,16 +139,19 @@ def _valid_rows(stream: BinaryIO, products: dict, formats: list, result: ImportR
 
 
 def serials_import(
-    *, tenant: Tenant, stream: BinaryIO, progress: Progress | None = None, use_copy: bool | None = None
+    *, tenant: Tenant, stream: BinaryIO, progress: Progress | None = None, use_copy: bool | None = None,
+    batch: str = "",
 ) -> ImportResult:
-    """Import one CSV (`serial_number,sku[,manufactured_on]`, header optional) into the tenant's known serials."""
+    """Import one CSV (`serial_number,sku[,manufactured_on]`, header optional) into the tenant's known serials.
+
+    `batch` names the import (a job's id): a serial keeps the batch of the import that first stored it."""
     result = ImportResult()
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
     if use_copy:
-        _import_copy(tenant, stream, result, progress)
+        _import_copy(tenant, stream, result, progress, batch)
     else:
-        _import_batched(tenant, stream, result, progress)
+        _import_batched(tenant, stream, result, progress, batch)
     if progress:
         progress(result)
     return result
@@ -169,8 +172,8 @@ _UPDATE_SQL = """
     SELECT count(*) FILTER (WHERE NOT first_seen_here) FROM changed
 """
 _INSERT_SQL = """
-    INSERT INTO {table} (tenant_id, serial_number, product_id, manufactured_on)
-    SELECT %s, stage.serial_number, stage.product_id, stage.manufactured_on FROM {source} AS stage
+    INSERT INTO {table} (tenant_id, serial_number, product_id, manufactured_on, import_batch)
+    SELECT %s, stage.serial_number, stage.product_id, stage.manufactured_on, %s FROM {source} AS stage
     WHERE NOT EXISTS (
         SELECT 1 FROM {table} AS known WHERE known.tenant_id = %s AND known.serial_number = stage.serial_number
     )
@@ -198,7 +201,7 @@ def known_serials_lock(tenant: Tenant) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, tenant.id])
 
 
-def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
+def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None, batch: str) -> None:
     """Stream the rows into PostgreSQL with COPY while the file is still being read, in one transaction.
 
     Python validates on one core while PostgreSQL stores on the other. A brand's first load (no serial of
@@ -224,8 +227,9 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
         )
         raw = cursor.cursor  # psycopg 3 cursor underneath Django's wrapper
         if first_load:
-            target = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on) FROM STDIN"
+            target = f"COPY {table} (tenant_id, serial_number, product_id, manufactured_on, import_batch) FROM STDIN"
             prefix = f"{tenant.id}\t"
+            suffix = f"\t{batch.translate(_COPY_ESCAPE)}\n"
         else:
             target = _STAGE_COPY
         with raw.copy(target) as copy:
@@ -249,7 +253,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
                     continue
                 else:
                     direct += 1
-                    buffer.append(f"{prefix}{serial}\t{product_id}\t{made or _NULL}\n")
+                    buffer.append(f"{prefix}{serial}\t{product_id}\t{made or _NULL}{suffix}")
                 if len(buffer) == _BATCH:
                     copy.write("".join(buffer))
                     buffer = []
@@ -270,7 +274,7 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
             cursor.execute(f"ANALYZE {source}")  # temporary tables get no statistics unless asked
             cursor.execute(_UPDATE_SQL.format(table=table, source=source), [tenant.id])
             (updated,) = cursor.fetchone()
-            cursor.execute(_INSERT_SQL.format(table=table, source=source), [tenant.id, tenant.id])
+            cursor.execute(_INSERT_SQL.format(table=table, source=source), [tenant.id, batch, tenant.id])
             created = cursor.rowcount
     valid = result.rows_total - result.rows_failed
     result.rows_created = direct + created
@@ -278,7 +282,8 @@ def _import_copy(tenant: Tenant, stream: BinaryIO, result: ImportResult, progres
     result.rows_unchanged = valid - result.rows_created - result.rows_updated
 
 
-def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None) -> None:
+def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, progress: Progress | None,
+                    batch_name: str = "") -> None:
     batch: dict[str, tuple[str, datetime.date | None]] = {}
     rows = _rows(stream, tenant, result)
     for count, (_line, serial, product_id, made) in enumerate(rows, start=1):
@@ -286,16 +291,16 @@ def _import_batched(tenant: Tenant, stream: BinaryIO, result: ImportResult, prog
             result.rows_unchanged += 1  # a repeat inside the batch: the later line wins
         batch[serial] = (product_id, datetime.date.fromisoformat(made) if made else None)
         if len(batch) >= _BATCH:
-            _flush(tenant, batch, result)
+            _flush(tenant, batch, result, batch_name)
             batch = {}
         if progress and count % _PROGRESS_EVERY == 0:
             progress(result)
     if batch:
-        _flush(tenant, batch, result)
+        _flush(tenant, batch, result, batch_name)
 
 
 @transaction.atomic
-def _flush(tenant: Tenant, batch: dict, result: ImportResult) -> None:
+def _flush(tenant: Tenant, batch: dict, result: ImportResult, batch_name: str = "") -> None:
     existing = {
         serial: (product_id, made)
         for serial, product_id, made in KnownSerial.objects.filter(
@@ -312,7 +317,8 @@ def _flush(tenant: Tenant, batch: dict, result: ImportResult) -> None:
             result.rows_created += 1
         else:
             result.rows_updated += 1
-        rows.append(KnownSerial(tenant=tenant, serial_number=serial, product_id=values[0], manufactured_on=values[1]))
+        rows.append(KnownSerial(tenant=tenant, serial_number=serial, product_id=values[0], manufactured_on=values[1],
+                                import_batch=batch_name))
     KnownSerial.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -364,7 +370,7 @@ def serial_import_job_run(job_id: str) -> SerialImportJob | None:
 
     try:
         with job.file.open("rb") as stream:
-            result = serials_import(tenant=job.tenant, stream=stream, progress=report)
+            result = serials_import(tenant=job.tenant, stream=stream, progress=report, batch=job.id)
     except Exception as exc:  # the job records the failure instead of retrying a broken file forever
         SerialImportJob.objects.filter(id=job.id).update(
             status=SerialImportJob.Status.FAILED, failure=f"{exc.__class__.__name__}: {exc}"[:2000], finished_at=timezone.now()

@@ -17,8 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("tenant", help="The tenant's slug")
         parser.add_argument("file", help="CSV with columns serial_number,sku[,manufactured_on]")
         parser.add_argument("--quiet-progress", action="store_true", help="No progress line (logs, CI)")
+        parser.add_argument("--batch", default="", help="Name of this import batch (at most 40 characters); "
+                            "failure rates and notices can select by it")
 
-    def handle(self, *args, tenant, file, quiet_progress=False, **options):
+    def handle(self, *args, tenant, file, quiet_progress=False, batch="", **options):
+        if len(batch) > 40 or not batch.isprintable():
+            raise CommandError("--batch is at most 40 printable characters.")
         brand = Tenant.objects.filter(slug=tenant).first()
         if brand is None:
             raise CommandError(f"There is no tenant '{tenant}'.")
@@ -40,7 +44,7 @@ class Command(BaseCommand):
             self.stderr.flush()
 
         with path.open("rb") as stream:
-            result = serials_import(tenant=brand, stream=stream, progress=progress)
+            result = serials_import(tenant=brand, stream=stream, progress=progress, batch=batch)
         if show:
             self.stderr.write("")
         elapsed = time.monotonic() - started

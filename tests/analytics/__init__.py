@@ -1,0 +1,1 @@
+"""Tests of warranty_api.analytics."""

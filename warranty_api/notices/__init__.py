@@ -1,0 +1,1 @@
+"""Recall and safety notices to the registered owners of affected units."""
