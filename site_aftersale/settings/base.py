@@ -265,7 +265,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NoticeKindEnum": "warranty_api.notices.models.Notice.Kind",
         "NoticeStatusEnum": "warranty_api.notices.models.Notice.Status",
-        "ExportJobStatusEnum": "warranty_api.analytics.models.ExportJob.Status",
         "ClaimStatusEnum": "warranty_api.claims.models.Claim.Status",
         "FulfillmentStatusEnum": "warranty_api.claims.models.Fulfillment.Status",
         "MediaKindEnum": "warranty_api.media.models.Media.Kind",

@@ -62,7 +62,7 @@ class NoticeAudienceInput(serializers.Serializer):
 class NoticeInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     message = serializers.CharField(max_length=10_000)
-    kind = serializers.ChoiceField(choices=Notice.Kind.values)
+    kind = serializers.ChoiceField(choices=Notice.Kind.choices)
     audience = NoticeAudienceInput()
 
 
@@ -168,7 +168,7 @@ class NoticeDetailView(TenantAPIView):
 
 class WarrantyNoticeOutput(serializers.Serializer):
     id = serializers.CharField()
-    kind = serializers.ChoiceField(choices=Notice.Kind.values)
+    kind = serializers.ChoiceField(choices=Notice.Kind.choices)
     title = serializers.CharField()
     message = serializers.CharField()
     created_at = serializers.DateTimeField()
