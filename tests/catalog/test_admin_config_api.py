@@ -82,6 +82,37 @@ def test_settings_read_and_change_merge_sections_and_are_recorded(admin_client, 
     assert ConfigChange.objects.count() == 1
 
 
+def test_service_levels_alert_threshold_and_languages_are_brand_settings(admin_client, tenant):
+    data = admin_client.get(SETTINGS).json()["data"]
+    assert data["service_levels"] == {"first_response_hours": 24, "resolution_days": 10}
+    assert data["analytics"] == {"failure_rate_alert_percent": 1.5}
+    assert data["languages"] == {"offered": [], "default": ""}
+
+    response = admin_client.patch(SETTINGS, {
+        "service_levels": {"first_response_hours": 8},
+        "analytics": {"failure_rate_alert_percent": 2.25},
+        "languages": {"offered": ["de", "en"], "default": "de"},
+    }, format="json")
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert data["service_levels"] == {"first_response_hours": 8, "resolution_days": 10}
+    assert data["analytics"] == {"failure_rate_alert_percent": 2.25}
+    assert data["languages"] == {"offered": ["de", "en"], "default": "de"}
+    tenant.refresh_from_db()
+    assert (tenant.sla_first_response_hours, tenant.sla_resolution_days, tenant.languages, tenant.default_language) == (
+        8, 10, ["de", "en"], "de")
+    change = ConfigChange.objects.get(tenant=tenant)
+    assert change.before["service_levels"]["first_response_hours"] == 24
+    assert change.after["service_levels"]["first_response_hours"] == 8
+
+    refused = admin_client.patch(SETTINGS, {"service_levels": {"resolution_days": 0}, "languages": {"offered": ["xx"]}},
+                                 format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"service_levels.resolution_days", "languages.offered[0]"}
+    tenant.refresh_from_db()
+    assert tenant.sla_resolution_days == 10 and ConfigChange.objects.count() == 1
+
+
 def test_settings_refuse_with_the_files_json_paths_and_change_nothing(admin_client, tenant):
     before = list(Tenant.objects.values())
     response = admin_client.patch(SETTINGS, {

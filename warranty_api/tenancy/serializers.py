@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from drf_spectacular.types import OpenApiTypes
@@ -333,8 +334,32 @@ class TenantSettingsInput(ConfigObject):
     registration = RegistrationConfig(required=False)
     serial_formats = ConfigList(child=ConfigPattern(), required=False)
     claims = ClaimsConfig(required=False)
-    # Settings that other parts of the product add (claim SLA targets, the failure-rate alert threshold)
-    # are declared here as further sections, and stored by `tenant_settings_update` beside these.
+
+
+class ServiceLevelsConfig(ConfigObject):
+    first_response_hours = ConfigInteger(min_value=1, required=False)
+    resolution_days = ConfigInteger(min_value=1, required=False)
+
+
+class AnalyticsConfig(ConfigObject):
+    failure_rate_alert_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
+        help_text="A group is flagged when the lower bound of its claim rate's 95% interval is above this",
+    )
+
+
+class LanguagesConfig(ConfigObject):
+    offered = ConfigList(child=ConfigChoice([code for code, _ in django_settings.LANGUAGES]), required=False,
+                         help_text="The portal's languages in the brand's order; empty offers every shipped one")
+    default = ConfigChoice([code for code, _ in django_settings.LANGUAGES] + [""], required=False)
+
+
+class AdminSettingsInput(TenantSettingsInput):
+    """What `PATCH .../admin/settings` takes: the file's settings and those only the admin API sets."""
+
+    service_levels = ServiceLevelsConfig(required=False)
+    analytics = AnalyticsConfig(required=False)
+    languages = LanguagesConfig(required=False)
 
 
 def tenant_settings_values(data: dict, current: dict | None = None) -> dict:
@@ -363,6 +388,18 @@ def tenant_settings_values(data: dict, current: dict | None = None) -> dict:
             out["resolutions"] = list(dict.fromkeys(claims["resolutions"]))
         if "replacement_terms" in claims:
             out["replacement_terms"] = claims["replacement_terms"]
+    levels = data.get("service_levels") or {}
+    if "first_response_hours" in levels:
+        out["sla_first_response_hours"] = levels["first_response_hours"]
+    if "resolution_days" in levels:
+        out["sla_resolution_days"] = levels["resolution_days"]
+    if "failure_rate_alert_percent" in (data.get("analytics") or {}):
+        out["failure_rate_alert_percent"] = data["analytics"]["failure_rate_alert_percent"]
+    languages = data.get("languages") or {}
+    if "offered" in languages:
+        out["languages"] = list(dict.fromkeys(languages["offered"]))
+    if "default" in languages:
+        out["default_language"] = languages["default"]
     return out
 
 
@@ -384,6 +421,19 @@ def tenant_settings_data(tenant) -> dict:
             "resolutions": list(tenant.resolutions or []),
             "replacement_terms": tenant.replacement_terms,
         },
+    }
+
+
+def admin_settings_data(tenant) -> dict:
+    """The settings the admin API shows and audits: the file's, and those only the admin API sets."""
+    return {
+        **tenant_settings_data(tenant),
+        "service_levels": {
+            "first_response_hours": tenant.sla_first_response_hours,
+            "resolution_days": tenant.sla_resolution_days,
+        },
+        "analytics": {"failure_rate_alert_percent": float(tenant.failure_rate_alert_percent)},
+        "languages": {"offered": list(tenant.languages or []), "default": tenant.default_language or ""},
     }
 
 
@@ -434,6 +484,9 @@ class AdminSettingsOutput(serializers.Serializer):
     registration = AdminRegistrationOutput()
     serial_formats = serializers.ListField(child=serializers.CharField())
     claims = AdminClaimsOutput()
+    service_levels = ServiceLevelsConfig()
+    analytics = AnalyticsConfig()
+    languages = LanguagesConfig()
 
 
 class AdminConfigChangeOutput(serializers.Serializer):

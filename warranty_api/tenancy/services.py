@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from warranty_api.core.exceptions import ValidationFailed
 from warranty_api.tenancy.models import ConfigChange, Tenant
-from warranty_api.tenancy.serializers import tenant_settings_data, tenant_settings_values
+from warranty_api.tenancy.serializers import admin_settings_data, tenant_settings_values
 
 
 def config_change_record(
@@ -46,13 +46,13 @@ def tenant_catalog_touch(tenant: Tenant) -> None:
 def tenant_settings_update(*, tenant: Tenant, actor: AbstractBaseUser | None, data: dict) -> Tenant:
     """Apply validated `TenantSettingsInput` data (a PATCH: sections merge key by key); answer the fresh tenant."""
     locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    before = tenant_settings_data(locked)
+    before = admin_settings_data(locked)
     values = tenant_settings_values(data, current=before)
     if "resolutions" in values:
         _check_resolutions_still_cover_categories(locked, values["resolutions"])
     for name, value in values.items():
         setattr(locked, name, value)
-    after = tenant_settings_data(locked)
+    after = admin_settings_data(locked)
     if after != before:
         locked.save()  # updated_at moves with it: the catalog caches read again (serial formats live here too)
         config_change_record(

@@ -9,10 +9,10 @@ from warranty_api.tenancy.permissions import AdminWritesAgentReads
 from warranty_api.tenancy.selectors import config_change_list
 from warranty_api.tenancy.serializers import (
     AdminConfigChangeOutput,
+    AdminSettingsInput,
     AdminSettingsOutput,
-    TenantSettingsInput,
+    admin_settings_data,
     config_validated,
-    tenant_settings_data,
 )
 from warranty_api.tenancy.services import tenant_settings_update
 
@@ -24,7 +24,7 @@ ERRORS = {
 
 
 def settings_answer(tenant) -> dict:
-    return {"slug": tenant.slug, **tenant_settings_data(tenant)}
+    return {"slug": tenant.slug, **admin_settings_data(tenant)}
 
 
 class AdminSettingsView(TenantAPIView):
@@ -45,11 +45,11 @@ class AdminSettingsView(TenantAPIView):
         "(a branding key set to null is removed). The rules are those of the tenant configuration file, and a "
         "problem is named by the same JSON path (`claims.issue_types[1].code`). Serial formats that could stall "
         "a registration (`(a+)+$`) are refused. Every change is recorded (`GET .../admin/audit`).",
-        request=TenantSettingsInput,
+        request=AdminSettingsInput,
         responses={200: AdminSettingsOutput, **ERRORS},
     )
     def patch(self, request, tenant: str):
-        data = config_validated(TenantSettingsInput, request.data, partial=True)
+        data = config_validated(AdminSettingsInput, request.data, partial=True)
         fresh = tenant_settings_update(tenant=self.tenant, actor=request.user, data=data)
         return ok(settings_answer(fresh))
 
