@@ -351,7 +351,14 @@ class AnalyticsConfig(ConfigObject):
 class LanguagesConfig(ConfigObject):
     offered = ConfigList(child=ConfigChoice([code for code, _ in django_settings.LANGUAGES]), required=False,
                          help_text="The portal's languages in the brand's order; empty offers every shipped one")
-    default = ConfigChoice([code for code, _ in django_settings.LANGUAGES] + [""], required=False)
+    default = serializers.CharField(required=False, allow_blank=True, max_length=8,
+                                    help_text="The language of a visitor whose own is not offered; '' for the first")
+
+    def validate_default(self, value):
+        codes = [code for code, _ in django_settings.LANGUAGES]
+        if value and value not in codes:
+            raise serializers.ValidationError("must be one of " + ", ".join(codes), code="invalid_choice")
+        return value
 
 
 class AdminSettingsInput(TenantSettingsInput):
