@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from warranty_api.catalog.models import Category, Product
 from warranty_api.core.exceptions import ValidationFailed
@@ -184,7 +185,7 @@ class CustomerWarrantyNoticesView(TenantAPIView):
     def get(self, request, tenant: str, warranty_id: str):
         warranty = customer_warranty_get(tenant=self.tenant, user=request.user, warranty_id=warranty_id)
         notices_mark_opened(warranty=warranty)
-        return ok(WarrantyNoticeOutput(warranty_notices(warranty), many=True).data)
+        return _whole_list(WarrantyNoticeOutput(warranty_notices(warranty), many=True).data)
 
 
 class AdminWarrantyNoticesView(TenantAPIView):
@@ -194,4 +195,10 @@ class AdminWarrantyNoticesView(TenantAPIView):
                    responses={200: WarrantyNoticeOutput(many=True)})
     def get(self, request, tenant: str, warranty_id: str):
         warranty = admin_warranty_get(tenant=self.tenant, warranty_id=warranty_id)
-        return ok(WarrantyNoticeOutput(warranty_notices(warranty), many=True).data)
+        return _whole_list(WarrantyNoticeOutput(warranty_notices(warranty), many=True).data)
+
+
+def _whole_list(data: list) -> Response:
+    """A warranty's notices are few: all of them in one page of the list envelope."""
+    meta = {"limit": len(data), "next_cursor": None, "previous_cursor": None, "has_more": False}
+    return Response({"data": data, "meta": meta})

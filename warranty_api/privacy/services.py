@@ -59,7 +59,7 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
         "username": TOMBSTONE, "email": TOMBSTONE, "full_name": TOMBSTONE,
         "first_name": BLANK, "last_name": BLANK, "phone": BLANK, "address": BLANK, "pending_email": BLANK,
         "email_code_hash": BLANK, "email_code_sent_at": BLANK, "email_verified_at": BLANK, "last_login": BLANK,
-        "password": REVOKE, "credentials_version": REVOKE, "is_active": REVOKE,
+        "password": REVOKE, "credentials_version": REVOKE, "is_active": REVOKE, "language": BLANK,
     },
     Customer: {
         "id": KEEP, "tenant": KEEP, "account": KEEP, "created_at": KEEP, "updated_at": KEEP,
@@ -135,6 +135,8 @@ NOT_PERSONAL_MODELS = (
     *(apps.get_model("warranty_api", name) for name in (
         "FailureUnitCell", "FailureClaimCell", "FailureKnownCell", "FailureSummary", "AnalyticsRefresh", "Notice",
         "NoticeWarranty", "ExportJob",
+        # The configuration audit names staff, not customers; scans and label sheets name serials, not people.
+        "ConfigChange", "ScanEvent", "LabelSheetJob",
     )),
 )
 

@@ -273,8 +273,9 @@ def _customer_record(*, tenant: Tenant, email: str, name: str, phone: str, addre
 # `updated_at`, changing nothing, so that RETURNING answers its id even when another registration created it at
 # the same instant). Runs on PostgreSQL and SQLite (3.35+, RETURNING); on PostgreSQL it is also the first part
 # of the registration's one statement (`_ONE_STATEMENT_SQL`).
-_CUSTOMER_RECORD_SQL = """INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, created_at,
-updated_at) VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, %(now)s, %(now)s)
+_CUSTOMER_RECORD_SQL = """INSERT INTO warranty_api_customer (id, tenant_id, email, name, phone, address, marketing_opt_out,
+created_at, updated_at) VALUES (%(customer_id)s, %(tenant_id)s, %(email)s, %(name)s, %(phone)s, %(address)s, FALSE,
+%(now)s, %(now)s)
 ON CONFLICT (tenant_id, email) DO UPDATE SET updated_at = warranty_api_customer.updated_at
 RETURNING id"""
 
