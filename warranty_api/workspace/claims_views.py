@@ -38,7 +38,7 @@ from warranty_api.workspace.claims_queue import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area, may
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -242,10 +242,6 @@ class StaleClaim(ApiError):
     code = "claim_changed"
 
 
-def _posted(request, name: str) -> str:
-    value = request.POST.get(name, "")
-    return value if isinstance(value, str) else ""
-
 
 class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
     """The claim with everything staff need to decide it; its buttons post to this same address."""
@@ -300,7 +296,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        action = _posted(request, "action")
+        action = posted(request, "action", strip=False)
         if action not in self._ACTIONS:
             raise Http404
         claim_id = self.claim.id
@@ -312,13 +308,13 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                            .values_list("updated_at", flat=True).first())
                 if current is None:
                     raise Http404
-                if _posted(request, "version") != current.isoformat():
+                if posted(request, "version", strip=False) != current.isoformat():
                     raise StaleClaim(self._stale_message(claim_id))
                 done = self._perform(action, claim_id)
         except ApiError as error:
             del self.__dict__["claim"]
             return self.render_to_response(
-                self.get_context_data(posted=request.POST, error=_error_text(error)),
+                self.get_context_data(posted=request.POST, error=error_text(error)),
                 status=error.status_code,
             )
         messages.success(request, done)
@@ -333,8 +329,8 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
     def _perform(self, action: str, claim_id: str) -> str:
         request, tenant, actor = self.request, self.tenant, self.request.user
         S = Claim.Status
-        message = _posted(request, "message").strip()
-        notify = _posted(request, "notify_customer") == "on"
+        message = posted(request, "message", strip=False).strip()
+        notify = posted(request, "notify_customer", strip=False) == "on"
 
         def move(to_status, **extra):
             return claim_services.claim_transition(claim_id=claim_id, tenant=tenant, actor=actor, to_status=to_status,
@@ -344,7 +340,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor, assignee=actor.public_id)
             return "The claim is yours."
         if action == "assign":
-            assignee = _posted(request, "assignee") or None
+            assignee = posted(request, "assignee", strip=False) or None
             claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor, assignee=assignee)
             return "Assignee changed." if assignee else "The claim is unassigned."
         if action == "start_review":
@@ -354,11 +350,11 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             move(S.INFO_REQUESTED, message_to_customer=message, notify_customer=True)
             return "Information requested; the customer has been emailed."
         if action == "approve":
-            claim = move(S.APPROVED, resolution=_posted(request, "resolution"), message_to_customer=message,
+            claim = move(S.APPROVED, resolution=posted(request, "resolution", strip=False), message_to_customer=message,
                          notify_customer=notify)
             return f"Approved with {claim.resolution}."
         if action == "deny":
-            move(S.DENIED, denial_reason=_posted(request, "denial_reason"), message_to_customer=message,
+            move(S.DENIED, denial_reason=posted(request, "denial_reason", strip=False), message_to_customer=message,
                  notify_customer=notify)
             return "The claim is denied."
         if action == "resolve":
@@ -366,7 +362,7 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             return "The claim is resolved; the customer has been emailed."
         if action == "notes":
             claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor,
-                                        admin_notes=_posted(request, "admin_notes"))
+                                        admin_notes=posted(request, "admin_notes", strip=False))
             return "Internal notes saved."
         # action == "message"
         if not message:
@@ -377,12 +373,6 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                                     notify_customer=True)
         return "Message sent to the customer."
 
-
-def _error_text(error: ApiError) -> str:
-    parts = [error.message]
-    for items in (error.fields or {}).values():
-        parts.extend(item["message"] for item in items)
-    return " ".join(dict.fromkeys(parts))
 
 
 class ClaimPhotoView(WorkspaceMixin, TemplateView):

@@ -22,14 +22,10 @@ from warranty_api.notifications.services import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, posted
 
 CSS = ("workspace/workspace.css", "workspace/config.css")
 
-
-def _posted(request, name: str) -> str:
-    value = request.POST.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 def field_errors(error: ApiError) -> dict[str, list[str]]:
@@ -87,9 +83,9 @@ class EmailTemplateEditView(EmailScreen):
     def post(self, request, *args, **kwargs):
         kind = self.kwargs["kind"]
         self._current()
-        action = _posted(request, "action")
-        draft = {"subject": _posted(request, "subject"), "text_body": _posted(request, "text_body"),
-                 "html_body": _posted(request, "html_body")}
+        action = posted(request, "action", strip=False)
+        draft = {"subject": posted(request, "subject", strip=False), "text_body": posted(request, "text_body", strip=False),
+                 "html_body": posted(request, "html_body", strip=False)}
         try:
             if action == "reset":
                 notification_template_reset(tenant=self.tenant, kind=kind)

@@ -19,21 +19,11 @@ from warranty_api.verification.selectors import shopify_connection_get
 from warranty_api.verification.services import shopify_connection_save, shopify_connection_test
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
 
 CSS = ("workspace/workspace.css", "workspace/config.css")
 
 
-def _posted(request, name: str) -> str:
-    value = request.POST.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def error_text(error: ApiError) -> str:
-    parts = [error.message]
-    for items in (error.fields or {}).values():
-        parts.extend(item["message"] for item in items)
-    return " ".join(dict.fromkeys(parts))
 
 
 class ShopifyConnectionView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -55,7 +45,7 @@ class ShopifyConnectionView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateV
         return context
 
     def post(self, request, *args, **kwargs):
-        action = _posted(request, "action")
+        action = posted(request, "action")
         try:
             if action == "test":
                 connection = shopify_connection_test(tenant=self.tenant)
@@ -63,9 +53,9 @@ class ShopifyConnectionView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateV
             else:
                 shopify_connection_save(
                     tenant=self.tenant,
-                    shop_domain=_posted(request, "shop_domain") or None,
-                    access_token=_posted(request, "access_token") or None,
-                    verification=_posted(request, "verification") or None,
+                    shop_domain=posted(request, "shop_domain") or None,
+                    access_token=posted(request, "access_token") or None,
+                    verification=posted(request, "verification") or None,
                 )
                 messages.success(request, "Shopify connection saved; test it to be sure it works.")
         except ApiError as error:

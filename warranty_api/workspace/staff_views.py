@@ -19,19 +19,7 @@ from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.models import StaffRole
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
-
-
-def _posted(request, name: str) -> str:
-    value = request.POST.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _error_text(error: ApiError) -> str:
-    parts = [error.message]
-    for items in (error.fields or {}).values():
-        parts.extend(item["message"] for item in items)
-    return " ".join(dict.fromkeys(parts))
+from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
 
 
 class StaffView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -54,17 +42,17 @@ class StaffView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        action = _posted(request, "action")
+        action = posted(request, "action")
         try:
             if action == "invite":
-                membership = staff_invite(tenant=self.tenant, email=_posted(request, "email"),
-                                          role=_posted(request, "role"))
+                membership = staff_invite(tenant=self.tenant, email=posted(request, "email"),
+                                          role=posted(request, "role"))
                 done = (f"{membership.user.email} is invited: they choose their password from the emailed link."
                         if not membership.is_pending else
                         f"{membership.user.email} already has an account; they were emailed an invitation to accept.")
             elif action in ("role", "deactivate", "activate"):
-                person = _posted(request, "person")
-                data = ({"role": _posted(request, "role")} if action == "role"
+                person = posted(request, "person")
+                data = ({"role": posted(request, "role")} if action == "role"
                         else {"is_active": action == "activate"})
                 membership = staff_update(tenant=self.tenant, public_id=person, data=data)
                 done = {"role": f"{membership.user.email} is now {membership.role}.",
@@ -74,7 +62,7 @@ class StaffView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                 messages.error(request, "Unknown action.")
                 return HttpResponseRedirect(reverse("workspace_staff:index"))
         except ApiError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, done)
         return HttpResponseRedirect(reverse("workspace_staff:index"))

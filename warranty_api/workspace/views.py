@@ -49,6 +49,22 @@ class WorkspaceMixin:
         return context
 
 
+def posted(request, name: str, *, strip: bool = True) -> str:
+    """A posted form value as text ('' when missing or repeated oddly); stripped unless it is a message."""
+    value = request.POST.get(name, "")
+    if not isinstance(value, str):
+        return ""
+    return value.strip() if strip else value
+
+
+def error_text(error) -> str:
+    """An ApiError as one sentence for a flash message: its message, then each field's, without repeats."""
+    parts = [error.message]
+    for items in (error.fields or {}).values():
+        parts.extend(item["message"] for item in items)
+    return " ".join(dict.fromkeys(parts))
+
+
 def safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -23,7 +23,7 @@ from warranty_api.webhooks.selectors import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
 
 CSS = ("workspace/workspace.css", "workspace/config.css")
 RECENT_DELIVERIES = 20
@@ -31,16 +31,6 @@ RECENT_DELIVERIES = 20
 SECRET_SESSION_KEY = "workspace_webhook_secret"
 
 
-def _posted(request, name: str) -> str:
-    value = request.POST.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _error_text(error: ApiError) -> str:
-    parts = [error.message]
-    for items in (error.fields or {}).values():
-        parts.extend(item["message"] for item in items)
-    return " ".join(dict.fromkeys(parts))
 
 
 class WebhooksView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -74,13 +64,13 @@ class WebhooksView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        action = _posted(request, "action")
-        endpoint_id = _posted(request, "endpoint")
+        action = posted(request, "action")
+        endpoint_id = posted(request, "endpoint")
         back = reverse("workspace_webhooks:index")
         try:
             if action == "create":
                 events = [e for e in request.POST.getlist("events") if isinstance(e, str)]
-                endpoint, secret = services.webhook_endpoint_create(tenant=self.tenant, url=_posted(request, "url"),
+                endpoint, secret = services.webhook_endpoint_create(tenant=self.tenant, url=posted(request, "url"),
                                                                     events=events)
                 request.session[SECRET_SESSION_KEY] = {"endpoint": endpoint.pk, "url": endpoint.url, "secret": secret}
                 done = "Endpoint added. Copy its signing secret now: it is not shown again."
@@ -97,18 +87,18 @@ class WebhooksView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                 done = "Endpoint removed with its delivery log."
             elif action == "retry":
                 services.webhook_delivery_retry(tenant=self.tenant, endpoint_id=endpoint_id,
-                                                delivery_id=_posted(request, "delivery"))
+                                                delivery_id=posted(request, "delivery"))
                 done = "Delivery queued again."
                 back += f"?endpoint={endpoint_id}"
             elif action == "inventory":
                 services.inventory_integration_save(
-                    tenant=self.tenant, url=_posted(request, "url"), secret=_posted(request, "secret") or None,
+                    tenant=self.tenant, url=posted(request, "url"), secret=posted(request, "secret") or None,
                     enabled=request.POST.get("enabled") == "on")
                 done = "Inventory connection saved."
             else:
                 raise Http404
         except ApiError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, done)
         return HttpResponseRedirect(back)
