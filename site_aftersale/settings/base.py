@@ -297,6 +297,9 @@ AFTERSALE_OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 AFTERSALE_OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 AFTERSALE_OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 AFTERSALE_OUTBOX_SWEEP_MINUTES = env_int("OUTBOX_SWEEP_MINUTES", 1)
+# A label sheet renews its lease after every page; this is the longest it may go between two renewals (one page,
+# or the write of the finished PDF to the media storage), so the lease check holds the lease above it.
+AFTERSALE_LABEL_SHEET_STEP_SECONDS = env_int("LABEL_SHEET_STEP_SECONDS", 60)
 # Scheduled reminders: a warranty ending within this many days gets one reminder; a claim waiting this many
 # days in info_requested gets one reminder per waiting period. Jobs read rows in batches of this size.
 AFTERSALE_EXPIRY_REMINDER_DAYS = env_int("EXPIRY_REMINDER_DAYS", 30)

@@ -2,7 +2,7 @@
 
 from .base import *  # noqa: F403
 from .base import MEDIA_STORAGE_BACKEND, MEDIA_STORAGE_OPTIONS, Q_CLUSTER, REST_FRAMEWORK
-from .env import env_bool, env_float, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -29,3 +29,5 @@ AFTERSALE_OUTBOUND_HTTP_ALLOW_HOSTS = env_list("OUTBOUND_HTTP_ALLOW_HOSTS", ["12
 AFTERSALE_SHOPIFY_TIMEOUT = env_float("SHOPIFY_TIMEOUT", 0.5)
 AFTERSALE_SHOPIFY_TEST_TIMEOUT = env_float("SHOPIFY_TEST_TIMEOUT", 0.5)
 AFTERSALE_WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 1.0)
+# The tests' label sheets are a few labels on local disk; the workers they start run with leases of a few seconds.
+AFTERSALE_LABEL_SHEET_STEP_SECONDS = env_int("LABEL_SHEET_STEP_SECONDS", 1)

@@ -257,12 +257,13 @@ def test_every_kind_of_work_is_covered_by_the_lease_check():
         ({"EMAIL_TIMEOUT": 80}, "email"),
         ({"AFTERSALE_SHOPIFY_TIMEOUT": 40}, "purchase check"),  # two calls of 40 s: 80 s
         ({"AFTERSALE_WEBHOOK_TIMEOUT": 75}, "webhook delivery"),
+        ({"AFTERSALE_LABEL_SHEET_STEP_SECONDS": 60}, "label sheet"),
     ],
 )
 def test_a_lease_shorter_than_an_attempt_refuses_to_start(settings, timeouts, problem):
-    # Above every registered kind's fixed attempt too (a label sheet's page: 60 s), whichever modules are loaded.
-    settings.AFTERSALE_OUTBOX_LEASE_SECONDS = 70
+    settings.AFTERSALE_OUTBOX_LEASE_SECONDS = 60
     settings.EMAIL_TIMEOUT, settings.AFTERSALE_SHOPIFY_TIMEOUT, settings.AFTERSALE_WEBHOOK_TIMEOUT = 5, 5, 5
+    settings.AFTERSALE_LABEL_SHEET_STEP_SECONDS = 5
     assert outbox_settings_check() == []
     for name, value in timeouts.items():
         setattr(settings, name, value)

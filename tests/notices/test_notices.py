@@ -106,6 +106,24 @@ def test_a_recall_reaches_each_owner_in_the_range_once_and_shows_on_their_warran
     assert [n["id"] for n in staff_view] == [notice["id"]]
 
 
+def test_each_owner_is_written_to_in_their_own_language_not_the_sender_s(
+    tenant, admin, fleet, django_capture_on_commit_callbacks
+):
+    tenant.languages = ["en", "de"]
+    tenant.save(update_fields=["languages"])
+    User = type(fleet["ann"])
+    User.objects.filter(pk=fleet["ann"].pk).update(language="de")
+    User.objects.filter(pk=fleet["bob"].pk).update(language="fr")  # not offered by this brand: its default
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(URL, _body(serial_from=serial(1), serial_to=serial(12)), format="json",
+                              HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 201, response.content
+    languages = dict(Notification.objects.filter(kind=NotificationKind.PRODUCT_NOTICE)
+                     .values_list("to_email", "language"))
+    assert languages["ann@example.com"] == "de"
+    assert languages["bob@example.com"] == "en" and languages["o5@example.com"] == "en"
+
+
 def test_audience_keys_all_match_together(admin, fleet):
     both = admin.post(f"{URL}?dry_run=true", _body(manufactured_from="2025-03-01", serial_to=serial(14),
                                                    import_batch="R1", skus=["TP9-ELITE-SC"]), format="json")

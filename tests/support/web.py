@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -79,10 +80,16 @@ class Worker:
     """A django-q2 cluster (`manage.py qcluster`) in its own process group."""
 
     def __init__(self, **env: str):
+        # The cluster's output goes to a file, so a test that finds work left behind can say what the worker said.
+        self.log = tempfile.NamedTemporaryFile(prefix="aftersale-worker-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=product_env(**env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=product_env(PYTHONUNBUFFERED="1", **env),
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
+
+    def output(self, tail: int = 4000) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()[-tail:]
 
     def kill(self) -> None:
         _signal_group(self.process, signal.SIGKILL)

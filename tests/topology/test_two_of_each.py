@@ -165,7 +165,8 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
             drained = wait_until(outbox_drained, timeout=240)
             pending = list(Notification.objects.exclude(status="sent").values_list("kind", "status"))
             pending += list(WebhookDelivery.objects.exclude(status="delivered").values_list("event_type", "status"))
-            assert drained, f"work left behind after the kills: {pending}"
+            assert drained, (f"work left behind after the kills: {pending[:20]} ({len(pending)} rows); the workers said:\n"
+                             + "\n---\n".join(worker.output() for worker in workers))
         finally:
             for process in (*web, *workers):
                 process.stop()

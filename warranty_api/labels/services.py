@@ -30,10 +30,10 @@ logger = logging.getLogger(__name__)
 J = LabelSheetJob.Status
 
 # The job renews its lease after every page, so the lease only has to outlast one page (at most 65 codes,
-# well under a second) plus one storage write of a chunk.
+# well under a second) or the storage write of the finished PDF: LABEL_SHEET_STEP_SECONDS.
 OUTBOX = Outbox(
     LabelSheetJob, waiting=J.QUEUED, working=J.RUNNING, failed=J.FAILED, kind="label sheet",
-    longest_attempt=lambda: 60.0,
+    longest_attempt=lambda: float(settings.AFTERSALE_LABEL_SHEET_STEP_SECONDS),
 )
 
 # Labels a worker makes per second, at the least, on a slow shared core (bench_labels measures ~150-300):
@@ -235,6 +235,7 @@ def label_job_render(job_id: str) -> str:
             count = write_label_sheet(out, _labels(job, job.tenant), LAYOUTS.get(job.layout, LAYOUTS[DEFAULT_LAYOUT]),
                                       progress=progress, title=f"{job.tenant.name} QR labels")
             out.seek(0)
+            progress(count)  # the storage write starts with a whole lease ahead of it
             name = job.pdf.field.generate_filename(job, f"labels-{job.id}.pdf")
             stored = job.pdf.storage.save(name, File(out, name=name))
     except Exception as exc:

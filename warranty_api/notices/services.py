@@ -27,6 +27,7 @@ from warranty_api.core.queueing import task_enqueue_after_commit, task_row_for_s
 from warranty_api.notices.models import Notice, NoticeWarranty
 from warranty_api.notifications.models import Notification, NotificationKind
 from warranty_api.notifications.services import brand_values, notification_new
+from warranty_api.tenancy.languages import default_language, offered
 from warranty_api.tenancy.models import Tenant
 from warranty_api.warranties.models import Warranty
 
@@ -148,7 +149,8 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
     """One outbox row per owner email (its first affected warranty named in the message), inserted in bulk."""
     tenant = notice.tenant
     rows = (reachable.order_by("owner__email", "id")
-            .values_list("id", "serial_number", "product__name", "owner__email", "owner__full_name", "customer__name"))
+            .values_list("id", "serial_number", "product__name", "owner__email", "owner__full_name", "customer__name",
+                         "owner__language"))
     base = {"notice_title": notice.title, "notice_message": notice.message, "notice_kind": notice.kind}
     # The placeholders are checked once, as `notify()` checks each message; every row has the same keys.
     notification_new(tenant=tenant, kind=NotificationKind.PRODUCT_NOTICE, to="check@example.com",
@@ -159,13 +161,18 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
     batch: list[Notification] = []
     ids: list[str] = []
     write = notifications_copy if connection.vendor == "postgresql" else Notification.objects.bulk_create
-    for warranty_id, serial, product_name, email, full_name, customer_name in rows.iterator(chunk_size=_BULK):
+    offered_languages, brand_language = set(offered(tenant)), default_language(tenant)
+    for warranty_id, serial, product_name, email, full_name, customer_name, owner_language in rows.iterator(
+        chunk_size=_BULK
+    ):
         if email in seen or is_erased_email(email):
             continue
         seen.add(email)
         notification_id = new_public_id("ntf_")
         batch.append(Notification(
             id=notification_id, tenant_id=tenant.id, kind=NotificationKind.PRODUCT_NOTICE, to_email=email,
+            # The owner's account language, else the brand's: never the language of the admin who sent it.
+            language=owner_language if owner_language in offered_languages else brand_language,
             context={**base, "product_name": product_name, "serial_number": serial, "link": f"{prefix}{warranty_id}/",
                      "customer_name": full_name or customer_name},
             subject_ref=notice.id, dedupe_key=f"notice:{notice.id}:{hashlib.sha256(email.encode()).hexdigest()[:40]}",
@@ -183,7 +190,7 @@ def _queue_emails(notice: Notice, reachable: QuerySet[Warranty]) -> list[str]:
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_FIELDS = ("id", "created_at", "updated_at", "tenant_id", "kind", "to_email", "context", "subject_ref",
                 "dedupe_key", "status", "attempts", "max_attempts", "next_attempt_at", "lease_until", "last_error",
-                "sent_at", "rendered_subject")
+                "sent_at", "rendered_subject", "language")
 
 
 def _copy_value(value) -> str:
