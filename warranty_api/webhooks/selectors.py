@@ -1,6 +1,7 @@
 """Tenant-scoped reads for webhooks: endpoints, the inventory endpoint, and an endpoint's delivery log."""
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from warranty_api.core.exceptions import NotFound
 from warranty_api.tenancy.models import Tenant
@@ -50,3 +51,17 @@ def webhook_delivery_get(*, tenant: Tenant, endpoint: WebhookEndpoint, delivery_
     if row is None:
         raise NotFound()
     return row
+
+
+def webhook_deliveries_in_trouble(*, tenant: Tenant, status: str | None = None, limit: int = 25) -> list[WebhookDelivery]:
+    """The brand's deliveries, to any endpoint, that failed for good or wait for another attempt after a failed one
+    (or a lost worker), newest first: the outbox screen's third kind of work beside emails and purchase checks."""
+    D = WebhookDelivery.Status
+    trouble = Q(pk__in=[])
+    if status in (None, "failed"):
+        trouble |= Q(status=D.FAILED)
+    if status in (None, "retrying"):
+        trouble |= Q(status=D.QUEUED, attempts__gt=0) | Q(status=D.SENDING, lease_until__lt=timezone.now())
+    rows = (WebhookDelivery.objects.filter(trouble, tenant=tenant).select_related("endpoint").defer("body")
+            .order_by("-created_at", "-id"))
+    return list(rows[:limit])

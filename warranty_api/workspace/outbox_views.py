@@ -1,7 +1,9 @@
-"""The outbox's health in the admin: the brand's emails and Shopify checks that failed or wait for a retry.
+"""The outbox's health in the admin: the brand's emails, Shopify checks and webhook deliveries that failed or wait
+for a retry.
 
-Read through the outbox selector the API's admin endpoint uses; retries through the same services, and, as in
-the API, only a brand's admin may retry (agents see the list).
+Emails and checks are read through the outbox selector the API's admin endpoint uses, deliveries through the
+webhooks package's; retries go through the same services as the API's, and, as in the API, only a brand's admin
+may retry (agents see the lists).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from warranty_api.core.roles import Role
 from warranty_api.notifications.selectors import OUTBOX_KINDS, OUTBOX_STATUSES, PURCHASE_VERIFICATION, outbox_list
 from warranty_api.notifications.services import outbox_notification_retry
 from warranty_api.verification.services import purchase_verification_retry
+from warranty_api.webhooks.selectors import webhook_deliveries_in_trouble
+from warranty_api.webhooks.services import webhook_delivery_retry
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.views import WorkspaceMixin
+
+WEBHOOK_DELIVERY = "webhook_delivery"
 
 
 class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -37,9 +43,12 @@ class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
         status, kind = params.get("status") or None, params.get("kind") or None
-        refusal, page = "", None
+        refusal, page, deliveries = "", None, []
         try:
-            page = outbox_list(tenant=self.tenant, status=status, kind=kind, cursor=params.get("cursor") or None)
+            if kind != WEBHOOK_DELIVERY:
+                page = outbox_list(tenant=self.tenant, status=status, kind=kind, cursor=params.get("cursor") or None)
+            if kind in (None, WEBHOOK_DELIVERY) and status in (None, *OUTBOX_STATUSES) and not params.get("cursor"):
+                deliveries = webhook_deliveries_in_trouble(tenant=self.tenant, status=status)
         except ApiError as error:
             refusal = " ".join([error.message, *(i["message"] for v in (error.fields or {}).values() for i in v)])
         older = None
@@ -47,7 +56,8 @@ class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             older = "?" + urlencode({k: v for k, v in {"status": status, "kind": kind, "cursor": page.next_cursor}.items()
                                      if v})
         context.update(items=page.items if page else [], older=older, refusal=refusal, status=status or "",
-                       kind=kind or "", statuses=OUTBOX_STATUSES, kinds=OUTBOX_KINDS,
+                       kind=kind or "", statuses=OUTBOX_STATUSES, kinds=(*OUTBOX_KINDS, WEBHOOK_DELIVERY),
+                       deliveries=deliveries, webhook_delivery=WEBHOOK_DELIVERY,
                        may_retry=self.role == Role.ADMIN, purchase_verification=PURCHASE_VERIFICATION)
         return context
 
@@ -61,8 +71,12 @@ class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                 outbox_notification_retry(tenant=self.tenant, notification_id=item_id)
             elif item_type == PURCHASE_VERIFICATION:
                 purchase_verification_retry(tenant=self.tenant, warranty_id=item_id, actor=request.user)
+            elif item_type == WEBHOOK_DELIVERY:
+                webhook_delivery_retry(tenant=self.tenant, endpoint_id=request.POST.get("endpoint", ""),
+                                       delivery_id=item_id)
             else:
-                raise ApiError("Choose an email or a purchase check to retry.", code="validation_error", status=400)
+                raise ApiError("Choose an email, a purchase check or a webhook delivery to retry.",
+                               code="validation_error", status=400)
         except ApiError as error:
             if error.status_code == 404:
                 raise Http404 from None
