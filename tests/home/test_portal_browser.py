@@ -464,3 +464,26 @@ def test_a_german_customer_registers_gets_the_german_email_and_files_a_claim_in_
         context.close()
         browser.close()
     assert not errors, errors
+
+
+def test_the_account_page_turns_the_brands_marketing_emails_off(browser_page, live_server, tenant, make_customer):
+    from playwright.sync_api import expect
+
+    from warranty_api.models import Customer
+
+    page = browser_page
+    make_customer(tenant, "ada@example.com")
+    _sign_in(page, live_server.url, "ada@example.com")
+    page.get_by_text("No products yet").wait_for()
+    page.goto(f"{live_server.url}/northpeak/account/")
+    box = page.get_by_label("Email me Northpeak Outdoor's service notices and offers")
+    expect(box).to_be_checked()
+    box.uncheck()
+    page.locator("#account button[type=submit]").click()
+    page.get_by_text("Your details are saved.").wait_for()
+    assert Customer.objects.get(tenant=tenant, email="ada@example.com").marketing_opt_out is True
+    for width, name in ((1280, "account-wide"), (390, "account-phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"/tmp/shots/portal/{name}.png", full_page=True)
+    page.reload()
+    expect(page.get_by_label("Email me Northpeak Outdoor's service notices and offers")).not_to_be_checked()

@@ -54,6 +54,9 @@ class AccountUpdateInput(serializers.Serializer):
         max_length=8, required=False, allow_blank=True,
         help_text="The portal's and the emails' language for this account: one the brand offers (GET /config), or empty",
     )
+    marketing_emails = serializers.BooleanField(
+        required=False, help_text="false: no service notices or offers from the brand (safety notices still come)",
+    )
 
 
 class AccountUserOutput(serializers.Serializer):
@@ -71,6 +74,7 @@ class AccountUserOutput(serializers.Serializer):
 
 class AccountMeOutput(AccountUserOutput):
     warranty_count = serializers.IntegerField(help_text="Warranties this account owns")
+    marketing_emails = serializers.BooleanField(help_text="Whether the brand may send service notices and offers")
 
 
 class AccountSessionOutput(serializers.Serializer):

@@ -40,7 +40,7 @@ EMAIL_VERIFICATION_SALT = "aftersale.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # the email's wording promises three days
 EMAIL_CODE_MAX_ATTEMPTS = 5
 LOGIN_FAILED_MESSAGE = "The email or password is not right."
-UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language")
+UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language", "marketing_emails")
 
 
 # --- validation helpers -------------------------------------------------------------------------------------
@@ -452,10 +452,22 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
         raise ValidationFailed.field(
             "language", "invalid_choice", "Choose one of this portal's languages: " + ", ".join(offered(tenant)) + "."
         )
+    if "marketing_emails" in data:
+        if not isinstance(data["marketing_emails"], bool):
+            raise ValidationFailed.field("marketing_emails", "invalid", "marketing_emails is true or false.")
+        if not user.email_verified or user.tenant_id != tenant.id:
+            # The choice is kept with the brand's record of the email, which only its confirmed owner may set.
+            raise ValidationFailed.field("marketing_emails", "email_not_verified",
+                                         "Confirm your email first; the choice is kept with it.")
     user = User.objects.select_for_update().get(pk=user.pk)
     if "language" in data:
         user.language = data["language"]
         user.save(update_fields=["language"])
+    if "marketing_emails" in data:
+        customer = _link_customer(tenant=tenant, user=user)
+        if customer.marketing_opt_out == data["marketing_emails"]:
+            customer.marketing_opt_out = not data["marketing_emails"]
+            customer.save(update_fields=["marketing_opt_out", "updated_at"])
     changed = []
     for field, attr in (("name", "full_name"), ("phone", "phone"), ("address", "address")):
         if field in data:

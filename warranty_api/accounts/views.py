@@ -7,7 +7,7 @@ import contextlib
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from warranty_api.accounts import services as svc
-from warranty_api.accounts.selectors import staff_list, warranty_count
+from warranty_api.accounts.selectors import marketing_emails_wanted, staff_list, warranty_count
 from warranty_api.accounts.serializers import (
     AccountLoginInput,
     AccountMeOutput,
@@ -259,7 +259,8 @@ class MeView(TenantAPIView):
 
     def _me(self, user) -> dict:
         data = account_user_data(user=user, tenant=self.tenant, role=self.role)
-        return {**data, "warranty_count": warranty_count(tenant=self.tenant, user=user)}
+        return {**data, "warranty_count": warranty_count(tenant=self.tenant, user=user),
+                "marketing_emails": marketing_emails_wanted(tenant=self.tenant, user=user)}
 
     @extend_schema(operation_id="auth_me", summary="The signed-in account", responses={200: AccountMeOutput, **ERRORS})
     def get(self, request, tenant: str):
@@ -269,8 +270,10 @@ class MeView(TenantAPIView):
         operation_id="auth_me_update",
         summary="Update contact details",
         description=(
-            "Takes name, phone, address and email; any other field is refused (400, `not_allowed`). A new email "
-            "is stored as `pending_email` and verified by email; until then the current email stays."
+            "Takes name, phone, address, email, language and marketing_emails; any other field is refused (400, "
+            "`not_allowed`). A new email is stored as `pending_email` and verified by email; until then the current "
+            "email stays. `marketing_emails: false` stops the brand's service notices and offers to the account's "
+            "email (safety notices still reach it); it needs a confirmed email (400, `email_not_verified`)."
         ),
         request=AccountUpdateInput,
         responses={200: AccountMeOutput, **ERRORS},

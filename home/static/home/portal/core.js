@@ -251,7 +251,7 @@ export function formJSON(form, { keepEmpty = false } = {}) {
   const out = {};
   for (const el of form.elements) {
     if (!el.name || el.type === "file" || el.disabled || el.closest("[hidden]")) continue;
-    const value = el.type === "password" ? el.value : el.value.trim();
+    const value = el.type === "checkbox" ? el.checked : el.type === "password" ? el.value : el.value.trim();
     if (value === "" && !keepEmpty) continue;
     const parts = el.name.split(".");
     let node = out;
@@ -270,7 +270,8 @@ export function fill(form, data, prefix = "") {
     if (value && typeof value === "object") fill(form, value, name + ".");
     else {
       const el = form.elements.namedItem(name);
-      if (el && el.type !== "file" && value != null) el.value = value;
+      if (el && el.type === "checkbox") el.checked = Boolean(value);
+      else if (el && el.type !== "file" && value != null) el.value = value;
     }
   }
 }
