@@ -14,6 +14,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from warranty_api.accounts.consent import marketing_consent_text
 from warranty_api.catalog.serials import serial_format_hint
 from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.languages import offered
@@ -109,6 +110,7 @@ class TenantPortalPage(RoutablePageMixin, Page):
             "branding": branding_for(tenant),
             "portal_urls": urls,
             "portal_config": config,
+            "marketing_consent_text": marketing_consent_text(tenant),
             "serial_format_hint": serial_format_hint(list(tenant.serial_formats or [])),
             "resolution_options": [
                 {"code": code, "label": code.replace("_", " ").capitalize()} for code in tenant.resolutions or []

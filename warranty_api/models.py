@@ -1,6 +1,6 @@
 """All models of the API, re-exported so `from warranty_api.models import Warranty` works."""
 
-from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, CustomerErasure
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, CustomerErasure, MarketingConsent
 from warranty_api.accounts.models import User
 from warranty_api.analytics.models import (
     AnalyticsRefresh,
@@ -68,6 +68,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboundEvent",
     "KnownSerial",
+    "MarketingConsent",
     "Media",
     "Membership",
     "Notice",

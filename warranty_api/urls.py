@@ -40,6 +40,7 @@ tenant_patterns = [
     path("auth/me", accounts.MeView.as_view(), name="auth-me"),
     path("auth/change-password", accounts.ChangePasswordView.as_view(), name="auth-change-password"),
     path("auth/accept-invitation", accounts.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
+    path("admin/consents", accounts.ConsentLogView.as_view(), name="admin-consent-list"),
     path("admin/staff", accounts.StaffListView.as_view(), name="admin-staff-list"),
     path("admin/staff/<str:user_id>", accounts.StaffDetailView.as_view(), name="admin-staff-detail"),
     path("admin/customers/export", customer_data.CustomerExportView.as_view(), name="admin-customer-export"),

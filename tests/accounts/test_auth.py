@@ -638,28 +638,3 @@ def test_seed_demo_creates_a_verified_customer_once(api, db):
     assert user.email_verified and user.tenant.slug == "ridgeline"
     response = api.post("/api/ridgeline/auth/login", {"email": "customer@ridgeline.example", "password": "Marmot-camp-42"}, format="json")
     assert response.status_code == 200 and response.json()["data"]["user"]["role"] == "customer"
-
-
-def test_a_customer_turns_the_brands_marketing_emails_off_and_on(tenant, make_customer):
-    owner = make_customer(tenant, "owner@example.com")
-    client = client_for(owner, tenant)
-    assert client.get("/api/northpeak/auth/me").json()["data"]["marketing_emails"] is True
-    off = client.patch("/api/northpeak/auth/me", {"marketing_emails": False}, format="json")
-    assert off.status_code == 200, off.content
-    assert off.json()["data"]["marketing_emails"] is False
-    assert Customer.objects.get(tenant=tenant, email="owner@example.com").marketing_opt_out is True
-    assert client.get("/api/northpeak/auth/me").json()["data"]["marketing_emails"] is False
-    on = client.patch("/api/northpeak/auth/me", {"marketing_emails": True}, format="json")
-    assert on.json()["data"]["marketing_emails"] is True
-    assert Customer.objects.get(tenant=tenant, email="owner@example.com").marketing_opt_out is False
-
-
-@pytest.mark.parametrize(("verified", "value", "code"), [
-    (True, "no", "invalid"), (True, None, "invalid"), (True, 0, "invalid"), (False, False, "email_not_verified"),
-])
-def test_the_marketing_choice_needs_a_boolean_and_a_confirmed_email(tenant, make_customer, verified, value, code):
-    owner = make_customer(tenant, "owner@example.com", verified=verified)
-    response = client_for(owner, tenant).patch("/api/northpeak/auth/me", {"marketing_emails": value}, format="json")
-    assert_error(response, 400, "validation_error")
-    assert response.json()["error"]["fields"]["marketing_emails"][0]["code"] == code
-    assert not Customer.objects.filter(tenant=tenant, email="owner@example.com", marketing_opt_out=True).exists()

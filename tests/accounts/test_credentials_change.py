@@ -134,7 +134,7 @@ def test_authentication_reads_the_user_once(tenant, make_customer, django_assert
     """The version is compared on the user row authentication loads anyway: no query of its own."""
     user = make_customer(tenant)
     client = bearer(tokens_issue(user=user, tenant=tenant, role=Role.CUSTOMER)["access"])
-    with django_assert_num_queries(3):  # the tenant, the user (version compared on it), the warranty count
+    with django_assert_num_queries(4):  # the tenant, the user (version compared on it), warranty count, opt-in answer
         response = client.get(ME)
     assert response.status_code == 200
 

@@ -466,24 +466,44 @@ def test_a_german_customer_registers_gets_the_german_email_and_files_a_claim_in_
     assert not errors, errors
 
 
-def test_the_account_page_turns_the_brands_marketing_emails_off(browser_page, live_server, tenant, make_customer):
+def test_the_opt_in_is_asked_at_sign_up_and_withdrawn_in_the_account(browser_page, live_server, tenant):
     from playwright.sync_api import expect
 
-    from warranty_api.models import Customer
+    from warranty_api.models import MarketingConsent, User
 
-    page = browser_page
-    make_customer(tenant, "ada@example.com")
-    _sign_in(page, live_server.url, "ada@example.com")
-    page.get_by_text("No products yet").wait_for()
-    page.goto(f"{live_server.url}/northpeak/account/")
-    box = page.get_by_label("Email me Northpeak Outdoor's service notices and offers")
-    expect(box).to_be_checked()
-    box.uncheck()
+    tenant.marketing_consent_text = "Yes, send me Northpeak's trail news and offers."
+    tenant.save(update_fields=["marketing_consent_text"])
+    page, base = browser_page, live_server.url
+    page.goto(f"{base}/northpeak/sign-up/")
+    page.locator("#sign-up [name=name]").fill("Ada Lovelace")
+    page.locator("#sign-up [name=email]").fill("ada@example.com")
+    page.locator("#sign-up [name=password]").fill(PASSWORD)
+    box = page.get_by_label("Yes, send me Northpeak's trail news and offers.")
+    expect(box).not_to_be_checked()  # an opt-in: never ticked for the customer
+    box.check()
+    page.screenshot(path="/tmp/shots/portal/sign-up-consent-wide.png", full_page=True)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("ada@example.com").first).to_be_visible()
+    row = MarketingConsent.objects.get()
+    assert (row.granted, row.source, row.text) == (True, "sign_up", "Yes, send me Northpeak's trail news and offers.")
+
+    User.objects.filter(email="ada@example.com").update(email_verified_at=timezone_now())
+    page.goto(f"{base}/northpeak/account/")
+    account_box = page.locator("#account [name=marketing_consent]")
+    expect(account_box).to_be_checked()
+    account_box.uncheck()
     page.locator("#account button[type=submit]").click()
     page.get_by_text("Your details are saved.").wait_for()
-    assert Customer.objects.get(tenant=tenant, email="ada@example.com").marketing_opt_out is True
-    for width, name in ((1280, "account-wide"), (390, "account-phone")):
+    assert list(MarketingConsent.objects.order_by("created_at", "id").values_list("granted", "source")) == [
+        (True, "sign_up"), (False, "account")]
+    for width, name in ((1280, "account-consent-wide"), (390, "account-consent-phone")):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=f"/tmp/shots/portal/{name}.png", full_page=True)
     page.reload()
-    expect(page.get_by_label("Email me Northpeak Outdoor's service notices and offers")).not_to_be_checked()
+    expect(page.locator("#account [name=marketing_consent]")).not_to_be_checked()
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()

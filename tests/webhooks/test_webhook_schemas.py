@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
+from tests.conftest import client_for
 from tests.support.claims_helpers import make_warranty
 from tests.support.webhook_receiver import Receiver
 from tests.webhooks.test_webhooks import INVENTORY_SECRET, post_event
@@ -95,6 +96,9 @@ def everything_emitted(tenant, make_customer, make_staff, api, django_capture_on
             replacement_serial="SN-CA-77770001")
         rma = Fulfillment.objects.get(claim=claim, kind="return_authorization")
         run(fulfillment_update, tenant=tenant, fulfillment_id=rma.id, actor=admin, status="cancelled")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client_for(customer, tenant).patch("/api/northpeak/auth/me", {"marketing_consent": True},
+                                                      format="json").status_code == 200
     finally:
         app.stop()
         inventory.stop()

@@ -94,6 +94,17 @@ def test_settings_saved_through_the_service_and_recorded(admin_callers, tenant):
     assert change.actor == admin_callers["admin"].user
 
 
+def test_the_marketing_opt_in_wording_is_set_on_the_settings_screen(admin_callers, tenant):
+    client = admin_callers["admin"].client
+    assert "Marketing opt-in wording" in client.get(SETTINGS).content.decode()
+    wording = "Yes, send me Northpeak's trail news."
+    response = client.post(SETTINGS, _settings_post(tenant, marketing_consent_text=wording))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tenant.refresh_from_db()
+    assert tenant.marketing_consent_text == wording
+    assert ConfigChange.objects.get(target="settings").after["consent"] == {"marketing_text": wording}
+
+
 def test_settings_refusals_name_the_field_and_save_nothing(admin_callers, tenant):
     client = admin_callers["admin"].client
     before = _state()

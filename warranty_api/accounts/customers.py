@@ -38,6 +38,42 @@ class Customer(TimeStamped):
         return self.email
 
 
+class MarketingConsent(models.Model):
+    """One answer of a customer to the brand's marketing opt-in: granted or withdrawn, with the wording they saw.
+
+    The log is the record a brand shows a regulator (what was agreed to, when, where); the customer's current
+    answer is their latest row, and a withdrawal also sets `Customer.marketing_opt_out`, which service notices read.
+    """
+
+    class Source(models.TextChoices):
+        REGISTRATION = "registration", "Product registration"
+        SIGN_UP = "sign_up", "Account sign-up"
+        ACCOUNT = "account", "Account settings"
+
+    id = PublicIdField(prefix="cns_", primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="marketing_consents")
+    granted = models.BooleanField()
+    # The words shown next to the checkbox, in the language shown, and a digest naming that version of them.
+    text = models.TextField()
+    text_version = models.CharField(max_length=16)
+    language = models.CharField(max_length=8, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    # Whether the email's owner had confirmed it when answering (a registration or a new sign-up had not): a brand
+    # that needs double opt-in mails only those confirmed.
+    email_confirmed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "created_at", "id"], name="consent_tenant_log_idx"),
+            models.Index(fields=["customer", "created_at", "id"], name="consent_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {'granted' if self.granted else 'withdrawn'} at {self.created_at}"
+
+
 class CustomerErasure(models.Model):
     """The audit record of one erasure of a customer's personal data: who, when, what; never the person.
 

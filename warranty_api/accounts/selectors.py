@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 
-from warranty_api.accounts.customers import Customer
+from warranty_api.accounts.customers import MarketingConsent
 from warranty_api.accounts.models import User
 from warranty_api.core.emails import normalize_email
 from warranty_api.core.roles import Role
@@ -91,10 +91,11 @@ def warranty_count(*, tenant: Tenant, user: User) -> int:
     return Warranty.objects.filter(tenant=tenant, owner=user).count()
 
 
-def marketing_emails_wanted(*, tenant: Tenant, user: User) -> bool:
-    """Whether the brand may send this account's email service notices and offers (safety notices go regardless)."""
-    opted_out = Customer.objects.filter(tenant=tenant, email=user.email).values_list("marketing_opt_out", flat=True)
-    return not any(opted_out)
+def marketing_consent_given(*, tenant: Tenant, user: User) -> bool:
+    """Whether the account's latest answer to the brand's marketing opt-in was yes."""
+    latest = (MarketingConsent.objects.filter(tenant=tenant, customer__email=user.email)
+              .order_by("-created_at", "-id").values_list("granted", flat=True).first())
+    return bool(latest)
 
 
 def staff_list(*, tenant: Tenant) -> QuerySet[Membership]:

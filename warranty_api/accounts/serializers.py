@@ -14,6 +14,8 @@ class AccountRegisterInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.DictField(child=serializers.CharField(max_length=200, allow_blank=True), required=False)
+    marketing_consent = serializers.BooleanField(
+        required=False, help_text="The brand's marketing opt-in was ticked (logged, unconfirmed until the email is)")
 
 
 class AccountLoginInput(serializers.Serializer):
@@ -54,8 +56,8 @@ class AccountUpdateInput(serializers.Serializer):
         max_length=8, required=False, allow_blank=True,
         help_text="The portal's and the emails' language for this account: one the brand offers (GET /config), or empty",
     )
-    marketing_emails = serializers.BooleanField(
-        required=False, help_text="false: no service notices or offers from the brand (safety notices still come)",
+    marketing_consent = serializers.BooleanField(
+        required=False, help_text="The answer to the brand's marketing opt-in; false also stops service notices",
     )
 
 
@@ -74,7 +76,8 @@ class AccountUserOutput(serializers.Serializer):
 
 class AccountMeOutput(AccountUserOutput):
     warranty_count = serializers.IntegerField(help_text="Warranties this account owns")
-    marketing_emails = serializers.BooleanField(help_text="Whether the brand may send service notices and offers")
+    marketing_consent = serializers.BooleanField(help_text="The account's latest answer to the brand's opt-in was yes")
+    marketing_consent_text = serializers.CharField(help_text="The opt-in's wording, in the request's language")
 
 
 class AccountSessionOutput(serializers.Serializer):
@@ -150,3 +153,21 @@ def account_user_data(*, user: User, tenant: Tenant, role: str) -> dict:
         "tenant": tenant.slug,
         "language": user.language,
     }
+
+
+class ConsentCustomerOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="cus_...")
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class MarketingConsentOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="cns_...")
+    customer = ConsentCustomerOutput()
+    granted = serializers.BooleanField(help_text="true: opted in; false: withdrawn")
+    text = serializers.CharField(help_text="The wording shown next to the checkbox")
+    text_version = serializers.CharField(help_text="A digest naming that wording")
+    language = serializers.CharField()
+    source = serializers.ChoiceField(choices=["registration", "sign_up", "account"])
+    email_confirmed = serializers.BooleanField(help_text="The email's owner had confirmed it when answering")
+    at = serializers.DateTimeField(source="created_at")

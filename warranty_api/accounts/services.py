@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from warranty_api.accounts.customers import ADDRESS_KEYS, Customer
+from warranty_api.accounts.consent import marketing_consent_set
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, MarketingConsent
 from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import account_by_public_id, account_for_email, email_acceptable, user_role
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
@@ -40,7 +41,7 @@ EMAIL_VERIFICATION_SALT = "aftersale.email-verification"
 EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # the email's wording promises three days
 EMAIL_CODE_MAX_ATTEMPTS = 5
 LOGIN_FAILED_MESSAGE = "The email or password is not right."
-UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language", "marketing_emails")
+UPDATABLE_FIELDS = ("name", "phone", "address", "email", "language", "marketing_consent")
 
 
 # --- validation helpers -------------------------------------------------------------------------------------
@@ -92,9 +93,11 @@ def _email_taken(*, tenant: Tenant, email: str, exclude: User | None = None) -> 
 
 def account_register(
     *, tenant: Tenant, email: str, password: str, name: str, phone: str = "", address: dict | None = None,
-    send_verification: bool = True,
+    send_verification: bool = True, marketing_consent: bool = False,
 ) -> User:
-    """Create a customer account; its email is unverified, so it sees no warranties until verified."""
+    """Create a customer account; its email is unverified, so it sees no warranties until verified.
+
+    A ticked marketing opt-in is logged against the brand's record of the email, marked as not yet confirmed."""
     email = _email_check(email)
     _contact_check(name=name, phone=phone or "", address=address or {})
     user = User(
@@ -115,9 +118,24 @@ def account_register(
                 user.save()
         except IntegrityError:  # the same email registered at the same instant
             raise taken from None
+        if marketing_consent:
+            marketing_consent_set(tenant=tenant, customer=customer_record_for(tenant=tenant, email=email, name=user.full_name),
+                                  granted=True, source=MarketingConsent.Source.SIGN_UP)
         if send_verification:
             email_verification_send(tenant=tenant, user=user)
     return user
+
+
+def customer_record_for(*, tenant: Tenant, email: str, name: str = "") -> Customer:
+    """The brand's record of `email`, made with `name` when it has none (and linked to no account)."""
+    customer = Customer.objects.filter(tenant=tenant, email=email).first()
+    if customer is None:
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(tenant=tenant, email=email, name=name)
+        except IntegrityError:  # a registration created it at the same instant
+            customer = Customer.objects.get(tenant=tenant, email=email)
+    return customer
 
 
 def _code_hash(user: User, target: str, code: str) -> str:
@@ -452,22 +470,21 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
         raise ValidationFailed.field(
             "language", "invalid_choice", "Choose one of this portal's languages: " + ", ".join(offered(tenant)) + "."
         )
-    if "marketing_emails" in data:
-        if not isinstance(data["marketing_emails"], bool):
-            raise ValidationFailed.field("marketing_emails", "invalid", "marketing_emails is true or false.")
+    if "marketing_consent" in data:
+        if not isinstance(data["marketing_consent"], bool):
+            raise ValidationFailed.field("marketing_consent", "invalid", "marketing_consent is true or false.")
         if not user.email_verified or user.tenant_id != tenant.id:
-            # The choice is kept with the brand's record of the email, which only its confirmed owner may set.
-            raise ValidationFailed.field("marketing_emails", "email_not_verified",
-                                         "Confirm your email first; the choice is kept with it.")
+            # The answer is kept with the brand's record of the email, which only its confirmed owner may set.
+            raise ValidationFailed.field("marketing_consent", "email_not_verified",
+                                         "Confirm your email first; the answer is kept with it.")
     user = User.objects.select_for_update().get(pk=user.pk)
     if "language" in data:
         user.language = data["language"]
         user.save(update_fields=["language"])
-    if "marketing_emails" in data:
-        customer = _link_customer(tenant=tenant, user=user)
-        if customer.marketing_opt_out == data["marketing_emails"]:
-            customer.marketing_opt_out = not data["marketing_emails"]
-            customer.save(update_fields=["marketing_opt_out", "updated_at"])
+    if "marketing_consent" in data:
+        marketing_consent_set(tenant=tenant, customer=_link_customer(tenant=tenant, user=user),
+                              granted=data["marketing_consent"], source=MarketingConsent.Source.ACCOUNT,
+                              email_confirmed=True)
     changed = []
     for field, attr in (("name", "full_name"), ("phone", "phone"), ("address", "address")):
         if field in data:

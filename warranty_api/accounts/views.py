@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from warranty_api.accounts import services as svc
-from warranty_api.accounts.selectors import marketing_emails_wanted, staff_list, warranty_count
+from warranty_api.accounts.consent import marketing_consent_log, marketing_consent_text
+from warranty_api.accounts.selectors import marketing_consent_given, staff_list, warranty_count
 from warranty_api.accounts.serializers import (
     AccountLoginInput,
     AccountMeOutput,
@@ -18,6 +19,7 @@ from warranty_api.accounts.serializers import (
     ChangePasswordInput,
     EmailVerifyInput,
     ForgotPasswordInput,
+    MarketingConsentOutput,
     ResetPasswordInput,
     StaffInvitationAcceptInput,
     StaffInvitationAcceptOutput,
@@ -32,6 +34,7 @@ from warranty_api.accounts.serializers import (
 from warranty_api.accounts.tokens import token_revoke, tokens_issue, tokens_refresh
 from warranty_api.core.exceptions import ValidationFailed
 from warranty_api.core.pagination import paginate
+from warranty_api.core.params import query_bool
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantMember
 from warranty_api.core.session_cookie import (
     REFRESH_COOKIE,
@@ -103,6 +106,7 @@ class RegisterView(_PublicAuthView):
         user = svc.account_register(
             tenant=self.tenant, email=data["email"], password=data["password"], name=data["name"],
             phone=data.get("phone", ""), address=data.get("address"),
+            marketing_consent=data.get("marketing_consent", False),
         )
         return _session_ok(request, self.tenant, _session(user, self.tenant, "customer"), status=201)
 
@@ -260,7 +264,8 @@ class MeView(TenantAPIView):
     def _me(self, user) -> dict:
         data = account_user_data(user=user, tenant=self.tenant, role=self.role)
         return {**data, "warranty_count": warranty_count(tenant=self.tenant, user=user),
-                "marketing_emails": marketing_emails_wanted(tenant=self.tenant, user=user)}
+                "marketing_consent": marketing_consent_given(tenant=self.tenant, user=user),
+                "marketing_consent_text": marketing_consent_text(self.tenant)}
 
     @extend_schema(operation_id="auth_me", summary="The signed-in account", responses={200: AccountMeOutput, **ERRORS})
     def get(self, request, tenant: str):
@@ -270,10 +275,11 @@ class MeView(TenantAPIView):
         operation_id="auth_me_update",
         summary="Update contact details",
         description=(
-            "Takes name, phone, address, email, language and marketing_emails; any other field is refused (400, "
+            "Takes name, phone, address, email, language and marketing_consent; any other field is refused (400, "
             "`not_allowed`). A new email is stored as `pending_email` and verified by email; until then the current "
-            "email stays. `marketing_emails: false` stops the brand's service notices and offers to the account's "
-            "email (safety notices still reach it); it needs a confirmed email (400, `email_not_verified`)."
+            "email stays. `marketing_consent` answers the brand's opt-in (`marketing_consent_text`), logged with "
+            "that wording; `false` also stops the brand's service notices (safety notices and messages about the "
+            "customer's warranties and claims still come). It needs a confirmed email (400, `email_not_verified`)."
         ),
         request=AccountUpdateInput,
         responses={200: AccountMeOutput, **ERRORS},
@@ -332,6 +338,25 @@ class AcceptInvitationView(_PublicAuthView):
             "status": "invitation_accepted", "tenant": self.tenant.slug, "email": membership.user.email,
             "role": membership.role,
         })
+
+
+class ConsentLogView(TenantAPIView):
+    permission_classes = [IsTenantAdmin]
+
+    @extend_schema(
+        operation_id="admin_consent_list",
+        summary="The brand's marketing consent log",
+        description=(
+            "Every answer customers gave to the brand's marketing opt-in (at registration, sign-up or in their "
+            "account), newest first, with the wording they saw and its version; `granted=true|false` filters. A "
+            "customer's current answer is their newest row; each new row is also sent as `customer.consent_changed`."
+        ),
+        parameters=[OpenApiParameter("granted", bool, required=False)],
+        responses={200: MarketingConsentOutput(many=True), **ERRORS},
+    )
+    def get(self, request, tenant: str):
+        rows = marketing_consent_log(tenant=self.tenant, granted=query_bool(request.query_params, "granted"))
+        return paginate(self, rows, MarketingConsentOutput, ordering=("-created_at", "-id"))
 
 
 class StaffListView(TenantAPIView):

@@ -23,7 +23,7 @@ from django.db.models import Case, JSONField, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from warranty_api.accounts.customers import Customer, CustomerErasure
+from warranty_api.accounts.customers import Customer, CustomerErasure, MarketingConsent
 from warranty_api.accounts.models import User
 from warranty_api.accounts.tokens import tokens_revoke_all
 from warranty_api.catalog.imports.models import SerialImportJob
@@ -65,6 +65,12 @@ FIELD_POLICY: dict[type, dict[str, str]] = {
         "id": KEEP, "tenant": KEEP, "account": KEEP, "created_at": KEEP, "updated_at": KEEP,
         "email": TOMBSTONE, "name": TOMBSTONE, "phone": BLANK, "address": BLANK, "owner_contact_at": BLANK,
         "marketing_opt_out": KEEP,
+    },
+    # The consent log names the customer through the record only, which is tombstoned: the answers stay as the
+    # brand's evidence of what was agreed, attached to nobody.
+    MarketingConsent: {
+        "id": KEEP, "tenant": KEEP, "customer": KEEP, "granted": KEEP, "text": KEEP, "text_version": KEEP,
+        "language": KEEP, "source": KEEP, "email_confirmed": KEEP, "created_at": KEEP,
     },
     Warranty: {
         "id": KEEP, "tenant": KEEP, "serial_number": KEEP, "product": KEEP, "customer": KEEP, "owner": KEEP,

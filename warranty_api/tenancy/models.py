@@ -55,6 +55,8 @@ class Tenant(TimeStamped):
     # The portal's languages, codes of settings.LANGUAGES; empty offers every language the product ships.
     languages = models.JSONField(default=list, blank=True, help_text='["en", "de"]: the languages the portal offers')
     default_language = models.CharField(max_length=8, blank=True, help_text="the portal's language when the customer's is not offered")
+    # The brand's own words for its marketing opt-in at registration and sign-up; empty: the product's default.
+    marketing_consent_text = models.TextField(blank=True, default="", db_default="")
     resolutions = models.JSONField(default=list, blank=True)
     replacement_terms = models.CharField(
         max_length=16, choices=ReplacementTerms.choices, default=ReplacementTerms.NEW_TERM

@@ -361,12 +361,20 @@ class LanguagesConfig(ConfigObject):
         return value
 
 
+class ConsentConfig(ConfigObject):
+    marketing_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000,
+        help_text="The brand's wording of its marketing opt-in at registration and sign-up; '' for the product's",
+    )
+
+
 class AdminSettingsInput(TenantSettingsInput):
     """What `PATCH .../admin/settings` takes: the file's settings and those only the admin API sets."""
 
     service_levels = ServiceLevelsConfig(required=False)
     analytics = AnalyticsConfig(required=False)
     languages = LanguagesConfig(required=False)
+    consent = ConsentConfig(required=False)
 
 
 def tenant_settings_values(data: dict, current: dict | None = None) -> dict:
@@ -407,6 +415,8 @@ def tenant_settings_values(data: dict, current: dict | None = None) -> dict:
         out["languages"] = list(dict.fromkeys(languages["offered"]))
     if "default" in languages:
         out["default_language"] = languages["default"]
+    if "marketing_text" in (data.get("consent") or {}):
+        out["marketing_consent_text"] = data["consent"]["marketing_text"].strip()
     return out
 
 
@@ -441,6 +451,7 @@ def admin_settings_data(tenant) -> dict:
         },
         "analytics": {"failure_rate_alert_percent": float(tenant.failure_rate_alert_percent)},
         "languages": {"offered": list(tenant.languages or []), "default": tenant.default_language or ""},
+        "consent": {"marketing_text": tenant.marketing_consent_text or ""},
     }
 
 
@@ -483,6 +494,11 @@ class AdminClaimsOutput(serializers.Serializer):
     replacement_terms = serializers.ChoiceField(("new_term", "remainder"))
 
 
+class AnalyticsOutput(serializers.Serializer):
+    failure_rate_alert_percent = serializers.FloatField(
+        help_text="A group is flagged when the lower bound of its claim rate's 95% interval is above this")
+
+
 class AdminSettingsOutput(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -492,8 +508,9 @@ class AdminSettingsOutput(serializers.Serializer):
     serial_formats = serializers.ListField(child=serializers.CharField())
     claims = AdminClaimsOutput()
     service_levels = ServiceLevelsConfig()
-    analytics = AnalyticsConfig()
+    analytics = AnalyticsOutput()
     languages = LanguagesConfig()
+    consent = ConsentConfig()
 
 
 class AdminConfigChangeOutput(serializers.Serializer):

@@ -51,6 +51,8 @@ class RegistrationCustomerInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = AddressInput(required=False)
+    marketing_consent = serializers.BooleanField(
+        required=False, help_text="The brand's marketing opt-in was ticked: logged with its wording, not confirmed")
 
 
 class WarrantyRegisterInput(serializers.Serializer):
@@ -136,7 +138,7 @@ def register_input_plain(data) -> dict | None:
         return None
     customer = data.get("customer")
     person = {}
-    if type(customer) is not dict or not _plain_texts(customer, _CUSTOMER_TEXT, person):
+    if type(customer) is not dict or "marketing_consent" in customer or not _plain_texts(customer, _CUSTOMER_TEXT, person):
         return None
     try:
         _email_valid(person["email"])

@@ -14,7 +14,8 @@ from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from warranty_api.accounts.customers import ADDRESS_KEYS, Customer
+from warranty_api.accounts.consent import marketing_consent_set
+from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, MarketingConsent
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import Category, KnownSerial, Product, normalize_serial
 from warranty_api.catalog.selectors import tenant_catalog
@@ -410,6 +411,7 @@ def warranty_register(
         or bool(warranty.proof_of_purchase_id)
         or warranty.verification == Warranty.Verification.PENDING
         or lookup.app_endpoints > 0
+        or bool(info.get("marketing_consent"))
     )
     try:
         with transaction.atomic() if needs_transaction else nullcontext():
@@ -443,6 +445,11 @@ def warranty_register(
                 purchase_verification_enqueue(warranty)
             if lookup.app_endpoints:
                 _announce(warranty, "warranty.registered")
+            if info.get("marketing_consent"):
+                marketing_consent_set(tenant=tenant, customer=Customer.objects.get(tenant=tenant, email=email),
+                                      granted=True, source=MarketingConsent.Source.REGISTRATION,
+                                      email_confirmed=account is not None and account.email_verified
+                                      and account.email == email)
     except IntegrityError as exc:
         if "warranty_unique_live_serial" in str(exc) or "serial_number" in str(exc):
             raise _already_registered() from exc

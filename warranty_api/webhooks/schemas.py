@@ -166,6 +166,28 @@ OUTBOUND: dict[str, tuple[str, str, dict, dict]] = {
         _object({"fulfillment": FULFILLMENT}),
         {"fulfillment": {**_EXAMPLE_FULFILLMENT, "status": "shipped", "replacement_serial": "SN-CA-77770001"}},
     ),
+    "customer.consent_changed": (
+        "apps",
+        "A customer answered the brand's marketing opt-in (registration, sign-up or their account): granted or "
+        "withdrawn, with the wording they saw. `email_confirmed` is false while the email was not yet confirmed "
+        "by its owner (a brand that needs double opt-in waits for a confirmed answer).",
+        _object({
+            "id": _id("cns_"),
+            "customer": _object({"id": _id("cus_"), "email": _TEXT, "name": _TEXT}),
+            "granted": {"type": "boolean"},
+            "text": _TEXT,
+            "text_version": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+            "language": _TEXT,
+            "source": {"enum": ["registration", "sign_up", "account"]},
+            "email_confirmed": {"type": "boolean"},
+            "at": _TIMESTAMP,
+        }),
+        {"id": "cns_9kLm2nB4vC6xZ8qW0eR2", "customer": {"id": "cus_1aS3dF5gH7jK9lQ2wE4r",
+                                                       "email": "owner@example.com", "name": "Ann Owner"},
+         "granted": True, "text": "Email me Ridgeline's news, service notices and offers.",
+         "text_version": "3f2a9c1b7e40", "language": "en", "source": "sign_up", "email_confirmed": False,
+         "at": "2026-11-03T15:40:11.230518Z"},
+    ),
     "fulfillment.requested": (
         "the inventory system",
         "An approved claim needs this work done; report progress with the inbound events.",

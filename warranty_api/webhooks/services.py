@@ -39,6 +39,7 @@ EVENT_TYPES = (
     "claim.created",
     "claim.status_changed",
     "fulfillment.updated",
+    "customer.consent_changed",
 )
 # What the inventory backend sends to the tenant's inventory system.
 INVENTORY_EVENT_TYPES = ("fulfillment.requested", "fulfillment.cancelled")

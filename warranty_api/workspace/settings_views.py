@@ -19,7 +19,7 @@ from warranty_api.tenancy.contrast import PORTAL_DEFAULT_ACCENT, PORTAL_DEFAULT_
 from warranty_api.tenancy.models import REGISTRATION_FIELDS, ReplacementTerms, VerificationMode
 from warranty_api.tenancy.serializers import (
     KNOWN_RESOLUTIONS,
-    TenantSettingsInput,
+    AdminSettingsInput,
     config_validated,
     tenant_settings_data,
 )
@@ -100,6 +100,10 @@ class BrandSettingsForm(forms.Form):
                                             widget=forms.CheckboxSelectMultiple)
     replacement_terms = forms.ChoiceField(choices=ReplacementTerms.choices,
                                           help_text="The warranty a replacement product gets.")
+    marketing_consent_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=1000, label="Marketing opt-in wording",
+        help_text="The words beside the optional opt-in checkbox at registration, sign-up and in the account. "
+                  "Empty: the product's own, in the customer's language. Each answer is logged with the words shown.")
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,6 +127,7 @@ class BrandSettingsForm(forms.Form):
             "serial_formats": "\n".join(data["serial_formats"]),
             "issue_types": "\n".join(f"{i['code']}: {i['label']}" for i in claims["issue_types"]),
             "resolutions": claims["resolutions"], "replacement_terms": claims["replacement_terms"],
+            "marketing_consent_text": tenant.marketing_consent_text,
         }
 
     def api_data(self) -> dict:
@@ -152,6 +157,7 @@ class BrandSettingsForm(forms.Form):
             "serial_formats": [line.strip() for line in (c["serial_formats"] or "").splitlines() if line.strip()],
             "claims": {"issue_types": issue_types, "resolutions": list(c["resolutions"]),
                        "replacement_terms": c["replacement_terms"]},
+            "consent": {"marketing_text": c["marketing_consent_text"] or ""},
         }
 
 
@@ -162,6 +168,8 @@ def _settings_field_of(json_path: str):
         return "issue_types", _index(json_path)
     if head == "branding.logo_url":
         return "logo", None
+    if head == "consent.marketing_text":
+        return "marketing_consent_text", None
     if head in ("serial_formats",):
         return "serial_formats", _index(json_path)
     if head.endswith("required_fields") or head.endswith("resolutions"):
@@ -191,6 +199,7 @@ class BrandSettingsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView)
             {"title": "Registration", "fields": ["required_fields", "extension_window_days", "require_known_serial",
                                                  "verification", "serial_formats"]},
             {"title": "Claims", "fields": ["issue_types", "resolutions", "replacement_terms"]},
+            {"title": "Consent", "fields": ["marketing_consent_text"]},
         ]
         for section in sections:
             section["fields"] = [form[name] for name in section["fields"]]
@@ -210,7 +219,7 @@ class BrandSettingsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView)
         form = BrandSettingsForm(request.POST, tenant=self.tenant)
         if form.is_valid():
             try:
-                data = config_validated(TenantSettingsInput, form.api_data(), partial=True)
+                data = config_validated(AdminSettingsInput, form.api_data(), partial=True)
                 fresh = tenant_settings_update(tenant=self.tenant, actor=request.user, data=data)
             except ApiError as error:
                 apply_api_errors(form, error, _settings_field_of)

@@ -251,6 +251,8 @@ export function formJSON(form, { keepEmpty = false } = {}) {
   const out = {};
   for (const el of form.elements) {
     if (!el.name || el.type === "file" || el.disabled || el.closest("[hidden]")) continue;
+    // An unticked box is no answer, except on a form that sends every field (the account's: a withdrawal).
+    if (el.type === "checkbox" && !el.checked && !keepEmpty) continue;
     const value = el.type === "checkbox" ? el.checked : el.type === "password" ? el.value : el.value.trim();
     if (value === "" && !keepEmpty) continue;
     const parts = el.name.split(".");

@@ -25,9 +25,9 @@ export default async function account() {
   };
   try {
     const me = await loadMe();
-    fill(form, { name: me.name, email: me.email, phone: me.phone, address: me.address, marketing_emails: me.marketing_emails });
+    fill(form, { name: me.name, email: me.email, phone: me.phone, address: me.address, marketing_consent: me.marketing_consent });
     // The brand keeps the choice with the confirmed email: until it is confirmed, it is not offered.
-    form.elements.namedItem("marketing_emails").closest(".field").hidden = !me.email_verified;
+    form.elements.namedItem("marketing_consent").closest(".field").hidden = !me.email_verified;
     showPending(me);
   } catch (error) {
     if (error.status === 401) return requireSignIn();
