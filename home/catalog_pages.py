@@ -4,6 +4,7 @@ is, its warranty terms in words, its manuals and FAQs, and the way to register i
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 
 from warranty_api.models import Coverage, Product, Tenant, Warranty, normalize_serial
 
@@ -19,25 +20,29 @@ def product_by_ref(tenant: Tenant, ref: str) -> Product | None:
 def _months(n: int) -> str:
     if n % 12 == 0:
         years = n // 12
-        return f"{years} year" + ("s" if years != 1 else "")
-    return f"{n} month" + ("s" if n != 1 else "")
+        return ngettext("%(count)d year", "%(count)d years", years) % {"count": years}
+    return ngettext("%(count)d month", "%(count)d months", n) % {"count": n}
 
 
 def warranty_terms(tenant: Tenant, product: Product) -> list[str]:
-    """The category's terms as sentences a customer reads on the product's page."""
+    """The category's terms as sentences a customer reads on the product's page, in the page's language."""
     category = product.category
-    lines = [f"{_months(category.standard_months)} of warranty from the date of purchase."]
+    lines = [gettext("%(term)s of warranty from the date of purchase.") % {"term": _months(category.standard_months)}]
     if category.extended_months:
         window = tenant.extension_window_days
-        when = (f"when you register it within {window} days of buying it" if window
-                else "when you register it")
-        lines.append(f"{_months(category.extended_months)} in all {when}.")
+        term = _months(category.extended_months)
+        if window:
+            lines.append(gettext("%(term)s in all when you register it within %(days)d days of buying it.")
+                         % {"term": term, "days": window})
+        else:
+            lines.append(gettext("%(term)s in all when you register it.") % {"term": term})
     if category.coverage == Coverage.FULL_REPLACEMENT:
-        lines.append("Covers repair or replacement of a faulty unit.")
+        lines.append(gettext("Covers repair or replacement of a faulty unit."))
     else:
-        lines.append(f"Coverage: {Coverage(category.coverage).label.lower()}.")
-    lines.append("The warranty passes to a new owner if you sell or give it away." if category.transferable
-                 else "The warranty stays with the first owner; it cannot be transferred.")
+        words = {Coverage.REPAIR: gettext("repair"), Coverage.LIMITED: gettext("limited")}
+        lines.append(gettext("Coverage: %(coverage)s.") % {"coverage": words.get(category.coverage, category.coverage)})
+    lines.append(gettext("The warranty passes to a new owner if you sell or give it away.") if category.transferable
+                 else gettext("The warranty stays with the first owner; it cannot be transferred."))
     return lines
 
 

@@ -120,12 +120,17 @@ def test_every_text_is_translated_with_its_placeholders(language):
         for message in catalog:
             if not message.id:
                 continue
-            assert message.string, f"{language}/{domain}: untranslated {message.id!r}"
+            assert all(message.string if isinstance(message.string, tuple) else [message.string]), (
+                f"{language}/{domain}: untranslated {message.id!r}")
             assert "fuzzy" not in message.flags, message.id
-            for pattern in (r"%\(\w+\)s", r"\{\{ \w+ \}\}", r"<[^>]+>"):
-                assert sorted(re.findall(pattern, message.id)) == sorted(re.findall(pattern, message.string)), (
-                    f"{language}/{domain}: placeholders of {message.id!r} differ in {message.string!r}"
-                )
+            # A plural entry: every form keeps the placeholders of the singular's and the plural's msgid.
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for text in strings:
+                for pattern in (r"%\(\w+\)[sd]", r"\{\{ \w+ \}\}", r"<[^>]+>"):
+                    assert sorted(re.findall(pattern, ids[-1])) == sorted(re.findall(pattern, text)), (
+                        f"{language}/{domain}: placeholders of {message.id!r} differ in {text!r}"
+                    )
 
 
 def test_every_email_paragraph_and_script_text_is_in_the_catalogs():

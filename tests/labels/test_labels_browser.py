@@ -99,3 +99,29 @@ def test_a_scan_lands_filled_registers_and_the_funnel_counts_it(browser, live_se
     assert (group["scans"], group["serials_scanned"], group["registrations"], group["registrations_from_scans"]) == (
         2, 1, 1, 1)
     assert group["conversion"] == 1.0
+
+
+def test_the_owner_signed_in_who_scans_their_unit_lands_on_its_warranty(browser, live_server, tenant, make_customer):
+    from tests.conftest import PASSWORD
+    from tests.support.claims_helpers import make_warranty
+
+    base = live_server.url
+    owner = make_customer(tenant, "ada@example.com")
+    warranty = make_warranty(tenant, owner, serial="SN-CA-20250116")
+    make_warranty(tenant, make_customer(tenant, "bob@example.com"), serial="SN-CA-20250117")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/northpeak/sign-in/")
+    page.locator("#sign-in [name=email]").fill("ada@example.com")
+    page.locator("#sign-in [name=password]").fill(PASSWORD)
+    page.locator("#sign-in button[type=submit]").click()
+    page.wait_for_url(f"{base}/northpeak/products/")
+    page.goto(f"{base}/northpeak/s/SN-CA-20250116")
+    page.wait_for_url(f"{base}/northpeak/products/{warranty.id}/")
+    # Someone else's registered unit: the product page, with how to reach support.
+    page.goto(f"{base}/northpeak/s/SN-CA-20250117")
+    page.get_by_text("serial SN-CA-20250117 is registered").wait_for()
+    assert "/northpeak/catalog/" in page.url
+    page.screenshot(path=f"{SHOTS}/scan-someone-elses-{390}.png", full_page=True)
+    context.close()

@@ -116,3 +116,24 @@ def test_an_article_cannot_link_another_brands_product(docs, editor, other_tenan
     response = editor.post(url, {**form, "action-publish": "action-publish"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert SupportArticleProduct.objects.filter(product=docs[1], article=article).exists()
+
+
+def test_the_product_page_shows_its_image_and_description(docs, tenant, settings, tmp_path):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    settings.MEDIA_ROOT = tmp_path
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    Product.objects.filter(id=docs[1].id).update(image=image, description="Compact 9 mm for everyday carry.")
+    html = Client().get("/northpeak/catalog/TP9-ELITE-SC/").content.decode()
+    assert re.search(r'<img [^>]*class="product-image"', html) and "Compact 9 mm for everyday carry." in html
+    assert 'src="/media/images/' in html  # a rendition the site serves itself
+
+
+def test_the_product_page_speaks_the_visitors_language(docs):
+    html = Client().get("/northpeak/catalog/TP9-ELITE-SC/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1 Jahr Garantie ab dem Kaufdatum." in html
+    assert "Insgesamt 2 Jahre, wenn Sie es innerhalb von 30 Tagen nach dem Kauf registrieren." in html
+    assert "Dieses Produkt registrieren" in html and "Anleitungen und Antworten" in html
+    registered = Client().get("/northpeak/catalog/TP9-ELITE-SC/?serial=none", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Enregistrer ce produit" in registered.content.decode()

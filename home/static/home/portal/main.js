@@ -3,7 +3,7 @@ import { start } from "./core.js";
 
 const SCREENS = new Set([
   "register", "sign_up", "sign_in", "forgot_password", "reset_password", "verify_email", "accept_transfer",
-  "accept_invitation", "products", "product", "claims", "claim_new", "claim", "account",
+  "accept_invitation", "products", "product", "claims", "claim_new", "claim", "account", "catalog_product",
 ]);
 
 async function loadScreen(name) {
