@@ -191,3 +191,60 @@ def test_an_agent_takes_a_claim_from_the_queue_to_resolved(browser, live_server,
         assert "Southwind Brand" in outsider.content() and reference not in outsider.content()
     finally:
         receiver.stop()
+
+
+def _tab_to(page, matches: str, limit: int = 250) -> dict:
+    """Press Tab until the focused element satisfies the JS predicate `matches` (given `el`); its outline then."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(f"""() => {{
+            const el = document.activeElement;
+            if (!el || !({matches})) return null;
+            const style = getComputedStyle(el);
+            return {{tag: el.tagName, text: (el.innerText || el.value || "").trim(), outline: style.outlineStyle,
+                     outlineWidth: style.outlineWidth, shadow: style.boxShadow}};
+        }}""")
+        if found:
+            return found
+    raise AssertionError(f"no element matching {matches} is reachable with Tab")
+
+
+def _visible_focus(found: dict) -> bool:
+    return (found["outline"] not in ("none", "") and found["outlineWidth"] not in ("0px", "")) or \
+        found["shadow"] not in ("none", "")
+
+
+def test_an_agent_works_a_claim_with_the_keyboard_alone(browser, live_server, tenant, make_staff, make_customer):
+    """Sign in, open the queue, open a claim and take it with Tab and Enter only, the focus always visible."""
+    base = live_server.url
+    agent = make_staff(tenant, Role.AGENT, email="kim.keys@northpeak.example")
+    customer = make_customer(tenant, "owner@example.com")
+    warranty = make_warranty(tenant, customer, serial="SN-CA-27182818")
+    filed = client_for(customer, tenant).post("/api/northpeak/claims", {
+        "warranty_id": warranty.id, "issue_type": "malfunction", "description": "The trigger sticks when cold."},
+        format="json")
+    claim_id, reference = filed.json()["data"]["id"], filed.json()["data"]["reference"]
+
+    page = _page(browser)
+    page.goto(f"{base}/admin/login/")
+    email = _tab_to(page, "el.name === 'username'")
+    assert _visible_focus(email), email
+    page.keyboard.type(agent.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/admin/")
+
+    page.goto(f"{base}/admin/claims/")
+    link = _tab_to(page, f"el.tagName === 'A' && el.innerText.trim() === '{reference}'")
+    assert _visible_focus(link), link
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/admin/claims/{claim_id}/"))
+
+    take = _tab_to(page, "el.tagName === 'BUTTON' && el.innerText.trim() === 'Take it'")
+    assert _visible_focus(take), take
+    page.screenshot(path=str(SHOTS / "keyboard-take-1280.png"), full_page=False)
+    page.keyboard.press("Enter")
+    page.get_by_text("The claim is yours.").wait_for()
+    assert Claim.objects.get(id=claim_id).assignee_id == agent.id
+    page.context.close()
