@@ -32,12 +32,28 @@ from tests.support.smtp import SmtpServer
 from tests.support.waiting import wait_until
 from tests.support.web import WebServer, Worker
 from tests.support.webhook_receiver import Receiver
+from tests.webhooks.test_webhooks import INVENTORY_SECRET, signed
 from warranty_api.accounts.tokens import tokens_issue
-from warranty_api.models import Claim, Media, Notification, User, Warranty, WebhookDelivery
+from warranty_api.models import Claim, Fulfillment, Media, Notification, User, Warranty, WebhookDelivery
+from warranty_api.webhooks.services import inventory_integration_save
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS = 30
+REPAIRS = 10  # of the reviewed claims, approved for repair and reported on by the inventory system
+
+
+def _inventory_event(base: str, event: dict) -> int:
+    body = json.dumps(event).encode()
+    request = urllib.request.Request(
+        base + "/api/northpeak/integrations/inventory/events", data=body, method="POST",
+        headers={"Content-Type": "application/json", "Aftersale-Signature": signed(body)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def _upload_photo(base: str, token: str) -> tuple[int, dict]:
@@ -84,6 +100,8 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
     with SmtpServer() as smtp, s3_server() as s3, pg_replica(host=host, port=port, user=user) as replica_port:
         assert wait_until(lambda: replica_query(replica_port, db["NAME"], user, "SELECT 1 FROM warranty_api_user LIMIT 1"))
         receiver = Receiver()
+        inventory = Receiver(INVENTORY_SECRET).start()
+        inventory_integration_save(tenant=tenant, url=inventory.url, secret=INVENTORY_SECRET)
         env = {
             "Q_SYNC": "0", "Q_WORKERS": "1", "OUTBOX_LEASE_SECONDS": "5", "EMAIL_TIMEOUT": "2",
             "THROTTLE_AUTH_ACCOUNT": "5/minute",
@@ -143,6 +161,19 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
                 acknowledged["claim"].append(answer["data"]["id"])
             for claim_id in acknowledged["claim"][: CUSTOMERS // 2]:
                 call("PATCH", f"/api/northpeak/admin/claims/{claim_id}", admin_token, {"status": "under_review"})
+            # Repairs: approved through one process or the other, reported on by the inventory system through both.
+            for claim_id in acknowledged["claim"][:REPAIRS]:
+                call("PATCH", f"/api/northpeak/admin/claims/{claim_id}", admin_token,
+                     {"status": "approved", "resolution": "repair"})
+            repairs = list(Fulfillment.objects.filter(claim_id__in=acknowledged["claim"][:REPAIRS], kind="repair")
+                           .values_list("id", flat=True))
+            assert len(repairs) == REPAIRS
+            for n, fulfillment_id in enumerate(repairs):
+                for event_type in ("repair.received", "repair.completed"):
+                    status = _inventory_event(web[next(servers)].base, {
+                        "id": f"inv-{event_type}-{n}", "type": event_type, "data": {"fulfillment_id": fulfillment_id}})
+                    assert status == 200, (event_type, fulfillment_id, status)
+                    acknowledged["inventory_event"].append(f"{event_type}-{n}")
             for n in range(10):
                 _status, answer = call("POST", "/api/northpeak/auth/register", None, {
                     "email": f"signup{n}@example.com", "password": PASSWORD, "name": f"Sign Up {n}",
@@ -171,6 +202,7 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
             for process in (*web, *workers):
                 process.stop()
             receiver.stop()
+            inventory.stop()
 
         assert set(acknowledged["warranty"]) == set(Warranty.objects.values_list("id", flat=True))
         assert set(acknowledged["claim"]) == set(Claim.objects.values_list("id", flat=True))
@@ -182,14 +214,20 @@ def test_two_web_processes_and_two_workers_survive_a_kill_of_one_of_each(tenant,
         sent_ids = [envelope.content.decode(errors="replace").split("X-Aftersale-Notification: ", 1)[1].split()[0]
                     for envelope in smtp.handler.delivered]
         assert sorted(sent_ids) == sorted(Notification.objects.values_list("id", flat=True)), "an email went twice or not at all"
-        event_ids = [body["id"] for body in receiver.accepted]
+        event_ids = [body["id"] for body in receiver.accepted + inventory.accepted]
         assert len(event_ids) == len(set(event_ids)), "a webhook event was accepted twice"
         assert set(event_ids) == set(WebhookDelivery.objects.values_list("event_id", flat=True))
+        requested = [body["data"]["fulfillment"]["id"] for body in inventory.accepted
+                     if body["type"] == "fulfillment.requested"]
+        work = Fulfillment.objects.filter(claim_id__in=acknowledged["claim"][:REPAIRS]).values_list("id", flat=True)
+        assert sorted(requested) == sorted(work), "each repair (and its return) was requested once"
+        assert set(Fulfillment.objects.filter(id__in=repairs).values_list("status", flat=True)) == {"repaired"}
         assert refused.count(401) <= 5 and refused.count(429) >= 7, refused
 
         print(
             f"\ntopology: {len(acknowledged['warranty'])} registrations, {len(acknowledged['claim'])} claims, "
             f"{len(acknowledged['photo'])} photos on S3, {CUSTOMERS // 2} reviews, {len(acknowledged['signup'])} sign-ups, {len(refused)} sign-in attempts "
-            f"({refused.count(429)} limited); {len(sent_ids)} emails and {len(event_ids)} webhook events, each once; "
+            f"({refused.count(429)} limited); {REPAIRS} repairs with {len(acknowledged['inventory_event'])} inventory "
+            f"reports; {len(sent_ids)} emails and {len(event_ids)} webhook events, each once; "
             f"{kills} processes killed with SIGKILL"
         )
