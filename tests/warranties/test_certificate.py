@@ -270,3 +270,52 @@ def test_the_certificate_link_is_a_secret_placeholder(tenant):
     ):
         with pytest.raises(ValidationFailed):
             notification_template_save(tenant=tenant, kind="registration_confirmation", **fields)
+
+
+def test_an_expired_warranty_says_so_and_a_pending_one_says_what_is_left(actors, owned):
+    Warranty.objects.filter(id=owned.id).update(warranty_end=timezone.localdate() - datetime.timedelta(days=1))
+    text = flat(read(actors["customer"][1].get(url(owned)).content)[1])
+    assert "EXPIRED" in text and "This warranty has ended: it no longer covers this product." in text
+    Warranty.objects.filter(id=owned.id).update(status="pending_verification", warranty_end=owned.warranty_end)
+    text = flat(read(actors["customer"][1].get(url(owned)).content)[1])
+    assert "Pending verification" in text and "the warranty covers the product once it is confirmed" in text
+
+
+def test_the_brands_logo_from_its_media_storage_is_on_the_page_and_a_remote_one_is_skipped(
+    tenant, actors, owned, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Image.new("RGB", (240, 120), (255, 255, 255)).save(buffer, "PNG")
+    name = default_storage.save("images/northpeak-logo.png", ContentFile(buffer.getvalue()))
+    tenant.branding = {**tenant.branding, "logo_url": settings.MEDIA_URL + name}
+    tenant.save(update_fields=["branding"])
+    reader, _text = read(actors["customer"][1].get(url(owned)).content)
+    assert len(reader.pages[0].images) == 2  # the logo and the code
+
+    # An address elsewhere is not fetched while the customer waits: the brand's name stands alone.
+    tenant.branding = {**tenant.branding, "logo_url": "https://cdn.northpeak.example/logo.png"}
+    tenant.save(update_fields=["branding"])
+    reader, text = read(actors["customer"][1].get(url(owned)).content)
+    assert len(reader.pages[0].images) == 1 and "Northpeak Outdoor" in text
+    # A logo file that is gone leaves the certificate without it, not without a certificate.
+    tenant.branding = {**tenant.branding, "logo_url": settings.MEDIA_URL + "images/gone.png"}
+    tenant.save(update_fields=["branding"])
+    assert actors["customer"][1].get(url(owned)).status_code == 200
+
+
+def test_an_erased_customers_link_opens_nothing(tenant, actors, django_capture_on_commit_callbacks):
+    from warranty_api.privacy.services import customer_erase
+
+    data, message = _register_and_get_email(_body("gone@example.com"), django_capture_on_commit_callbacks)
+    [link] = re.findall(r"https?://\S+/api/p/northpeak/certificate\?token=\S+", message.body)
+    parts = urlsplit(link)
+    assert APIClient().get(f"{parts.path}?{parts.query}").status_code == 200
+    customer_erase(tenant=tenant, email="gone@example.com", actor=actors["admin"][0], via="api")
+    response = APIClient().get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert Warranty.objects.filter(id=data["id"]).exists()

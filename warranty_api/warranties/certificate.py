@@ -31,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from warranty_api.core.emails import is_erased_email
 from warranty_api.core.exceptions import NotFound
 from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.languages import language_for_message
@@ -80,7 +81,8 @@ def certificate_warranty_by_token(*, tenant: Tenant, token: str) -> tuple[Warran
     if not isinstance(data, dict) or data.get("t") != tenant.id or not isinstance(data.get("w"), str):
         raise NotFound()
     warranty = _certificate_qs(tenant).filter(id=data["w"]).first()
-    if warranty is None:
+    # An erased customer's link opens nothing: the email it came in was deleted with the rest of their data.
+    if warranty is None or is_erased_email(warranty.customer.email):
         raise NotFound()
     return warranty, str(data.get("l") or "")
 
@@ -254,6 +256,22 @@ def _logo_bytes(tenant: Tenant) -> io.BytesIO | None:
         return None
 
 
+def _logo_box(logo: io.BytesIO, *, max_w: float, max_h: float) -> tuple[float, float]:
+    """The logo's size in mm, fitted into max_w x max_h with its proportions (a square box for what Pillow cannot
+    measure, such as SVG, which fpdf2 then fits itself)."""
+    from PIL import Image
+
+    try:
+        with Image.open(logo) as image:
+            width, height = image.size
+    except Exception:
+        width = height = 1
+    finally:
+        logo.seek(0)
+    scale = min(max_w / width, max_h / height)
+    return width * scale, height * scale
+
+
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     value = hex_color.lstrip("#")
     if len(value) == 3:
@@ -324,8 +342,10 @@ def certificate_pdf(warranty: Warranty, *, language: str = "", today=None) -> by
     logo = _logo_bytes(warranty.tenant)
     if logo is not None:
         try:
-            pdf.image(logo, x=20, y=15.5, h=24, keep_aspect_ratio=True)
-            name_x = 20 + 24 * 2.2 + 6
+            # At most 56 x 24 mm whatever its shape; the brand's name is set after it.
+            box_w, box_h = _logo_box(logo, max_w=56.0, max_h=24.0)
+            pdf.image(logo, x=20, y=15.5 + (24 - box_h) / 2, w=box_w, h=box_h)
+            name_x = 20 + box_w + 7
         except Exception:  # an image fpdf2 cannot read: the brand's name stands alone
             logger.warning("certificate: the logo of %s could not be drawn", warranty.tenant.slug, exc_info=True)
     text(name_x, 19, width - name_x - 22, 9, facts.brand, size=20, style="B", color=(255, 255, 255))
