@@ -37,7 +37,7 @@ from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.languages import language_for_message
 from warranty_api.tenancy.models import Coverage, Tenant
 from warranty_api.warranties.models import Warranty
-from warranty_api.warranties.selectors import warranty_contact
+from warranty_api.warranties.selectors import customer_warranty_list, warranty_contact
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,13 @@ def certificate_warranty_by_token(*, tenant: Tenant, token: str) -> tuple[Warran
 
 
 def certificate_warranty_of_owner(*, tenant: Tenant, user, warranty_id: str) -> Warranty:
-    """The signed-in customer's own warranty (the scoping of `customer_warranty_get`), with what the page needs."""
-    warranty = _certificate_qs(tenant).filter(owner=user, id=warranty_id).first()
+    """The signed-in customer's own warranty (`customer_warranty_list`'s scoping), with what the page needs."""
+    warranty = (
+        customer_warranty_list(tenant=tenant, user=user)
+        .select_related("customer", "owner", "tenant")
+        .filter(id=warranty_id)
+        .first()
+    )
     if warranty is None:
         raise NotFound()
     return warranty
