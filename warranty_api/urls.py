@@ -24,6 +24,11 @@ tenant_patterns = [
     path("warranties", warranties.CustomerWarrantyListView.as_view(), name="warranty-list"),
     path("warranties/transfers/accept", warranties.WarrantyTransferAcceptView.as_view(), name="warranty-transfer-accept"),
     path("warranties/<str:warranty_id>", warranties.CustomerWarrantyDetailView.as_view(), name="warranty-detail"),
+    path(
+        "warranties/<str:warranty_id>/certificate",
+        warranties.CustomerWarrantyCertificateView.as_view(),
+        name="warranty-certificate",
+    ),
     path("warranties/<str:warranty_id>/transfer", warranties.WarrantyTransferView.as_view(), name="warranty-transfer"),
     path("admin/warranties", warranties.AdminWarrantyListView.as_view(), name="admin-warranty-list"),
     path("admin/warranties/<str:warranty_id>", warranties.AdminWarrantyDetailView.as_view(), name="admin-warranty-detail"),
@@ -117,6 +122,7 @@ tenant_patterns = [
 public_patterns: list = [
     path("upload", media.PublicMediaUploadView.as_view(), name="public-media-upload"),
     path("warranties", warranties.PublicWarrantyRegisterView.as_view(), name="public-warranty-register"),
+    path("certificate", warranties.PublicWarrantyCertificateView.as_view(), name="public-warranty-certificate"),
 ]
 
 urlpatterns = [

@@ -507,3 +507,34 @@ def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_the_owner_downloads_the_warranty_certificate_from_its_page(browser_page, live_server, tenant, make_customer):
+    from pypdf import PdfReader
+
+    page = browser_page
+    owner = make_customer(tenant, "ada@example.com")
+    warranty = make_warranty(tenant, owner)
+    _sign_in(page, live_server.url, "ada@example.com")
+    page.goto(f"{live_server.url}/northpeak/products/{warranty.id}/")
+    button = page.get_by_role("button", name="Download certificate")
+    button.wait_for()
+    assert _fits_the_phone(page)
+    os.makedirs("/tmp/shots/portal", exist_ok=True)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"/tmp/shots/portal/certificate-{width}.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        button.click()
+    download = download_info.value
+    assert download.suggested_filename == f"warranty-{warranty.serial_number}.pdf"
+    with open(download.path(), "rb") as downloaded:
+        content = downloaded.read()
+    assert content.startswith(b"%PDF-")
+    with open("/tmp/shots/portal/certificate-downloaded.pdf", "wb") as copy:
+        copy.write(content)
+    text = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
+    for expected in ("Northpeak Outdoor", "Warranty certificate", warranty.serial_number, "John Smith", "TP9 Elite SC"):
+        assert expected in text, expected
+    assert page.locator("#product-certificate-error").is_hidden()

@@ -49,7 +49,9 @@ _URL_RE = re.compile(r"(https?://[^\s<]+)")
 # tenant's edited template cannot reach into the product's data.
 BRAND_PLACEHOLDERS = ("brand_name", "brand_primary_color", "brand_accent_color", "support_email", "customer_name")
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    NotificationKind.REGISTRATION_CONFIRMATION: ("product_name", "serial_number", "coverage", "warranty_start", "warranty_end"),
+    NotificationKind.REGISTRATION_CONFIRMATION: (
+        "product_name", "serial_number", "coverage", "warranty_start", "warranty_end", "certificate_link",
+    ),
     NotificationKind.EMAIL_VERIFICATION: ("email", "link", "code"),
     # Whose account the address would join, so the mailbox's owner can tell someone else asked for it.
     NotificationKind.EMAIL_CHANGE_VERIFICATION: ("email", "link", "code", "account_name", "account_email"),
@@ -88,8 +90,10 @@ ACCOUNT_KINDS = frozenset(
         NotificationKind.STAFF_MEMBERSHIP_INVITATION,
     }
 )
-# Values that grant something to whoever holds them: they go in the body only, each standing on its own.
-SECRET_PLACEHOLDERS = frozenset({"link", "code"})
+# Values that grant something to whoever holds them: they go in the body only, each standing on its own. The
+# links among them may also be a whole href of a brand's HTML (the certificate's opens the owner's certificate).
+LINK_PLACEHOLDERS = frozenset({"link", "certificate_link"})
+SECRET_PLACEHOLDERS = LINK_PLACEHOLDERS | {"code"}
 
 
 @dataclass
@@ -209,7 +213,7 @@ def brand_values(tenant: Tenant) -> dict[str, str]:
 
 
 def _link_placeholders(kind: str) -> frozenset[str]:
-    return frozenset({"link"} & set(PLACEHOLDERS[kind]))
+    return frozenset(LINK_PLACEHOLDERS & set(PLACEHOLDERS[kind]))
 
 
 def notification_render(
@@ -338,6 +342,7 @@ SAMPLES: dict[str, dict[str, str]] = {
         "coverage": "Full replacement",
         "warranty_start": "2026-01-15",
         "warranty_end": "2028-01-15",
+        "certificate_link": "https://example.com/api/p/brand/certificate?token=sample",
     },
     NotificationKind.EMAIL_VERIFICATION: {
         "email": "customer@example.com",
@@ -444,10 +449,9 @@ _ANY_PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _TAG_RE = re.compile(r"\{%|%\}|\{#|#\}")
 # A secret placeholder glued to other text (`https://elsewhere/?l={{ link }}`, `{{ link }}&x`): a space, a line
 # or an opening bracket before it, a space, a line, a closing bracket or a sentence's end after it.
-_SECRET_TOUCHING_RE = re.compile(r"(?:[^\s(<\[]\{\{\s*(?:link|code)\s*\}\})|(?:\{\{\s*(?:link|code)\s*\}\}(?![\s)>\].,;:!?]|$))")
-_SECRET_TOUCHING_HTML_RE = re.compile(
-    r"(?:[^\s(<\[\">]\{\{\s*(?:link|code)\s*\}\})|(?:\{\{\s*(?:link|code)\s*\}\}(?![\s)>\].,;:!?\"<]|$))"
-)
+_SECRET = r"\{\{\s*(?:link|code|certificate_link)\s*\}\}"
+_SECRET_TOUCHING_RE = re.compile(rf"(?:[^\s(<\[]{_SECRET})|(?:{_SECRET}(?![\s)>\].,;:!?]|$))")
+_SECRET_TOUCHING_HTML_RE = re.compile(rf"(?:[^\s(<\[\">]{_SECRET})|(?:{_SECRET}(?![\s)>\].,;:!?\"<]|$))")
 _OWN_URL_RE = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|\bwww\.|\bmailto:|\bdata:")
 
 

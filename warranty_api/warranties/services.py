@@ -35,9 +35,11 @@ from warranty_api.media.selectors import media_is_callers, media_unattached_of
 from warranty_api.media.services import media_attach
 from warranty_api.notifications.models import NotificationKind
 from warranty_api.notifications.services import notification_new, notification_send_task, notify
+from warranty_api.tenancy.languages import language_for_message
 from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
 from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_columns
 from warranty_api.verification.services import purchase_verification_enqueue
+from warranty_api.warranties.certificate import certificate_link
 from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
 from warranty_api.webhooks.models import WebhookEndpoint
@@ -387,6 +389,7 @@ def warranty_register(
         ),
     )
     event_after = warranty_snapshot(warranty, owner_public_id=owner_public_id)
+    language = language_for_message(tenant)
     notification = notification_new(
         tenant=tenant,
         kind=NotificationKind.REGISTRATION_CONFIRMATION,
@@ -399,7 +402,10 @@ def warranty_register(
             "coverage": category.get_coverage_display(),
             "warranty_start": warranty.warranty_start.isoformat(),
             "warranty_end": warranty.warranty_end.isoformat(),
+            # Registration needs no account, so the email's certificate link carries its own signed permission.
+            "certificate_link": certificate_link(tenant=tenant, warranty_id=warranty.id, language=language),
         },
+        language=language,
     )
     send_task = notification_send_task(notification)
     one_statement = connection.vendor == "postgresql"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 
@@ -20,6 +22,12 @@ from warranty_api.core.roles import Role
 from warranty_api.core.throttles import PublicIpThrottle
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.tenancy.middleware import resolve_deferred_tenant, tenant_not_found
+from warranty_api.warranties.certificate import (
+    certificate_filename,
+    certificate_pdf,
+    certificate_warranty_by_token,
+    certificate_warranty_of_owner,
+)
 from warranty_api.warranties.exports import WARRANTY_HEADER, warranty_rows
 from warranty_api.warranties.selectors import (
     admin_warranty_get,
@@ -162,6 +170,70 @@ class CustomerWarrantyDetailView(TenantAPIView):
                    responses={200: WarrantyOutput})
     def get(self, request, tenant: str, warranty_id: str):
         return ok(WarrantyOutput(customer_warranty_get(tenant=self.tenant, user=request.user, warranty_id=warranty_id)).data)
+
+
+class _PdfOrJsonErrors(BaseContentNegotiation):
+    """The certificate's bytes are the answer whatever the client accepts (a browser opening the email's link
+    sends text/html first); errors render as the JSON envelope."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+def _certificate_response(warranty, language: str) -> HttpResponse:
+    response = HttpResponse(certificate_pdf(warranty, language=language), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate_filename(warranty)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # It names the owner: kept by no shared cache, and not stored by the browser beyond the download.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+_CERTIFICATE_RESPONSES = {
+    (200, "application/pdf"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description='The certificate (A4, one page); `Content-Disposition: attachment; filename="warranty-<serial>.pdf"`.',
+    ),
+}
+
+
+class CustomerWarrantyCertificateView(TenantAPIView):
+    permission_classes = [IsTenantCustomer]
+    content_negotiation_class = _PdfOrJsonErrors
+
+    @extend_schema(
+        operation_id="warranty_certificate_mine",
+        summary="The warranty's certificate (PDF) for its owner",
+        description="Brand, product, serial, owner, purchase date, term, coverage, status, the issue date and a QR "
+        "code opening the warranty's page, in the owner's language. A void, transferred or expired warranty's "
+        "certificate says so in a banner across the page.",
+        responses=_CERTIFICATE_RESPONSES,
+    )
+    def get(self, request, tenant: str, warranty_id: str):
+        warranty = certificate_warranty_of_owner(tenant=self.tenant, user=request.user, warranty_id=warranty_id)
+        return _certificate_response(warranty, language=translation.get_language() or "")
+
+
+class PublicWarrantyCertificateView(TenantAPIView):
+    """The registration email's link: the token is the permission (public registration needs no account)."""
+
+    permission_classes: list = []
+    authentication_classes: list = []
+    throttle_classes = [PublicIpThrottle]
+    content_negotiation_class = _PdfOrJsonErrors
+
+    @extend_schema(
+        operation_id="warranty_certificate_by_link",
+        summary="A warranty's certificate (PDF) from the signed link of its registration email; no sign-in",
+        parameters=[OpenApiParameter("token", str, required=True, description="The signed token of the email's link")],
+        responses=_CERTIFICATE_RESPONSES,
+    )
+    def get(self, request, tenant: str):
+        warranty, language = certificate_warranty_by_token(tenant=self.tenant, token=request.query_params.get("token", ""))
+        return _certificate_response(warranty, language=language)
 
 
 class WarrantyTransferView(TenantAPIView):

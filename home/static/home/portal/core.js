@@ -456,6 +456,42 @@ export async function authorizedBlobUrl(url) {
   return null;
 }
 
+// A file of the API for the signed-in caller (a warranty's certificate): a plain link cannot carry the bearer token,
+// so the file is fetched like any API call (a stale token refreshed once) and handed to the browser as a download,
+// under the name the API gives it.
+export async function downloadFile(path, fallbackName, { retried = false } = {}) {
+  const signedIn = session.get();
+  const headers = { Accept: "application/pdf, application/json", "Accept-Language": LANG };
+  if (signedIn) headers.Authorization = "Bearer " + signedIn.access;
+  let response;
+  try {
+    response = await fetch(config.api_base + path, { headers, credentials: "same-origin" });
+  } catch (e) {
+    throw new ApiError(0, { code: "network_error", message: gettext("We could not reach the server; check your connection and try again.") });
+  }
+  if (response.status === 401 && signedIn && !retried) {
+    if (await refreshSession()) return downloadFile(path, fallbackName, { retried: true });
+    session.clear();
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    throw new ApiError(response.status, data && data.error);
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const href = URL.createObjectURL(await response.blob());
+  const link = el("a", { href, download: named ? named[1] : fallbackName, hidden: "" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser has started the download; the object URL is freed once it surely has the bytes.
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
 export async function authorizedImage(url, alt) {
   const img = el("img", { alt });
   const src = await authorizedBlobUrl(url);

@@ -1,5 +1,5 @@
 /* The portal's "product" screen. */
-import { config, api, formJSON, onSubmit, humanize, badge, formatDate, facts, say, requireSignIn, authorizedBlobUrl, gettext, format } from "../core.js";
+import { config, api, formJSON, onSubmit, humanize, badge, formatDate, facts, say, requireSignIn, authorizedBlobUrl, downloadFile, gettext, format } from "../core.js";
 
 export default async function product() {
   if (!requireSignIn()) return;
@@ -35,6 +35,24 @@ export default async function product() {
         receipt.href = href;
         receipt.hidden = false;
       }
+    }
+    const certificate = document.getElementById("product-certificate");
+    const certificateError = document.getElementById("product-certificate-error");
+    if (!certificate.dataset.ready) {
+      certificate.dataset.ready = "1";
+      certificate.addEventListener("click", async () => {
+        certificate.disabled = true;
+        certificateError.hidden = true;
+        try {
+          await downloadFile("/warranties/" + encodeURIComponent(w.id) + "/certificate", "warranty-" + w.serial_number + ".pdf");
+        } catch (error) {
+          if (error.status === 401) return requireSignIn();
+          certificateError.textContent = error.status ? error.message : gettext("The certificate could not be downloaded; try again in a moment.");
+          certificateError.hidden = false;
+        } finally {
+          certificate.disabled = false;
+        }
+      });
     }
     const transfer = document.getElementById("product-transfer");
     transfer.hidden = w.status !== "active";
