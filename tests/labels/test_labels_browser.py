@@ -125,3 +125,32 @@ def test_the_owner_signed_in_who_scans_their_unit_lands_on_its_warranty(browser,
     assert "/northpeak/catalog/" in page.url
     page.screenshot(path=f"{SHOTS}/scan-someone-elses-{390}.png", full_page=True)
     context.close()
+
+
+def test_the_qr_codes_screen_in_the_admin(browser, live_server, tenant, make_staff):
+    from tests.conftest import PASSWORD
+
+    base = live_server.url
+    admin = make_staff(tenant, Role.ADMIN, email="ida.admin@northpeak.example")
+    for serial in ("SN-CA-20250118", "SN-CA-20250119"):
+        browser_context = browser.new_context()
+        browser_context.new_page().goto(f"{base}/northpeak/s/{serial}")  # two scans for the funnel
+        browser_context.close()
+    for width, height, name in ((1280, 900, "wide"), (390, 844, "phone")):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{base}/admin/login/")
+        page.get_by_label("Email").fill(admin.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/admin/")
+        page.goto(f"{base}/admin/qr-codes/?serial=SN-CA-20250118")
+        page.get_by_role("heading", name="Registration funnel").wait_for()
+        loaded = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.naturalWidth > 0)")
+        assert loaded and all(loaded), loaded
+        assert page.locator("svg.analytics-chart").count() == 1
+        main_height = page.evaluate("Math.max(document.querySelector('main').scrollHeight, window.innerHeight)")
+        page.set_viewport_size({"width": width, "height": min(main_height, 5000)})
+        page.screenshot(path=f"{SHOTS}/qr-screen-{name}.png")
+        context.close()

@@ -55,3 +55,18 @@ def qr_png(url: str, scale: int = 8) -> bytes:
 def qr_matrix_rows(url: str, border: int = 4) -> list[tuple[bool, ...]]:
     """The code's modules row by row, quiet zone included (True is dark)."""
     return [tuple(bool(v) for v in row) for row in qr_make(url).matrix_iter(scale=1, border=border)]
+
+
+def qr_response(url: str, fmt: str, filename: str):
+    """The code as an answer of its own (`svg` or `png`): shown inline, never read as a page, its URL in a header.
+    The admin API and the admin's QR screen both answer with it."""
+    from django.http import HttpResponse
+
+    body, content_type = (qr_svg(url), "image/svg+xml") if fmt == "svg" else (qr_png(url), "image/png")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}.{fmt}"'
+    response["X-Code-Url"] = url
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response

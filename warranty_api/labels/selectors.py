@@ -7,14 +7,50 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from warranty_api.catalog.models import Product
-from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
+from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_date
-from warranty_api.labels.models import ScanEvent
+from warranty_api.labels import codes
+from warranty_api.labels.models import LabelSheetJob, ScanEvent
 from warranty_api.tenancy.models import Tenant
 from warranty_api.warranties.models import Warranty
 
 FUNNEL_GROUPS = ("sku", "category")
+
+
+def product_code(*, tenant: Tenant, product_id: str) -> tuple[Product, str]:
+    """A product of the brand and the URL its code holds (GS1 Digital Link when it has a GTIN)."""
+    product = Product.objects.filter(tenant=tenant, id=product_id).first()
+    if product is None:
+        raise NotFound()
+    return product, codes.product_code_url(tenant.slug, product.id, product.gtin)
+
+
+def serial_code(*, tenant: Tenant, serial: str) -> tuple[str, str]:
+    """A unit's serial as printed (normalised) and the URL its code holds: a known serial of the brand, or a
+    registered one; any other is not the brand's to print."""
+    number = normalize_serial(serial)
+    product_id = (KnownSerial.objects.filter(tenant=tenant, serial_number=number)
+                  .values_list("product_id", flat=True).first())
+    if product_id is None:
+        product_id = (Warranty.objects.filter(tenant=tenant, serial_number=number)
+                      .values_list("product_id", flat=True).first())
+    if product_id is None:
+        raise NotFound()
+    gtin = Product.objects.filter(id=product_id).values_list("gtin", flat=True).first() or ""
+    return number, codes.serial_code_url(tenant.slug, number, gtin)
+
+
+def label_job_get(*, tenant: Tenant, job_id: str) -> LabelSheetJob:
+    job = LabelSheetJob.objects.filter(tenant=tenant, id=job_id).first()
+    if job is None:
+        raise NotFound()
+    job.tenant = tenant
+    return job
+
+
+def label_jobs_recent(*, tenant: Tenant, limit: int = 20) -> list[LabelSheetJob]:
+    return list(LabelSheetJob.objects.filter(tenant=tenant).select_related("product").order_by("-created_at")[:limit])
 DEFAULT_DAYS = 30
 
 

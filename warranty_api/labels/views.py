@@ -7,13 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 
-from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
 from warranty_api.core.views import TenantAPIView, ok
 from warranty_api.labels import codes
 from warranty_api.labels.models import LabelSheetJob
-from warranty_api.labels.selectors import registration_funnel
+from warranty_api.labels.selectors import label_job_get, product_code, registration_funnel, serial_code
 from warranty_api.labels.serializers import (
     LabelSheetCreateInput,
     LabelSheetJobOutput,
@@ -21,7 +20,6 @@ from warranty_api.labels.serializers import (
     label_job_output,
 )
 from warranty_api.labels.services import label_job_create
-from warranty_api.warranties.models import Warranty
 
 _FORMAT = OpenApiParameter("format", str, enum=["svg", "png"], description="`svg` (the default, in mm at print "
                            "size) or `png` (8 px a module)")
@@ -44,18 +42,9 @@ class _JsonErrorsNegotiation(BaseContentNegotiation):
 
 def _code_response(url: str, fmt: str | None, filename: str) -> HttpResponse:
     fmt = (fmt or "svg").lower()
-    if fmt == "svg":
-        response = HttpResponse(codes.qr_svg(url), content_type="image/svg+xml")
-    elif fmt == "png":
-        response = HttpResponse(codes.qr_png(url), content_type="image/png")
-    else:
+    if fmt not in ("svg", "png"):
         raise ValidationFailed.field("format", "invalid_choice", "Use `format=svg` or `format=png`.")
-    response["Content-Disposition"] = f'inline; filename="{filename}.{fmt}"'
-    response["X-Code-Url"] = url
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return codes.qr_response(url, fmt, filename)
 
 
 _CODE_RESPONSES = {
@@ -71,10 +60,7 @@ class ProductQrView(TenantAPIView):
     @extend_schema(operation_id="admin_product_qr", summary="A QR code for a product (packaging of a whole line)",
                    parameters=[_FORMAT], responses=_CODE_RESPONSES)
     def get(self, request, tenant: str, product_id: str):
-        product = Product.objects.filter(tenant=self.tenant, id=product_id).first()
-        if product is None:
-            raise NotFound()
-        url = codes.product_code_url(self.tenant.slug, product.id, product.gtin)
+        product, url = product_code(tenant=self.tenant, product_id=product_id)
         return _code_response(url, request.query_params.get("format"), f"qr-{product.sku}")
 
 
@@ -86,16 +72,7 @@ class SerialQrView(TenantAPIView):
                    summary="A QR code for one unit (a known serial or a registered one of this brand)",
                    parameters=[_FORMAT], responses=_CODE_RESPONSES)
     def get(self, request, tenant: str, serial: str):
-        number = normalize_serial(serial)
-        known = KnownSerial.objects.filter(tenant=self.tenant, serial_number=number).values_list("product_id", flat=True)
-        product_id = known.first()
-        if product_id is None:
-            product_id = (Warranty.objects.filter(tenant=self.tenant, serial_number=number)
-                          .values_list("product_id", flat=True).first())
-        if product_id is None:
-            raise NotFound()
-        gtin = Product.objects.filter(id=product_id).values_list("gtin", flat=True).first() or ""
-        url = codes.serial_code_url(self.tenant.slug, number, gtin)
+        number, url = serial_code(tenant=self.tenant, serial=serial)
         return _code_response(url, request.query_params.get("format"), f"qr-{number}")
 
 
@@ -114,11 +91,7 @@ class LabelSheetListView(TenantAPIView):
 
 
 def _job(tenant, job_id: str) -> LabelSheetJob:
-    job = LabelSheetJob.objects.filter(tenant=tenant, id=job_id).first()
-    if job is None:
-        raise NotFound()
-    job.tenant = tenant
-    return job
+    return label_job_get(tenant=tenant, job_id=job_id)
 
 
 class LabelSheetDetailView(TenantAPIView):
