@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client
 from rest_framework.test import APIClient
 
+from bin.api_messages import api_messages
 from bin.email_messages import email_messages
 from tests.conftest import PASSWORD
 from tests.support.claims_helpers import make_claim, make_warranty
@@ -143,3 +144,30 @@ def test_every_email_paragraph_and_script_text_is_in_the_catalogs():
     scripts = (ROOT / "home" / "static" / "home" / "portal").rglob("*.js")
     used = {text for path in scripts for text in re.findall(r'gettext\("((?:[^"\\]|\\.)*)"\)', path.read_text())}
     assert used and not used - js_ids, f"run makemessages -d djangojs: {sorted(used - js_ids)}"
+
+
+def test_every_api_error_a_customer_can_meet_is_in_the_catalogs():
+
+    with (ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        django_ids = {m.id for m in read_po(handle)}
+    texts = api_messages()
+    missing = [text for text in texts if text not in django_ids]
+    assert texts and not missing, f"run bin/api_messages.py and translate: {missing}"
+
+
+def test_the_api_answers_errors_in_the_requests_language(tenant, make_customer):
+    from tests.conftest import client_for
+
+    client = client_for(make_customer(tenant, "owner@example.com"), tenant)
+    body = {"serial_number": "SN-CA-20250115", "purchase_date": "2999-01-01",
+            "customer": {"email": "owner@example.com", "name": "Owner", "phone": "+1 555 0100",
+                         "address": {"street": "1 Main St", "city": "Miami"}}}
+    german = client.post("/api/p/northpeak/warranties", body, format="json", HTTP_ACCEPT_LANGUAGE="de").json()
+    assert german["error"]["code"] == "validation_error"  # codes stay as they are
+    assert german["error"]["message"] == "Einige Angaben fehlen oder sind ungültig."
+    assert german["error"]["fields"]["purchase_date"][0]["message"] == "Das Kaufdatum kann nicht in der Zukunft liegen."
+    french = client.get("/api/northpeak/warranties/wty_nothing", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert french["error"]["code"] == "not_found" and french["error"]["message"] != "Not found."
+    assert french["error"]["message"] in ("Introuvable.", "Vous n'avez pas de garantie avec cet identifiant.")
+    english = client.post("/api/p/northpeak/warranties", body, format="json").json()
+    assert english["error"]["fields"]["purchase_date"][0]["message"] == "The purchase date cannot be in the future."

@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
@@ -92,9 +93,14 @@ class AuthenticationFailedError(ApiError):
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    body: dict = {"code": code, "message": message}
+    """The envelope, its messages in the request's language: each is looked up in the catalogs as written (the
+    literal ones are there, `bin/api_messages.py`; one built with values stays as built). Codes never change."""
+    body: dict = {"code": code, "message": gettext(str(message))}
     if fields:
-        body["fields"] = fields
+        body["fields"] = {
+            name: [{**item, "message": gettext(str(item["message"]))} if "message" in item else item for item in items]
+            for name, items in fields.items()
+        }
     return {"error": body}
 
 

@@ -1,0 +1,63 @@
+"""Add the API's error messages to every locale's django.po: each literal message an error of the customer-facing
+packages is raised with (ApiError and its kinds, `ValidationFailed.field`, a class's own `message`).
+
+The error envelope looks each message up as is (`warranty_api/core/exceptions.py`, `error_body`), so a message
+built with values (an f-string) stays as written; run this after changing a message, then translate the new
+entries. Entries already translated keep their translation.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a customer can meet through the portal or an app; the staff's configuration and tools speak English.
+PACKAGES = ("accounts", "claims", "core", "media", "warranties")
+_RAISERS = {"ApiError", "ValidationFailed", "NotFound", "Conflict", "Unprocessable", "PayloadTooLarge",
+            "UnsupportedMediaType", "PermissionDeniedError", "AuthenticationFailedError", "field"}
+
+
+def _literal_messages(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _RAISERS:
+                for arg in [*node.args, *(k.value for k in node.keywords if k.arg == "message")]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and " " in arg.value:
+                        yield arg.value
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if (isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant)
+                        and any(getattr(target, "id", "") == "message" for target in item.targets)):
+                    yield item.value.value
+
+
+def api_messages(root: Path = ROOT) -> list[str]:
+    found: list[str] = []
+    for package in PACKAGES:
+        for path in sorted((root / "warranty_api" / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for text in _literal_messages(ast.parse(path.read_text(encoding="utf-8"))):
+                if text not in found:
+                    found.append(text)
+    return found
+
+
+def main() -> None:
+    texts = api_messages()
+    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        for text in texts:
+            if text not in catalog:
+                catalog.add(text, "", auto_comments=["api error (warranty_api)"])
+        with po_path.open("wb") as handle:
+            write_po(handle, catalog, width=0, omit_header=False)
+
+
+if __name__ == "__main__":
+    main()
