@@ -319,7 +319,8 @@ class AdminWarrantyDetailView(TenantAPIView):
         operation_id="admin_warranty_update",
         summary="Void with a reason, reinstate, correct the purchase date, extend the end, notes",
         request=WarrantyAdminPatchInput,
-        responses={200: WarrantyAdminDetailOutput},
+        responses={200: WarrantyAdminDetailOutput, 409: OpenApiResponse(
+            description="invalid_transition: the warranty already has that status, or was transferred")},
     )
     def patch(self, request, tenant: str, warranty_id: str):
         data = request.data
