@@ -137,3 +137,10 @@ def test_the_product_page_speaks_the_visitors_language(docs):
     assert "Dieses Produkt registrieren" in html and "Anleitungen und Antworten" in html
     registered = Client().get("/northpeak/catalog/TP9-ELITE-SC/?serial=none", HTTP_ACCEPT_LANGUAGE="fr")
     assert "Enregistrer ce produit" in registered.content.decode()
+
+
+def test_the_search_speaks_the_visitors_language(docs):
+    found = Client().get("/northpeak/search/?q=cleaning", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1 Ergebnis für „cleaning“." in found and "Anleitungen und Antworten durchsuchen" in found
+    nothing = Client().get("/northpeak/search/?q=zzzz", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "No se encontró nada para «zzzz»." in nothing

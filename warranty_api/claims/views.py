@@ -209,7 +209,8 @@ class AdminFulfillmentDetailView(TenantAPIView):
         "repair requested→received→repaired→shipped→completed; refund requested→refunded→completed; "
         "`cancelled` from requested (and received, for a repair). Anything else is 409 `invalid_transition`.",
         request=FulfillmentPatchInput,
-        responses={200: FulfillmentOutput},
+        responses={200: FulfillmentOutput, 409: OpenApiResponse(
+            description="invalid_transition: the kind's steps do not go from its status to this one")},
     )
     def patch(self, request: Request, tenant: str, fulfillment_id: str):
         data = validated(FulfillmentPatchInput, request.data, only_declared=True)
