@@ -158,8 +158,9 @@ class ApiAutoSchema(AutoSchema):
             if parameter.get("in") == "query" and parameter.get("name") == EnvelopeCursorPagination.page_size_query_param:
                 parameter["schema"] = {**parameter.get("schema", {}), "type": "integer", "minimum": 1,
                                        "maximum": EnvelopeCursorPagination.max_page_size}
-            if parameter.get("in") == "query" and parameter.get("schema", {}).get("type") == "boolean":
-                parameter["allowEmptyValue"] = True  # `?include_total=` reads as absent (selectors/params.py)
+            if parameter.get("in") == "query":
+                # Every list and filter reads an empty value as not given (`?to=`, `?include_total=`: core/params.py).
+                parameter["allowEmptyValue"] = True
         if self.method == "POST" and _is_idempotent_post(self.view):
             parameters.append(IDEMPOTENCY_PARAMETER)
         return parameters
