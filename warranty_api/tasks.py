@@ -109,6 +109,18 @@ def export_job_run(job_id: str) -> str:
     return run(job_id)
 
 
+def export_jobs_sweep() -> int:
+    from warranty_api.analytics.services import export_jobs_sweep as sweep
+
+    return sweep()
+
+
+def export_jobs_purge() -> int:
+    from warranty_api.analytics.services import export_jobs_purge as purge
+
+    return purge()
+
+
 def notice_send_batch(notification_ids: list[str]) -> int:
     """Send one batch of a notice's email (each row is taken with its lease, so a repeated batch sends nothing twice)."""
     from warranty_api.notifications.services import notification_send

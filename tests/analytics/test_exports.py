@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import tracemalloc
 
 import pytest
@@ -204,3 +205,42 @@ def test_who_may_read_an_export(actor, actors, tenant, suffix):
     response = actors[actor][1].get(f"/api/northpeak/admin/exports/{job.id}{suffix}")
     assert response.status_code == STAFF[actor]
     assert _snapshot() == before
+
+
+# --- lost and dead jobs, and forgetting old ones -----------------------------------------------------------
+
+
+def test_the_sweep_runs_again_an_export_whose_task_was_lost_or_whose_worker_died(
+    tenant, staff, owner, django_capture_on_commit_callbacks
+):
+    from warranty_api import tasks
+
+    make_warranty(tenant, owner)
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    lost = ExportJob.objects.create(tenant=tenant, table="warranties")
+    ExportJob.objects.filter(id=lost.id).update(created_at=long_ago)
+    dead = ExportJob.objects.create(tenant=tenant, table="warranties", status="running", started_at=long_ago)
+    fresh = ExportJob.objects.create(tenant=tenant, table="warranties")  # its task may still be on its way
+    working = ExportJob.objects.create(tenant=tenant, table="warranties", status="running", started_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.export_jobs_sweep() == 2
+    statuses = dict(ExportJob.objects.values_list("id", "status"))
+    assert statuses[lost.id] == "done" and statuses[dead.id] == "done"
+    assert statuses[fresh.id] == "queued" and statuses[working.id] == "running"
+    assert staff.get(f"/api/northpeak/admin/exports/{dead.id}/download").status_code == 200
+
+
+def test_exports_are_forgotten_after_a_week_with_their_files(tenant, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from warranty_api import tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    old = ExportJob.objects.create(tenant=tenant, table="warranties", status="done")
+    old.file.save("old.csv", ContentFile(b"id\n"), save=True)
+    path = old.file.path
+    ExportJob.objects.filter(id=old.id).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    recent = ExportJob.objects.create(tenant=tenant, table="warranties", status="done")
+    assert tasks.export_jobs_purge() == 1
+    assert list(ExportJob.objects.values_list("id", flat=True)) == [recent.id]
+    assert not os.path.exists(path)

@@ -144,6 +144,8 @@ def test_schedules_sync_registers_every_job_once(db):
         "analytics_refresh",
         "label_sheets_sweep",
         "label_sheets_purge",
+        "export_jobs_sweep",
+        "export_jobs_purge",
     }
     assert len(rows) == len(SCHEDULES)
     assert rows["notifications_sweep"].schedule_type == Schedule.MINUTES and rows["notifications_sweep"].minutes == 1

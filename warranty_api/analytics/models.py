@@ -112,6 +112,8 @@ class ExportJob(TimeStamped):
     rows = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="exports/", max_length=300, blank=True)
     failure = models.TextField(blank=True)
+    # When a worker took it: a job still running long after (its worker died) is given to another by the sweep.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

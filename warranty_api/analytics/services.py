@@ -7,6 +7,7 @@ its unit's first claim; at a million warranties that join takes seconds, so it r
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 import time
 
@@ -176,7 +177,8 @@ def export_job_run(job_id: str) -> str:
     from warranty_api.analytics import exports
     from warranty_api.core.csv_export import csv_lines
 
-    taken = ExportJob.objects.filter(id=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING)
+    taken = ExportJob.objects.filter(id=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING, started_at=timezone.now())
     if not taken:
         return "skipped"
     job = ExportJob.objects.select_related("tenant", "created_by").get(id=job_id)
@@ -197,3 +199,42 @@ def export_job_run(job_id: str) -> str:
     ExportJob.objects.filter(id=job.id).update(status=ExportJob.Status.DONE, file=job.file.name, rows=max(0, count - 1),
                                                finished_at=timezone.now())
     return "done"
+
+
+# A queued export whose task has not started within this is taken as lost (a broker outage, a restart).
+EXPORT_TASK_LOST_AFTER = datetime.timedelta(minutes=5)
+# django-q2's timeout of an export task (settings.Q_CLUSTER) bounds a live attempt; past it the worker is gone.
+EXPORT_KEEP = datetime.timedelta(days=7)
+
+
+def _export_attempt_limit() -> datetime.timedelta:
+    from django.conf import settings
+
+    return datetime.timedelta(seconds=int(settings.Q_CLUSTER.get("timeout") or 3600) + 60)
+
+
+def export_jobs_sweep() -> int:
+    """Scheduled: queue again the exports whose task was lost, and those whose worker died mid-way (running past
+    the task's time limit): the job rewrites its whole file, so running it again is safe."""
+    now = timezone.now()
+    S = ExportJob.Status
+    lost = list(ExportJob.objects.filter(status=S.QUEUED, created_at__lt=now - EXPORT_TASK_LOST_AFTER)
+                .values_list("id", flat=True))
+    dead = ExportJob.objects.filter(status=S.RUNNING, started_at__lt=now - _export_attempt_limit())
+    dead_ids = list(dead.values_list("id", flat=True))
+    ExportJob.objects.filter(id__in=dead_ids, status=S.RUNNING).update(status=S.QUEUED, started_at=None)
+    for job_id in [*lost, *dead_ids]:
+        task_enqueue_after_commit("warranty_api.tasks.export_job_run", job_id, task_name=f"export {job_id}")
+    return len(lost) + len(dead_ids)
+
+
+def export_jobs_purge(*, older_than: datetime.timedelta = EXPORT_KEEP) -> int:
+    """Scheduled: forget exports made more than a week ago, their files with them (a download is for now, and a
+    file holds the brand's customers' data)."""
+    count = 0
+    for job in ExportJob.objects.filter(created_at__lt=timezone.now() - older_than):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        count += 1
+    return count

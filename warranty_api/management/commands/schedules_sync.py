@@ -44,6 +44,8 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ),
     ScheduleSpec("label_sheets_sweep", "warranty_api.labels.tasks.label_sheets_sweep", Schedule.MINUTES, sweep=True),
     ScheduleSpec("label_sheets_purge", "warranty_api.labels.tasks.label_sheets_purge", Schedule.DAILY),
+    ScheduleSpec("export_jobs_sweep", "warranty_api.tasks.export_jobs_sweep", Schedule.MINUTES, sweep=True),
+    ScheduleSpec("export_jobs_purge", "warranty_api.tasks.export_jobs_purge", Schedule.DAILY),
     ScheduleSpec("claim_sla_reminders", "warranty_api.tasks.claim_sla_reminders", Schedule.MINUTES, sweep=True),
     ScheduleSpec("analytics_refresh", "warranty_api.tasks.analytics_refresh", Schedule.MINUTES,
                  minutes=settings.AFTERSALE_ANALYTICS_REFRESH_MINUTES),
