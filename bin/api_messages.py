@@ -9,9 +9,13 @@ entries. Entries already translated keep their translation.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
-from babel.messages.pofile import read_po, write_po
+if __package__ in (None, ""):  # run as a file (`python bin/....py`): the project root on the path, as under `-m`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bin.catalogs import catalogs_add
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a customer can meet through the portal or an app; the staff's configuration and tools speak English.
@@ -48,15 +52,7 @@ def api_messages(root: Path = ROOT) -> list[str]:
 
 
 def main() -> None:
-    texts = api_messages()
-    for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.po")):
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=po_path.parent.parent.name)
-        for text in texts:
-            if text not in catalog:
-                catalog.add(text, "", auto_comments=["api error (warranty_api)"])
-        with po_path.open("wb") as handle:
-            write_po(handle, catalog, width=0, omit_header=False)
+    catalogs_add(api_messages(), "api error (warranty_api)")
 
 
 if __name__ == "__main__":

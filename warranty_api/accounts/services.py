@@ -126,13 +126,13 @@ def account_register(
     return user
 
 
-def customer_record_for(*, tenant: Tenant, email: str, name: str = "") -> Customer:
-    """The brand's record of `email`, made with `name` when it has none (and linked to no account)."""
+def customer_record_for(*, tenant: Tenant, email: str, **details) -> Customer:
+    """The brand's record of `email`, made with `details` (name, phone, address, account) when it has none."""
     customer = Customer.objects.filter(tenant=tenant, email=email).first()
     if customer is None:
         try:
             with transaction.atomic():
-                customer = Customer.objects.create(tenant=tenant, email=email, name=name)
+                customer = Customer.objects.create(tenant=tenant, email=email, **details)
         except IntegrityError:  # a registration created it at the same instant
             customer = Customer.objects.get(tenant=tenant, email=email)
     return customer
@@ -258,16 +258,8 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
 def _link_customer(*, tenant: Tenant, user: User) -> Customer:
     """Link the brand's record of this email to the account; a record of a previous address is let go."""
     Customer.objects.filter(account=user).exclude(tenant=tenant, email=user.email).update(account=None)
-    customer = Customer.objects.filter(tenant=tenant, email=user.email).first()
-    if customer is None:
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(
-                    tenant=tenant, email=user.email, name=user.full_name, phone=user.phone, address=user.address,
-                    account=user,
-                )
-        except IntegrityError:  # a public registration created it at the same instant
-            customer = Customer.objects.get(tenant=tenant, email=user.email)
+    customer = customer_record_for(tenant=tenant, email=user.email, name=user.full_name, phone=user.phone,
+                                   address=user.address, account=user)
     if customer.account_id != user.pk:
         customer.account = user
         customer.save(update_fields=["account", "updated_at"])

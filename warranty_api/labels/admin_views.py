@@ -93,7 +93,7 @@ class QrCodesView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             funnel_error = error_text(error)
         products = list(Product.objects.filter(tenant=tenant, is_active=True).order_by("name"))
         context.update(
-            products=[{"product": p, "url": product_code(tenant=tenant, product_id=p.id)[1]} for p in products],
+            products=[{"product": p, "url": codes.product_code_url(tenant.slug, p.id, p.gtin)} for p in products],
             unit=unit, unit_error=unit_error, serial=params.get("serial", ""),
             funnel=funnel, funnel_error=funnel_error, chart=funnel_chart(funnel["groups"]) if funnel else None,
             funnel_from=params.get("from", ""), funnel_to=params.get("to", ""),

@@ -90,17 +90,13 @@ class LabelSheetListView(TenantAPIView):
         return ok(label_job_output(job), status=202)
 
 
-def _job(tenant, job_id: str) -> LabelSheetJob:
-    return label_job_get(tenant=tenant, job_id=job_id)
-
-
 class LabelSheetDetailView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
 
     @extend_schema(operation_id="admin_label_sheet_get", summary="Progress of a label sheet, and its download",
                    responses={200: LabelSheetJobOutput})
     def get(self, request, tenant: str, job_id: str):
-        return ok(label_job_output(_job(self.tenant, job_id)))
+        return ok(label_job_output(label_job_get(tenant=self.tenant, job_id=job_id)))
 
 
 class LabelSheetPdfView(TenantAPIView):
@@ -110,7 +106,7 @@ class LabelSheetPdfView(TenantAPIView):
     @extend_schema(operation_id="admin_label_sheet_pdf", summary="The label sheet's PDF, once done",
                    responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, tenant: str, job_id: str):
-        job = _job(self.tenant, job_id)
+        job = label_job_get(tenant=self.tenant, job_id=job_id)
         if job.status != LabelSheetJob.Status.DONE or not job.pdf:
             raise NotFound("This label sheet is not ready.")
         response = FileResponse(job.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
