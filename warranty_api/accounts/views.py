@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from warranty_api.accounts import services as svc
 from warranty_api.accounts.consent import marketing_consent_log, marketing_consent_text
+from warranty_api.accounts.filters import ConsentLogParameters, StaffListParameters
 from warranty_api.accounts.selectors import marketing_consent_given, staff_list, warranty_count
 from warranty_api.accounts.serializers import (
     AccountLoginInput,
@@ -342,6 +343,7 @@ class AcceptInvitationView(_PublicAuthView):
 
 class ConsentLogView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    filterset_class = ConsentLogParameters
 
     @extend_schema(
         operation_id="admin_consent_list",
@@ -351,7 +353,6 @@ class ConsentLogView(TenantAPIView):
             "account), newest first, with the wording they saw and its version; `granted=true|false` filters. A "
             "customer's current answer is their newest row; each new row is also sent as `customer.consent_changed`."
         ),
-        parameters=[OpenApiParameter("granted", bool, required=False)],
         responses={200: MarketingConsentOutput(many=True), **ERRORS},
     )
     def get(self, request, tenant: str):
@@ -361,6 +362,7 @@ class ConsentLogView(TenantAPIView):
 
 class StaffListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    filterset_class = StaffListParameters
 
     @extend_schema(operation_id="admin_staff_list", summary="The brand's staff", responses={200: StaffMemberOutput(many=True)})
     def get(self, request, tenant: str):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from warranty_api.analytics import exports
+from warranty_api.analytics.filters import CycleTimeParameters, FailureRateParameters
 from warranty_api.analytics.models import ExportJob
-from warranty_api.analytics.selectors import DIMENSIONS, PERIODS, claim_cycle_times, failure_rates
+from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
 from warranty_api.analytics.services import export_job_create
-from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
+from warranty_api.core.csv_export import CSV_RENDERERS, csv_response, wants_csv
 from warranty_api.core.exceptions import NotFound
 from warranty_api.core.permissions import IsTenantAgent
 from warranty_api.core.views import TenantAPIView, ok, validated
@@ -45,6 +46,7 @@ class FailureRatesOutput(serializers.Serializer):
 
 class FailureRatesView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = FailureRateParameters
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(
@@ -55,14 +57,6 @@ class FailureRatesView(TenantAPIView):
         "bound is above the brand's alert threshold (`failure_rate_alert_percent`, 1.5 by default). `from` and `to` "
         "choose units by purchase date (their claims come with them); `issue_type` counts only those claims. "
         "Figures come from cells rebuilt every ANALYTICS_REFRESH_MINUTES; `meta.as_of` says when.",
-        parameters=[
-            OpenApiParameter("by", str, enum=list(DIMENSIONS), description="Default `sku`"),
-            OpenApiParameter("from", OpenApiTypes.DATE, description="Purchased on or after (YYYY-MM-DD)"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Purchased on or before (YYYY-MM-DD)"),
-            OpenApiParameter("issue_type", str, description="One or more issue types, comma separated"),
-            OpenApiParameter("min_units", int, description="Only groups with at least this many registered units"),
-            FORMAT_PARAMETER,
-        ],
         responses={(200, "application/json"): FailureRatesOutput, CSV_RESPONSE: OpenApiTypes.STR},
     )
     def get(self, request, tenant: str):
@@ -91,17 +85,12 @@ class CycleTimesOutput(serializers.Serializer):
 
 class ClaimCycleTimesView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = CycleTimeParameters
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(
         operation_id="admin_analytics_claims",
         summary="Claims per week or month of filing: counts by status, p50/p90 to first response, decision, resolution",
-        parameters=[
-            OpenApiParameter("period", str, enum=list(PERIODS), description="Default `week`"),
-            OpenApiParameter("from", OpenApiTypes.DATE, description="Default: 12 periods back"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Default: today"),
-            FORMAT_PARAMETER,
-        ],
         responses={(200, "application/json"): CycleTimesOutput, CSV_RESPONSE: OpenApiTypes.STR},
     )
     def get(self, request, tenant: str):

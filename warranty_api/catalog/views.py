@@ -1,8 +1,9 @@
 """The catalog over HTTP: the brand's public configuration and products, and the admins' categories and products."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from warranty_api.catalog import selectors, services
+from warranty_api.catalog.filters import AdminCategoryListParameters, AdminProductListParameters, ProductListParameters
 from warranty_api.catalog.models import Category
 from warranty_api.catalog.selectors import product_list
 from warranty_api.catalog.serializers import (
@@ -49,16 +50,10 @@ class TenantConfigView(TenantAPIView):
 
 class ProductListView(TenantAPIView):
     permission_classes: list = []
+    filterset_class = ProductListParameters
 
     @extend_schema(
         summary="List the brand's products with their warranty terms",
-        parameters=[
-            OpenApiParameter("category", str, description="A category slug"),
-            OpenApiParameter("search", str, description="Part of a name, or an exact SKU"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("include_total", bool),
-        ],
         responses={200: ProductOutput(many=True)},
     )
     def get(self, request, tenant: str):
@@ -100,12 +95,12 @@ def _product_write_answer(tenant, product, status=200):
 
 class AdminCategoryListView(TenantAPIView):
     permission_classes = [AdminWritesAgentReads]
+    filterset_class = AdminCategoryListParameters
     refuses_unknown_fields = True
 
     @extend_schema(
         operation_id="admin_categories_list",
         summary="The brand's categories and their warranty terms",
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={200: AdminCategoryOutput(many=True), **ERRORS},
     )
     def get(self, request, tenant: str):
@@ -163,18 +158,12 @@ class AdminCategoryDetailView(TenantAPIView):
 
 class AdminProductListView(TenantAPIView):
     permission_classes = [AdminWritesAgentReads]
+    filterset_class = AdminProductListParameters
     refuses_unknown_fields = True
 
     @extend_schema(
         operation_id="admin_products_list",
         summary="The brand's products, active or not",
-        parameters=[
-            OpenApiParameter("category", str, description="A category slug"),
-            OpenApiParameter("is_active", str, enum=["true", "false"]),
-            OpenApiParameter("search", str, description="Part of a name, or an exact SKU"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-        ],
         responses={200: AdminProductOutput(many=True), **ERRORS},
     )
     def get(self, request, tenant: str):

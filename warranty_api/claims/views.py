@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 
 from warranty_api.claims import services as claim_services
 from warranty_api.claims.exports import CLAIM_HEADER, claim_rows
+from warranty_api.claims.filters import ClaimQueueParameters, CustomerClaimListParameters, FulfillmentListParameters
 from warranty_api.claims.inventory_events import INBOUND_EVENTS, inventory_event_receive
-from warranty_api.claims.models import Claim, Fulfillment
+from warranty_api.claims.models import Claim
 from warranty_api.claims.selectors import (
-    ADMIN_SORTS,
     claim_get_for_customer,
     claim_get_for_staff,
     claim_list_for_customer,
@@ -31,7 +31,7 @@ from warranty_api.claims.serializers import (
     FulfillmentPatchInput,
     timeline_item,
 )
-from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
+from warranty_api.core.csv_export import CSV_RENDERERS, csv_response, wants_csv
 from warranty_api.core.pagination import paginate
 from warranty_api.core.permissions import IsTenantAgent, IsTenantCustomer
 from warranty_api.core.views import TenantAPIView, ok, validated
@@ -63,11 +63,11 @@ not attached to anything yet, at most 10 (400 with `photos[i]` field errors othe
 
 class ClaimListCreateView(TenantAPIView):
     permission_classes = [IsTenantCustomer]
+    filterset_class = CustomerClaimListParameters
 
     @extend_schema(
         operation_id="claims_list",
         summary="List your claims, newest first",
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={200: ClaimListItemOutput(many=True)},
     )
     def get(self, request: Request, tenant: str):
@@ -111,31 +111,12 @@ class ClaimMessageCreateView(TenantAPIView):
 
 class AdminClaimListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = ClaimQueueParameters
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(
         operation_id="admin_claims_list",
         summary="The claim queue (oldest first), with the count per status for the tabs in meta.counts",
-        parameters=[
-            OpenApiParameter("status", str, description="One or more statuses, comma separated"),
-            OpenApiParameter("issue_type", str),
-            OpenApiParameter("resolution", str),
-            OpenApiParameter("product", str, description="A product id (prd_...)"),
-            OpenApiParameter("category", str, description="A category slug"),
-            OpenApiParameter("assignee", str, description="A staff user id (usr_...), `me` or `none`"),
-            OpenApiParameter("created_after", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
-            OpenApiParameter("created_before", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
-            OpenApiParameter("older_than_days", int, description="Only claims filed more than N days ago"),
-            OpenApiParameter("has_photos", bool),
-            OpenApiParameter("q", str, description="A claim id, a claim reference (RI-1001), a serial number or a customer email (exact)"),
-            OpenApiParameter("sla_state", str, description="One or more of on_track, due_soon, breached, met, comma separated"),
-            OpenApiParameter("risk_level", str, description="One or more of low, medium, high, comma separated"),
-            OpenApiParameter("sort", str, enum=list(ADMIN_SORTS), description="Default `created_at`: oldest first"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("include_total", bool),
-            FORMAT_PARAMETER,
-        ],
         responses={(200, "application/json"): AdminClaimListItemOutput(many=True), (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request, tenant: str):
@@ -179,18 +160,11 @@ class AdminClaimDetailView(TenantAPIView):
 
 class AdminFulfillmentListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = FulfillmentListParameters
 
     @extend_schema(
         operation_id="admin_fulfillments_list",
         summary="Returns, replacements, repairs and refunds to carry out, oldest first",
-        parameters=[
-            OpenApiParameter("status", str, description="One or more, comma separated"),
-            OpenApiParameter("kind", str, enum=Fulfillment.Kind.values),
-            OpenApiParameter("claim", str),
-            OpenApiParameter("rma_number", str),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-        ],
         responses={200: FulfillmentOutput(many=True)},
     )
     def get(self, request: Request, tenant: str):

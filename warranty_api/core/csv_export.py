@@ -13,12 +13,9 @@ import json
 from collections.abc import Iterable, Iterator
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 CSV_MEDIA_TYPE = "text/csv"
-FORMAT_PARAMETER = OpenApiParameter("format", str, enum=["json", "csv"],
-                                    description="`csv` answers every matching row as CSV (as does `Accept: text/csv`)")
 
 
 class CsvRenderer(BaseRenderer):

@@ -8,6 +8,7 @@ from drf_spectacular.plumbing import ResolvedComponent, is_list_serializer, is_s
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 
+from warranty_api.core.filters import QueryParametersBackend, filterset_of
 from warranty_api.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warranty_api.core.idempotency import MAX_KEY_LENGTH
 from warranty_api.core.pagination import EnvelopeCursorPagination
@@ -151,6 +152,15 @@ class ApiAutoSchema(AutoSchema):
         return self.method in {"PUT", "PATCH"} or getattr(self.view, "refuses_unknown_fields", False)
 
     # --- parameters ---
+
+    def get_filter_backends(self):
+        # Any operation that takes query parameters declares them as a FilterSet (core/filters.py), a list or not.
+        return [QueryParametersBackend] if filterset_of(self.view, self.method) else []
+
+    def _get_format_parameters(self):
+        # DRF's `?format=` is taken only where an operation declares it with the rest of its parameters (the lists that
+        # answer CSV: core/filters.CsvExportable); elsewhere it is refused like any unknown name.
+        return []
 
     def _get_parameters(self):
         parameters = [p for p in super()._get_parameters() if not _is_idempotency_header(p)]

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from warranty_api.core.exceptions import TenantNotFound, ValidationFailed
+from warranty_api.core.filters import filterset_of, refuse_unknown_parameters
 from warranty_api.core.idempotency import idempotent
 
 
@@ -16,12 +17,19 @@ class TenantAPIView(APIView):
     """
 
     idempotency = True
+    # The query parameters each method takes (core/filters.py): GET's, and other methods' by name. Any other is refused.
+    filterset_class = None
+    filterset_classes: dict = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         post = cls.__dict__.get("post")
         if post is not None and cls.idempotency and not getattr(post, "idempotent", False):
             cls.post = idempotent(post)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticated, allowed and throttled first
+        refuse_unknown_parameters(request.query_params, filterset_of(self, request.method))
 
     @property
     def tenant(self):

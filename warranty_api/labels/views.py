@@ -11,6 +11,7 @@ from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
 from warranty_api.core.views import TenantAPIView, ok
 from warranty_api.labels import codes
+from warranty_api.labels.filters import FunnelParameters, QrCodeParameters
 from warranty_api.labels.models import LabelSheetJob
 from warranty_api.labels.selectors import label_job_get, product_code, registration_funnel, serial_code
 from warranty_api.labels.serializers import (
@@ -21,8 +22,6 @@ from warranty_api.labels.serializers import (
 )
 from warranty_api.labels.services import label_job_create
 
-_FORMAT = OpenApiParameter("format", str, enum=["svg", "png"], description="`svg` (the default, in mm at print "
-                           "size) or `png` (8 px a module)")
 _IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
     description="Retry safely: the same key and body within 24 hours answers the first response again.",
@@ -55,10 +54,11 @@ _CODE_RESPONSES = {
 
 class ProductQrView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = QrCodeParameters
     content_negotiation_class = _JsonErrorsNegotiation
 
     @extend_schema(operation_id="admin_product_qr", summary="A QR code for a product (packaging of a whole line)",
-                   parameters=[_FORMAT], responses=_CODE_RESPONSES)
+                   responses=_CODE_RESPONSES)
     def get(self, request, tenant: str, product_id: str):
         product, url = product_code(tenant=self.tenant, product_id=product_id)
         return _code_response(url, request.query_params.get("format"), f"qr-{product.sku}")
@@ -66,11 +66,12 @@ class ProductQrView(TenantAPIView):
 
 class SerialQrView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = QrCodeParameters
     content_negotiation_class = _JsonErrorsNegotiation
 
     @extend_schema(operation_id="admin_serial_qr",
                    summary="A QR code for one unit (a known serial or a registered one of this brand)",
-                   parameters=[_FORMAT], responses=_CODE_RESPONSES)
+                   responses=_CODE_RESPONSES)
     def get(self, request, tenant: str, serial: str):
         number, url = serial_code(tenant=self.tenant, serial=serial)
         return _code_response(url, request.query_params.get("format"), f"qr-{number}")
@@ -118,15 +119,11 @@ class LabelSheetPdfView(TenantAPIView):
 
 class RegistrationFunnelView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = FunnelParameters
 
     @extend_schema(
         operation_id="admin_registration_funnel",
         summary="Scans, serials scanned, registrations and conversion per SKU or category",
-        parameters=[
-            OpenApiParameter("by", str, enum=["sku", "category"], description="Group by (default `sku`)"),
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 30 days before `to`)"),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (default: today)"),
-        ],
         responses={200: RegistrationFunnelOutput},
     )
     def get(self, request, tenant: str):

@@ -21,6 +21,7 @@ from warranty_api.media.serializers import (
     PublicMediaUploadOutput,
 )
 from warranty_api.media.services import max_upload_bytes, media_upload
+from warranty_api.media.filters import MediaFileParameters
 
 # What an upload is served as (services/media.py stores HEIC as JPEG; thumbnails are JPEG).
 MEDIA_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
@@ -94,13 +95,12 @@ class _AnyAcceptNegotiation(DefaultContentNegotiation):
 
 class MediaFileView(TenantAPIView):
     permission_classes: list = []  # visibility is decided per object: not yours is 404, like not there
+    filterset_class = MediaFileParameters
     content_negotiation_class = _AnyAcceptNegotiation
 
     @extend_schema(
         operation_id="media_get",
         summary="The uploaded file, to its uploader and the brand's staff",
-        parameters=[OpenApiParameter("size", str, enum=["thumb", "full"],
-                                     description="`thumb`: the 400px JPEG thumbnail; `full` (the default): the file")],
         responses={(200, *MEDIA_CONTENT_TYPES): OpenApiResponse(OpenApiTypes.BINARY), 404: None},
     )
     def get(self, request, tenant: str, media_id: str):

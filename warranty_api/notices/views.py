@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -13,6 +12,7 @@ from warranty_api.core.pagination import paginate
 from warranty_api.core.params import iso_date, query_bool
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
 from warranty_api.core.views import TenantAPIView, ok, validated
+from warranty_api.notices.filters import NoticeListParameters, NoticeSendParameters
 from warranty_api.notices.models import Notice
 from warranty_api.notices.selectors import notice_counts, notice_get, notice_list, warranty_notices
 from warranty_api.notices.services import notice_reach, notice_send, notices_mark_opened
@@ -122,6 +122,8 @@ def _check_catalog(tenant, audience: dict) -> None:
 
 
 class NoticeListCreateView(TenantAPIView):
+    filterset_class = NoticeListParameters
+    filterset_classes = {"POST": NoticeSendParameters}
     refuses_unknown_fields = True
 
     def get_permissions(self):
@@ -130,7 +132,6 @@ class NoticeListCreateView(TenantAPIView):
     @extend_schema(
         operation_id="admin_notices_list",
         summary="The brand's notices, newest first",
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={200: NoticeListItemOutput(many=True)},
     )
     def get(self, request, tenant: str):
@@ -143,7 +144,6 @@ class NoticeListCreateView(TenantAPIView):
         "Otherwise the notice is shown on each affected warranty and one email per reachable owner (a live "
         "warranty, an active account with a verified email; a `service` notice skips owners who opted out of "
         "marketing email, a `safety` notice does not) is queued in the outbox, each sent once and retried.",
-        parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL)],
         request=NoticeInput,
         responses={200: NoticeReachOutput, 201: NoticeOutput},
     )

@@ -1,16 +1,14 @@
 """Admin endpoints of customer email: each kind's template and its preview, and the staff outbox."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.notifications import services as services
+from warranty_api.notifications.filters import OutboxListParameters
 from warranty_api.notifications.selectors import (
-    OUTBOX_KINDS,
-    OUTBOX_STATUSES,
     notification_template_get,
     notification_templates_list,
     outbox_list,
@@ -103,18 +101,13 @@ class NotificationTemplatePreviewView(TenantAPIView):
 
 class OutboxListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = OutboxListParameters
 
     @extend_schema(
         operation_id="admin_outbox_list",
         summary="Background work that failed or is waiting to be retried: emails and purchase checks",
         description="Newest first. `status=failed`: attempts exhausted (staff may retry); `status=retrying`: "
         "waiting for another attempt after an error, or taken by a worker that stopped. Both when omitted.",
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=list(OUTBOX_STATUSES)),
-            OpenApiParameter("kind", OpenApiTypes.STR, enum=list(OUTBOX_KINDS)),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("cursor", OpenApiTypes.STR),
-        ],
         responses={
             200: inline_serializer(
                 "OutboxListOutput",

@@ -1,10 +1,11 @@
 """The brand's settings for its admins (`/api/<tenant>/admin/settings`) and the record of configuration changes."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 
 from warranty_api.core.pagination import paginate
 from warranty_api.core.permissions import IsTenantAdmin
 from warranty_api.core.views import TenantAPIView, ok
+from warranty_api.tenancy.filters import ConfigChangeListParameters
 from warranty_api.tenancy.permissions import AdminWritesAgentReads
 from warranty_api.tenancy.selectors import config_change_list
 from warranty_api.tenancy.serializers import (
@@ -56,15 +57,11 @@ class AdminSettingsView(TenantAPIView):
 
 class AdminConfigChangeListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    filterset_class = ConfigChangeListParameters
 
     @extend_schema(
         operation_id="admin_config_changes_list",
         summary="Who changed the brand's configuration, when, and what before and after (newest first)",
-        parameters=[
-            OpenApiParameter("target", str, description="settings, category or product"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-        ],
         responses={200: AdminConfigChangeOutput(many=True), **ERRORS},
     )
     def get(self, request, tenant: str):

@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
 from warranty_api.catalog.serializers import SerialRuleTestInput, SerialRuleTestOutput
-from warranty_api.core.csv_export import CSV_RENDERERS, FORMAT_PARAMETER, csv_response, wants_csv
+from warranty_api.core.csv_export import CSV_RENDERERS, csv_response, wants_csv
 from warranty_api.core.exceptions import ApiError, ValidationFailed, error_body
 from warranty_api.core.pagination import paginate
 from warranty_api.core.parsers import json_loads_checked
@@ -29,6 +29,11 @@ from warranty_api.warranties.certificate import (
     certificate_warranty_of_owner,
 )
 from warranty_api.warranties.exports import WARRANTY_HEADER, warranty_rows
+from warranty_api.warranties.filters import (
+    AdminWarrantyListParameters,
+    CertificateLinkParameters,
+    CustomerWarrantyListParameters,
+)
 from warranty_api.warranties.selectors import (
     admin_warranty_get,
     admin_warranty_list,
@@ -151,11 +156,11 @@ class PublicWarrantyRegisterView(TenantAPIView):
 
 class CustomerWarrantyListView(TenantAPIView):
     permission_classes = [IsTenantCustomer]
+    filterset_class = CustomerWarrantyListParameters
 
     @extend_schema(
         operation_id="warranty_list_mine",
         summary="The signed-in customer's warranties",
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str), OpenApiParameter("include_total", bool)],
         responses={200: WarrantyOutput(many=True)},
     )
     def get(self, request, tenant: str):
@@ -221,6 +226,7 @@ class PublicWarrantyCertificateView(TenantAPIView):
     """The registration email's link: the token is the permission (public registration needs no account)."""
 
     permission_classes: list = []
+    filterset_class = CertificateLinkParameters
     authentication_classes: list = []
     throttle_classes = [PublicIpThrottle]
     content_negotiation_class = _PdfOrJsonErrors
@@ -228,7 +234,6 @@ class PublicWarrantyCertificateView(TenantAPIView):
     @extend_schema(
         operation_id="warranty_certificate_by_link",
         summary="A warranty's certificate (PDF) from the signed link of its registration email; no sign-in",
-        parameters=[OpenApiParameter("token", str, required=True, description="The signed token of the email's link")],
         responses=_CERTIFICATE_RESPONSES,
     )
     def get(self, request, tenant: str):
@@ -271,32 +276,12 @@ class WarrantyTransferAcceptView(TenantAPIView):
         return ok(WarrantyOutput(warranty).data, status=201)
 
 
-_ADMIN_LIST_PARAMS = [
-    OpenApiParameter("status", str, enum=["active", "expired", "void", "transferred", "pending_verification"]),
-    OpenApiParameter("product", str, description="A product id (prd_...)"),
-    OpenApiParameter("category", str, description="A category slug"),
-    OpenApiParameter("q", str, description="Serial number prefix, or a customer's exact email"),
-    OpenApiParameter("verification", str),
-    OpenApiParameter("registered_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter("registered_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter("purchased_from", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter("purchased_to", OpenApiTypes.DATE, description="YYYY-MM-DD"),
-    OpenApiParameter(
-        "sort", str,
-        enum=["created_at", "-created_at", "purchase_date", "-purchase_date", "warranty_end", "-warranty_end"],
-    ),
-    OpenApiParameter("limit", int),
-    OpenApiParameter("cursor", str),
-    OpenApiParameter("include_total", bool),
-]
-
-
 class AdminWarrantyListView(TenantAPIView):
     permission_classes = [IsTenantAgent]
+    filterset_class = AdminWarrantyListParameters
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(operation_id="admin_warranty_list", summary="All the brand's warranties, filtered",
-                   parameters=[*_ADMIN_LIST_PARAMS, FORMAT_PARAMETER],
                    responses={(200, "application/json"): WarrantyAdminOutput(many=True),
                               (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, tenant: str):

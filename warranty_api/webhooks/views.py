@@ -1,12 +1,13 @@
 """Webhook endpoints: app subscriptions and the inventory integration (admin), and the inventory system's events."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from warranty_api.core.pagination import paginate
 from warranty_api.core.permissions import IsTenantAdmin
 from warranty_api.core.views import TenantAPIView, ok, validated
 from warranty_api.webhooks import services as services
+from warranty_api.webhooks.filters import WebhookDeliveryListParameters, WebhookEndpointListParameters
 from warranty_api.webhooks.selectors import (
     inventory_endpoint_get,
     webhook_delivery_get,
@@ -66,12 +67,12 @@ class InventoryIntegrationView(TenantAPIView):
 
 class WebhookEndpointListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    filterset_class = WebhookEndpointListParameters
     refuses_unknown_fields = True  # for the OpenAPI schema: the body is `validated(..., only_declared=True)`
 
     @extend_schema(
         operation_id="admin_webhooks_list",
         summary="The brand's webhook subscriptions",
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("cursor", str)],
         responses={200: WebhookEndpointOutput(many=True)},
     )
     def get(self, request, tenant: str):
@@ -120,17 +121,13 @@ class WebhookEndpointDetailView(TenantAPIView):
 
 class WebhookDeliveryListView(TenantAPIView):
     permission_classes = [IsTenantAdmin]
+    filterset_class = WebhookDeliveryListParameters
 
     @extend_schema(
         operation_id="admin_webhook_deliveries_list",
         summary="An endpoint's delivery log, newest first",
         description="Works for an app subscription and for the inventory endpoint (its id is in "
         "`GET .../admin/integrations/inventory`).",
-        parameters=[
-            OpenApiParameter("status", str, description="One or more of queued, sending, delivered, failed"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
-        ],
         responses={200: WebhookDeliveryOutput(many=True)},
     )
     def get(self, request, tenant: str, endpoint_id: str):
