@@ -98,3 +98,12 @@ def test_every_documented_parameter_is_taken(tenant, make_staff, make_customer, 
             assert "not_a_parameter" in assert_error(response, 400, "validation_error")["message"]
         return
     _unknown(client.get(url, {**{name: "" for name in names}, "not_a_parameter": "1"}), "not_a_parameter")
+
+
+def test_the_page_parameters_are_checked_on_the_csv_lane_too(tenant, make_staff):
+    """A CSV answer has every row and no pages, yet `?limit=-` is as wrong there as on the JSON lane."""
+    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    for query in ({"limit": "-", "format": "csv"}, {"include_total": "maybe", "format": "csv"}):
+        error = assert_error(admin.get("/api/northpeak/admin/warranties", query), 400, "validation_error")
+        assert set(error["fields"]) == {next(iter(query))}
+    assert admin.get("/api/northpeak/admin/warranties", {"limit": "5", "format": "csv"}).status_code == 200

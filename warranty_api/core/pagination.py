@@ -118,6 +118,13 @@ def _wants_total(request) -> bool:
     return bool(query_bool(request.query_params, "include_total"))
 
 
+def check_page_parameters(request) -> None:
+    """`limit` and `include_total` are checked even where they do not apply (a CSV answer has every row, no pages):
+    a bad value is a 400 on every lane of a list, not only on the paged one."""
+    EnvelopeCursorPagination().get_page_size(request)
+    _wants_total(request)
+
+
 def paginate(view, queryset, serializer_class, *, ordering: tuple[str, ...] | None = None, context=None, extra_meta=None):
     """Paginate `queryset` with a cursor and answer the list envelope."""
     paginator = EnvelopeCursorPagination(ordering)

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 from warranty_api.core.exceptions import TenantNotFound, ValidationFailed
 from warranty_api.core.filters import filterset_of, refuse_unknown_parameters
 from warranty_api.core.idempotency import idempotent
+from warranty_api.core.pagination import check_page_parameters
 
 
 class TenantAPIView(APIView):
@@ -29,7 +30,10 @@ class TenantAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated, allowed and throttled first
-        refuse_unknown_parameters(request.query_params, filterset_of(self, request.method))
+        filterset_class = filterset_of(self, request.method)
+        refuse_unknown_parameters(request.query_params, filterset_class)
+        if filterset_class is not None and "include_total" in filterset_class.base_filters:
+            check_page_parameters(request)
 
     @property
     def tenant(self):
