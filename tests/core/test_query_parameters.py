@@ -107,3 +107,10 @@ def test_the_page_parameters_are_checked_on_the_csv_lane_too(tenant, make_staff)
         error = assert_error(admin.get("/api/northpeak/admin/warranties", query), 400, "validation_error")
         assert set(error["fields"]) == {next(iter(query))}
     assert admin.get("/api/northpeak/admin/warranties", {"limit": "5", "format": "csv"}).status_code == 200
+
+
+def test_a_method_the_operation_does_not_have_answers_405_whatever_its_query(tenant, make_customer):
+    customer = client_for(make_customer(tenant), tenant)
+    response = customer.generic("TRACE", "/api/northpeak/products?limit=1&category=")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]

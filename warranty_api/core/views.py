@@ -30,6 +30,8 @@ class TenantAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticated, allowed and throttled first
+        if request.method == "OPTIONS" or not hasattr(self, request.method.lower()):
+            return  # a method the view does not have answers 405 whatever its query
         filterset_class = filterset_of(self, request.method)
         refuse_unknown_parameters(request.query_params, filterset_class)
         if filterset_class is not None and "include_total" in filterset_class.base_filters:
