@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 
 from warranty_api.core.exceptions import NotFound, ValidationFailed
@@ -21,11 +21,6 @@ from warranty_api.labels.serializers import (
     label_job_output,
 )
 from warranty_api.labels.services import label_job_create
-
-_IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
-    description="Retry safely: the same key and body within 24 hours answers the first response again.",
-)
 
 
 class _JsonErrorsNegotiation(BaseContentNegotiation):
@@ -83,7 +78,7 @@ class LabelSheetListView(TenantAPIView):
     @extend_schema(
         operation_id="admin_label_sheet_create",
         summary="Queue a printable PDF of QR labels: serials sent, or every known serial of a SKU",
-        request=LabelSheetCreateInput, parameters=[_IDEMPOTENCY_HEADER], responses={202: LabelSheetJobOutput},
+        request=LabelSheetCreateInput, responses={202: LabelSheetJobOutput},
     )
     def post(self, request, tenant: str):
         job = label_job_create(tenant=self.tenant, user=request.user, data=request.data)

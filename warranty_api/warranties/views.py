@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -63,12 +63,6 @@ from warranty_api.warranties.services import (
     warranty_transfer_accept,
     warranty_transfer_start,
 )
-
-_IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False,
-    description="Retry safely: the same key and body within 24 hours answers the first response again.",
-)
-
 
 _JSON = JSONRenderer()
 _PLAIN_BODY_MAX = 16 * 1024  # a registration body is well under 1 KB; a larger one takes DRF's way
@@ -144,7 +138,6 @@ class PublicWarrantyRegisterView(TenantAPIView):
         operation_id="warranty_register",
         summary="Register a product for warranty (public; a customer token attaches it to that account)",
         request=WarrantyRegisterInput,
-        parameters=[_IDEMPOTENCY_HEADER],
         responses={201: WarrantyOutput},
     )
     def post(self, request, tenant: str):
@@ -248,7 +241,6 @@ class WarrantyTransferView(TenantAPIView):
         operation_id="warranty_transfer_start",
         summary="Offer the warranty to a new owner; they accept through the emailed link",
         request=WarrantyTransferInput,
-        parameters=[_IDEMPOTENCY_HEADER],
         responses={201: WarrantyTransferOutput},
     )
     def post(self, request, tenant: str, warranty_id: str):
@@ -335,7 +327,6 @@ class SerialImportView(TenantAPIView):
         operation_id="serial_import_start",
         summary="Upload a CSV of known serials (serial_number,sku[,manufactured_on]); it imports in the background",
         request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
-        parameters=[_IDEMPOTENCY_HEADER],
         responses={201: SerialImportJobOutput},
     )
     def post(self, request, tenant: str):
