@@ -17,15 +17,14 @@ from django.utils import timezone
 
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import normalize_serial
+from warranty_api.claims import events as claim_events
 from warranty_api.claims.inventory import inventory_backend_for, inventory_backend_of
 from warranty_api.claims.models import (
     Claim,
     ClaimCounter,
-    ClaimEvent,
     ClaimMessage,
     Fulfillment,
     RmaCounter,
-    Visibility,
     claim_reference_prefix,
 )
 from warranty_api.claims.payloads import claim_payload, fulfillment_payload
@@ -225,14 +224,7 @@ def claim_submit(
         _photos_attach(media, claim=claim)
         sla_start(claim, tenant=tenant)
         claim_risk_assess(claim)
-        ClaimEvent.objects.create(
-            tenant=tenant,
-            claim=claim,
-            actor=user,
-            kind=ClaimEvent.Kind.SUBMITTED,
-            to_status=claim.status,
-            visibility=Visibility.CUSTOMER,
-        )
+        claim_events.claim_submitted(claim, actor=user)
         claim_notify(claim, "submitted")
         webhook_event_emit(tenant=tenant, event_type="claim.created", payload={"claim": claim_payload(claim)},
                            ordering_key=claim.id)
@@ -331,16 +323,8 @@ def claim_transition(
             claim.resolved_at = now
         claim.save(update_fields=["status", "status_changed_at", "resolved_at", "resolution", "denial_reason", "updated_at"])
         sla_after_transition(claim, from_status=from_status, to_status=to_status, actor=actor, now=now)
-        ClaimEvent.objects.create(
-            tenant=tenant,
-            claim=claim,
-            actor=actor,
-            kind=ClaimEvent.Kind.STATUS_CHANGED,
-            from_status=from_status,
-            to_status=to_status,
-            note=event_note,
-            visibility=Visibility.CUSTOMER,
-        )
+        claim_events.claim_status_changed(claim, actor=actor, from_status=from_status, to_status=to_status,
+                                          note=event_note)
         if message_to_customer.strip():
             ClaimMessage.objects.create(tenant=tenant, claim=claim, author=actor, body=message_to_customer.strip())
         webhook_event_emit(
@@ -381,23 +365,15 @@ def claim_update(
             if staff != claim.assignee:
                 claim.assignee = staff
                 fields.append("assignee")
-                ClaimEvent.objects.create(
-                    tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.ASSIGNED,
-                    note=f"Assigned to {staff.email}" if staff else "Unassigned", visibility=Visibility.INTERNAL,
-                )
+                claim_events.claim_assigned(claim, actor=actor, assignee=staff)
         if admin_notes is not _UNSET and admin_notes != claim.admin_notes:
             claim.admin_notes = admin_notes
             fields.append("admin_notes")
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.NOTES_UPDATED,
-                note=admin_notes, visibility=Visibility.INTERNAL,
-            )
+            claim_events.claim_notes_updated(claim, actor=actor, notes=admin_notes)
         claim.save(update_fields=fields)
         if message_to_customer.strip():
             ClaimMessage.objects.create(tenant=tenant, claim=claim, author=actor, body=message_to_customer.strip())
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER,
-            )
+            claim_events.message_added(claim, actor=actor)
             sla_after_staff_message(claim, now=timezone.now())
             if notify_customer:
                 claim_notify(claim, "message", message=message_to_customer.strip())
@@ -465,9 +441,7 @@ def claim_message_post(*, tenant: Tenant, claim_id: str, user: User, body: str, 
         _photos_attach(media, claim=claim, message=message)
         if media:
             claim_risk_assess(claim)  # a photo sent later is checked like one sent with the claim
-        ClaimEvent.objects.create(
-            tenant=tenant, claim=claim, actor=user, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER
-        )
+        claim_events.message_added(claim, actor=user)
         if claim.status == Claim.Status.INFO_REQUESTED:
             claim_transition(claim_id=claim.id, tenant=tenant, actor=user, to_status=Claim.Status.UNDER_REVIEW)
     return message
@@ -573,7 +547,6 @@ def fulfillment_update(
                 raise ValidationFailed.field("replacement_serial", "not_allowed", "The replacement has already shipped.")
             fulfillment.replacement_serial = normalize_serial(replacement_serial)
         fields = ["replacement_serial", "updated_at"]
-        claim = fulfillment.claim
         if status and status != fulfillment.status:
             allowed = Fulfillment.FLOW.get(fulfillment.kind, {}).get(fulfillment.status, frozenset())
             if status not in allowed:
@@ -596,11 +569,7 @@ def fulfillment_update(
                 fields.append("completed_at")
             if status == Fulfillment.Status.CANCELLED and fulfillment.external_ref:
                 inventory_backend_of(fulfillment).cancel(fulfillment)
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,
-                note=f"{fulfillment.get_kind_display()}: {fulfillment.get_status_display().lower()}",
-                visibility=Visibility.CUSTOMER,
-            )
+            claim_events.fulfillment_status_changed(fulfillment, actor=actor)
         fulfillment.save(update_fields=fields)
         if "status" in fields:
             webhook_event_emit(
@@ -608,10 +577,7 @@ def fulfillment_update(
                 payload={"fulfillment": fulfillment_payload(fulfillment)}, ordering_key=fulfillment.claim_id,
             )
         if note.strip():
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,
-                note=f"{fulfillment.get_kind_display()}: {note.strip()}", visibility=Visibility.INTERNAL,
-            )
+            claim_events.fulfillment_noted(fulfillment, actor=actor, note=note.strip())
     return fulfillment
 
 

@@ -37,6 +37,7 @@ from warranty_api.notifications.models import Notification, NotificationTemplate
 from warranty_api.privacy.selectors import CustomerSubject, customer_subject
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
+from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
 from warranty_api.webhooks.models import InboundEvent, WebhookDelivery, WebhookEndpoint
 
@@ -344,9 +345,7 @@ def _erase(subject: CustomerSubject, *, actor: User | None, via: str, digest: st
         counts["sessions_revoked"] = _erase_account(subject)
         _erase_admin_log(subject)
 
-    WarrantyEvent.objects.bulk_create(
-        [WarrantyEvent(tenant=tenant, warranty_id=wid, actor=actor, action="customer_erased") for wid in subject.warranty_ids]
-    )
+    warranty_events.customer_erased(tenant=tenant, warranty_ids=subject.warranty_ids, actor=actor)
     erasure = CustomerErasure.objects.create(
         tenant=tenant,
         email_digest=digest,

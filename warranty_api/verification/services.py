@@ -34,8 +34,9 @@ from warranty_api.integrations.shopify import (
     base_url_allowed,
 )
 from warranty_api.tenancy.models import Tenant, VerificationMode
+from warranty_api.verification import events as verification_events
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
-from warranty_api.warranties.models import Warranty, WarrantyEvent
+from warranty_api.warranties.models import Warranty
 
 logger = logging.getLogger(__name__)
 
@@ -156,15 +157,6 @@ def _enqueue(warranty_id: str) -> None:
     task_enqueue("warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}")
 
 
-def _event(warranty: Warranty, action: str, before: dict, *, actor: User | None = None, note: str = "") -> None:
-    after = {key: getattr(warranty, key) for key in before}
-    if after != before:
-        WarrantyEvent.objects.create(
-            tenant_id=warranty.tenant_id, warranty=warranty, actor=actor, action=action, before=before, after=after,
-            note=note,
-        )
-
-
 def _snapshot(warranty: Warranty) -> dict:
     return {"verification": warranty.verification, "status": warranty.status}
 
@@ -212,7 +204,7 @@ def purchase_verification_enqueue(warranty: Warranty, *, actor: User | None = No
         if locked.verification != V.PENDING:
             locked.verification = V.PENDING
             locked.save(update_fields=["verification", "updated_at"])
-            _event(locked, "verification_queued", before, actor=actor)
+            verification_events.verification_queued(locked, before, actor=actor)
         warranty_id = locked.pk
         task_enqueue_after_commit(
             "warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}"
@@ -282,7 +274,7 @@ def _record_outcome(row: PurchaseVerification, outcome: Outcome) -> str:
         if outcome.result == V.VERIFIED and warranty.status == S.PENDING_VERIFICATION:
             warranty.status = S.ACTIVE
         warranty.save(update_fields=["verification", "verification_detail", "status", "updated_at"])
-        _event(warranty, "verification_checked", before)
+        verification_events.verification_checked(warranty, before)
         _finish_row(row, result=outcome.result)
     return outcome.result
 
@@ -313,7 +305,7 @@ def _record_error(row: PurchaseVerification, exc: ShopifyError) -> str:
             "next_attempt_at": iso_z(next_at),
         }
         warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
-        _event(warranty, "verification_checked", before)
+        verification_events.verification_checked(warranty, before)
     logger.info("Purchase check of %s failed (%s); %s", row.pk, exc.code, "gave up" if exhausted else "will retry")
     return "failed" if exhausted else "retry"
 
@@ -338,7 +330,7 @@ def purchase_verifications_sweep() -> int:
                     "next_attempt_at": None,
                 }
                 warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
-                _event(warranty, "verification_checked", before)
+                verification_events.verification_checked(warranty, before)
     orphans = (
         Warranty.objects.filter(
             verification=V.PENDING, purchase_verification__isnull=True, created_at__lt=timezone.now() - ORPHAN_AGE
@@ -397,7 +389,7 @@ def purchase_verification_override(
             warranty.void_reason = note
             fields.append("void_reason")
         warranty.save(update_fields=fields)
-        _event(warranty, "verification_overridden", before, actor=actor, note=note)
+        verification_events.verification_overridden(warranty, before, actor=actor, note=note)
         # A queued or running check must not overwrite the decision (the worker re-checks under the lock too).
         PurchaseVerification.objects.filter(pk=warranty.pk).update(
             status=PurchaseVerification.Status.DONE, result=V.OVERRIDDEN, lease_until=None

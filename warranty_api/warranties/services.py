@@ -39,8 +39,9 @@ from warranty_api.tenancy.languages import language_for_message
 from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
 from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_columns
 from warranty_api.verification.services import purchase_verification_enqueue
+from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.certificate import certificate_link
-from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
+from warranty_api.warranties.models import Warranty, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
 from warranty_api.webhooks.models import WebhookEndpoint
 from warranty_api.webhooks.services import webhook_event_emit
@@ -441,8 +442,7 @@ def warranty_register(
                 _register_rows_one_statement(customer, warranty, account, event_after, notification, send_task,
                                              connection)
             else:
-                event = WarrantyEvent(tenant=tenant, warranty_id=warranty.id, actor=account, action="registered",
-                                      after=event_after)
+                event = warranty_events.warranty_registered_row(warranty, actor=account, after=event_after)
                 _register_rows(customer, warranty, event, notification, send_task, connection)
             # Only `customer_id` is set: the purchase check and the webhook payload that read the record load the
             # stored one, which may be an earlier registration's.
@@ -533,7 +533,8 @@ def _register_rows_one_statement(
         "status": warranty.status, "verification": warranty.verification,
         "verification_detail": Jsonb(warranty.verification_detail), "void_reason": warranty.void_reason,
         "notes": warranty.notes, "replaces_id": warranty.replaces_id,
-        "actor_id": actor.id if actor is not None else None, "action": "registered", "before": Jsonb({}),
+        "actor_id": actor.id if actor is not None else None, "action": warranty_events.REGISTERED,
+        "before": Jsonb({}),
         "after": Jsonb(event_after), "note": "",
         "notification_id": notification.id, "kind": notification.kind, "to_email": notification.to_email,
         "context": Jsonb(notification.context), "subject_ref": notification.subject_ref,
@@ -574,14 +575,7 @@ def warranties_claim_for_account(*, tenant: Tenant, user: User) -> int:
         if not ids:
             return 0
         Warranty.objects.filter(id__in=ids).update(owner=user, updated_at=timezone.now())
-        WarrantyEvent.objects.bulk_create(
-            [
-                WarrantyEvent(
-                    tenant=tenant, warranty_id=wid, actor=user, action="owner_attached", after={"owner": user.public_id}
-                )
-                for wid in ids
-            ]
-        )
+        warranty_events.owner_attached(tenant=tenant, warranty_ids=ids, owner=user)
     return len(ids)
 
 
@@ -664,14 +658,9 @@ def warranty_admin_update(
         return warranty
     warranty.save()
     changed = {k for k in after if after[k] != before[k]}
-    WarrantyEvent.objects.create(
-        tenant=tenant,
-        warranty=warranty,
-        actor=actor,
-        action=",".join(actions) or "noted",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-        note=(changes.get("note") or "").strip(),
+    warranty_events.warranty_corrected(
+        warranty, actor=actor, actions=actions, before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed}, note=(changes.get("note") or "").strip(),
     )
     _announce(warranty, "warranty.updated")
     return warranty
@@ -703,9 +692,7 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
     if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
         raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
     transfer = WarrantyTransfer.objects.create(tenant=tenant, warranty=warranty, from_user=user, to_email=email)
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=warranty, actor=user, action="transfer_started", after={"to_email": email}
-    )
+    warranty_events.transfer_started(warranty, actor=user, to_email=email)
     link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-transfer?{urlencode({'token': transfer_token(transfer)})}"
     notify(
         tenant=tenant,
@@ -770,25 +757,8 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         transfer.accepted_at = timezone.now()
         transfer.new_warranty = new
         transfer.save()
-        WarrantyEvent.objects.bulk_create(
-            [
-                WarrantyEvent(
-                    tenant=tenant,
-                    warranty=old,
-                    actor=user,
-                    action="transferred",
-                    before={"status": old_before["status"]},
-                    after={"status": old.status, "successor": new.id},
-                ),
-                WarrantyEvent(
-                    tenant=tenant,
-                    warranty=new,
-                    actor=user,
-                    action="received_by_transfer",
-                    after={**warranty_snapshot(new), "replaces": old.id},
-                ),
-            ]
-        )
+        warranty_events.warranty_transferred(old, new, actor=user, status_before=old_before["status"],
+                                             new_snapshot=warranty_snapshot(new))
         if transfer.from_user_id and transfer.from_user.email:
             notify(
                 tenant=tenant,
@@ -868,14 +838,8 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
         ) from None
     old.void_reason = f"replaced by {new.id}"
     old.save(update_fields=["status", "void_reason", "updated_at"])
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=old, actor=actor, action="replaced", before=before,
-        after=warranty_snapshot(old), note=note,
-    )
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
-        after=warranty_snapshot(new), note=note,
-    )
+    warranty_events.warranty_replaced(old, new, actor=actor, before=before, old_after=warranty_snapshot(old),
+                                      new_snapshot=warranty_snapshot(new), note=note)
     _announce(old, "warranty.updated")
     _announce(new, "warranty.registered")
     return new
@@ -928,9 +892,6 @@ def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, c
     if not after:
         return warranty
     warranty.save(update_fields=[*after, "updated_at"])
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=warranty, actor=actor, action="contact_corrected", before=before, after=after,
-        note=(note or "").strip(),
-    )
+    warranty_events.contact_corrected(warranty, actor=actor, before=before, after=after, note=(note or "").strip())
     _announce(warranty, "warranty.updated")
     return warranty
