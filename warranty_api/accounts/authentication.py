@@ -9,6 +9,7 @@ from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTA
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from warranty_api.accounts.error_codes import AccountErrorCode
 from warranty_api.accounts.selectors import staff_account_for_sign_in, user_access
 
 TENANT_CLAIM = "tenant"
@@ -32,7 +33,7 @@ def token_sessions_current(token, sessions_version: int) -> bool:
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
-    override_code = "token_expired"
+    override_code = AccountErrorCode.TOKEN_EXPIRED
 
 
 class TenantJWTAuthentication(JWTAuthentication):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import normalize_serial
 from warranty_api.claims import events as claim_events
+from warranty_api.claims.error_codes import ClaimErrorCode
 from warranty_api.claims.inventory import inventory_backend_for, inventory_backend_of
 from warranty_api.claims.models import (
     Claim,
@@ -49,13 +50,13 @@ _UNSET = object()
 
 # Why a warranty cannot take a claim, by its effective status (documented in the OpenAPI description).
 _WARRANTY_REFUSALS = {
-    Warranty.Status.VOID: ("warranty_void", "This warranty is void, so it cannot take a claim."),
+    Warranty.Status.VOID: (ClaimErrorCode.WARRANTY_VOID, "This warranty is void, so it cannot take a claim."),
     Warranty.Status.TRANSFERRED: (
-        "warranty_transferred",
+        ClaimErrorCode.WARRANTY_TRANSFERRED,
         "This warranty has moved to a new owner; the new owner's warranty takes claims.",
     ),
     Warranty.Status.PENDING_VERIFICATION: (
-        "warranty_pending_verification",
+        ClaimErrorCode.WARRANTY_PENDING_VERIFICATION,
         "This warranty is waiting for its purchase to be verified; claims open once it is active.",
     ),
 }
@@ -202,7 +203,7 @@ def claim_submit(
         if today > warranty.warranty_end:
             raise Unprocessable(
                 f"This warranty ended on {warranty.warranty_end.isoformat()}; it does not cover a claim made today.",
-                code="warranty_expired",
+                code=ClaimErrorCode.WARRANTY_EXPIRED,
             )
         if Claim.objects.filter(warranty=warranty, status__in=Claim.OPEN_STATUSES).exists():
             raise _already_open()
@@ -243,7 +244,9 @@ def _claim_reference_next(tenant: Tenant) -> str:
 
 
 def _already_open() -> Conflict:
-    return Conflict("This warranty already has an open claim; add to that claim instead.", code="claim_already_open")
+    return Conflict(
+        "This warranty already has an open claim; add to that claim instead.", code=ClaimErrorCode.CLAIM_ALREADY_OPEN,
+    )
 
 
 # --- the workflow --------------------------------------------------------------------------------------
@@ -266,7 +269,7 @@ def _invalid_transition(claim: Claim, to_status: str) -> Conflict:
     return Conflict(
         f"A claim that is {claim.status} cannot become {to_status}"
         + (f"; it can become: {', '.join(allowed)}." if allowed else "; it is closed."),
-        code="invalid_transition",
+        code=ClaimErrorCode.INVALID_TRANSITION,
     )
 
 
@@ -313,7 +316,7 @@ def claim_transition(
                 raise Conflict(
                     f"The {open_follow_ups[0].kind} is not done yet ({open_follow_ups[0].status}); "
                     "record it before resolving the claim.",
-                    code="fulfillment_incomplete",
+                    code=ClaimErrorCode.FULFILLMENT_INCOMPLETE,
                 )
         from_status = claim.status
         now = timezone.now()
@@ -348,7 +351,7 @@ def _check_resolution(claim: Claim, resolution: str) -> None:
     if resolution not in allowed:
         raise Unprocessable(
             f"The warranty's coverage allows: {', '.join(allowed) or 'no resolution'}; not {resolution}.",
-            code="resolution_not_allowed",
+            code=ClaimErrorCode.RESOLUTION_NOT_ALLOWED,
         )
 
 
@@ -435,7 +438,9 @@ def claim_message_post(*, tenant: Tenant, claim_id: str, user: User, body: str, 
         if claim is None:
             raise NotFound()
         if claim.status == Claim.Status.RESOLVED:
-            raise Conflict("This claim is resolved; start a new claim if the problem is back.", code="claim_closed")
+            raise Conflict(
+                "This claim is resolved; start a new claim if the problem is back.", code=ClaimErrorCode.CLAIM_CLOSED,
+            )
         media = _photos_take(tenant=tenant, user=user, photo_ids=photo_ids)
         message = ClaimMessage.objects.create(tenant=tenant, claim=claim, author=user, body=body)
         _photos_attach(media, claim=claim, message=message)
@@ -551,7 +556,8 @@ def fulfillment_update(
             allowed = Fulfillment.FLOW.get(fulfillment.kind, {}).get(fulfillment.status, frozenset())
             if status not in allowed:
                 raise Conflict(
-                    f"A {fulfillment.kind} that is {fulfillment.status} cannot become {status}.", code="invalid_transition"
+                    f"A {fulfillment.kind} that is {fulfillment.status} cannot become {status}.",
+                    code=ClaimErrorCode.INVALID_TRANSITION
                 )
             if status == Fulfillment.Status.SHIPPED and fulfillment.kind == Fulfillment.Kind.REPLACEMENT:
                 if not fulfillment.replacement_serial:

@@ -35,6 +35,7 @@ from warranty_api.integrations.shopify import (
 )
 from warranty_api.tenancy.models import Tenant, VerificationMode
 from warranty_api.verification import events as verification_events
+from warranty_api.verification.error_codes import VerificationErrorCode
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
 from warranty_api.warranties.models import Warranty
 
@@ -57,7 +58,7 @@ _CLOSED = (S.VOID, S.TRANSFERRED)
 
 
 class ShopifyNotConnected(ShopifyError):
-    code = "shopify_not_connected"  # retried: an admin may link the store after registrations arrived
+    code = VerificationErrorCode.SHOPIFY_NOT_CONNECTED  # retried: an admin may link the store after registrations arrived
 
 
 # ---------------------------------------------------------------------------------------------- the check
@@ -324,7 +325,7 @@ def purchase_verifications_sweep() -> int:
                 warranty.verification = V.ERROR
                 warranty.verification_detail = {
                     "source": "shopify",
-                    "error": {"code": "worker_lost", "message": row.last_error},
+                    "error": {"code": VerificationErrorCode.WORKER_LOST, "message": row.last_error},
                     "attempts": row.attempts,
                     "retrying": False,
                     "next_attempt_at": None,
@@ -366,7 +367,10 @@ def purchase_verification_override(
     with transaction.atomic():
         warranty = _staff_warranty(tenant, warranty_id)
         if warranty.status in _CLOSED:
-            raise Conflict(f"A {warranty.status} warranty cannot be verified or rejected.", code="invalid_transition")
+            raise Conflict(
+                f"A {warranty.status} warranty cannot be verified or rejected.",
+                code=VerificationErrorCode.INVALID_TRANSITION,
+            )
         before = _snapshot(warranty)
         previous = dict(warranty.verification_detail or {})
         warranty.verification = V.OVERRIDDEN
@@ -402,15 +406,25 @@ def purchase_verification_retry(*, tenant: Tenant, warranty_id: str, actor: User
     with transaction.atomic():
         warranty = _staff_warranty(tenant, warranty_id)
         if tenant.verification == VerificationMode.OFF:
-            raise Unprocessable("Purchase verification is off for this brand.", code="verification_off")
+            raise Unprocessable(
+                "Purchase verification is off for this brand.", code=VerificationErrorCode.VERIFICATION_OFF,
+            )
         if warranty.verification == V.OVERRIDDEN:
-            raise Conflict("Staff already decided this warranty's verification.", code="verification_overridden")
+            raise Conflict(
+                "Staff already decided this warranty's verification.",
+                code=VerificationErrorCode.VERIFICATION_OVERRIDDEN,
+            )
         if warranty.status in _CLOSED:
-            raise Conflict(f"A {warranty.status} warranty is not verified.", code="invalid_transition")
+            raise Conflict(
+                f"A {warranty.status} warranty is not verified.", code=VerificationErrorCode.INVALID_TRANSITION,
+            )
         if PurchaseVerification.objects.filter(
             pk=warranty.pk, status=PurchaseVerification.Status.RUNNING, lease_until__gt=timezone.now()
         ).exists():
-            raise Conflict("The check is running now; look again in a moment.", code="verification_in_progress")
+            raise Conflict(
+                "The check is running now; look again in a moment.",
+                code=VerificationErrorCode.VERIFICATION_IN_PROGRESS,
+            )
         purchase_verification_enqueue(warranty, actor=actor)
     warranty.refresh_from_db()
     return warranty
@@ -495,7 +509,7 @@ def shopify_connection_test(*, tenant: Tenant) -> ShopifyConnection:
     """Ask the store for its name with a short timeout; keep the result; raise its error for the caller."""
     connection = ShopifyConnection.objects.filter(tenant=tenant).first()
     if connection is None:
-        raise Unprocessable("Link a Shopify store first.", code="shopify_not_connected")
+        raise Unprocessable("Link a Shopify store first.", code=VerificationErrorCode.SHOPIFY_NOT_CONNECTED)
     now = timezone.now()
     try:
         name = client_for(connection, timeout=settings.AFTERSALE_SHOPIFY_TEST_TIMEOUT).shop_name()

@@ -41,6 +41,7 @@ from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_column
 from warranty_api.verification.services import purchase_verification_enqueue
 from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.certificate import certificate_link
+from warranty_api.warranties.error_codes import WarrantyErrorCode
 from warranty_api.warranties.models import Warranty, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
 from warranty_api.webhooks.models import WebhookEndpoint
@@ -129,7 +130,8 @@ def _serial_resolve_and_owner(
     number = normalize_serial(serial)
     if tenant.serial_formats and not any(matches_whole(p, number) for p in tenant.serial_formats):
         raise Unprocessable(
-            "This serial number does not have the format of this brand's serials.", code="serial_invalid_format"
+            "This serial number does not have the format of this brand's serials.",
+            code=WarrantyErrorCode.SERIAL_INVALID_FORMAT
         )
     if lookup is None or (lookup.number, lookup.owner_email) != (number, owner_email):
         lookup = _registration_lookup(tenant, number, owner_email)
@@ -143,13 +145,20 @@ def _serial_resolve_and_owner(
         known = KnownSerial(tenant=tenant, serial_number=number, product=product, manufactured_on=known_made)
         return ResolvedSerial(number, product, known), lookup
     if tenant.require_known_serial:
-        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+        raise Unprocessable(
+            "We do not know this serial number; check it on the product's label.",
+            code=WarrantyErrorCode.SERIAL_UNKNOWN,
+        )
     candidates = [p for p in catalog.patterned if matches_whole(p.serial_pattern, number)]
     if not candidates:
-        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+        raise Unprocessable(
+            "We do not know this serial number; check it on the product's label.",
+            code=WarrantyErrorCode.SERIAL_UNKNOWN,
+        )
     if len(candidates) > 1:
         raise Unprocessable(
-            "This serial number fits more than one product; contact the brand's support.", code="serial_ambiguous"
+            "This serial number fits more than one product; contact the brand's support.",
+            code=WarrantyErrorCode.SERIAL_AMBIGUOUS
         )
     return ResolvedSerial(number, candidates[0], None), lookup
 
@@ -558,7 +567,7 @@ def _register_rows_one_statement(
 def _already_registered() -> ApiError:
     return Conflict(
         "This serial number is already registered. If it is yours, contact the brand's support.",
-        code="serial_already_registered",
+        code=WarrantyErrorCode.SERIAL_ALREADY_REGISTERED,
     )
 
 
@@ -601,7 +610,9 @@ def warranty_admin_update(
     if warranty is None:
         raise NotFound()
     if warranty.status == Warranty.Status.TRANSFERRED:
-        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+        raise Conflict(
+            "This warranty was transferred; change its successor instead.", code=WarrantyErrorCode.INVALID_TRANSITION,
+        )
     before = warranty_snapshot(warranty)
     actions = []
 
@@ -611,13 +622,13 @@ def warranty_admin_update(
         if not reason:
             raise ValidationFailed.field("void_reason", "required", "Say why the warranty is void.")
         if warranty.status == Warranty.Status.VOID:
-            raise Conflict("This warranty is already void.", code="invalid_transition")
+            raise Conflict("This warranty is already void.", code=WarrantyErrorCode.INVALID_TRANSITION)
         warranty.status = Warranty.Status.VOID
         warranty.void_reason = reason
         actions.append("voided")
     elif status == Warranty.Status.ACTIVE:
         if warranty.status == Warranty.Status.ACTIVE:
-            raise Conflict("This warranty is already active.", code="invalid_transition")
+            raise Conflict("This warranty is already active.", code=WarrantyErrorCode.INVALID_TRANSITION)
         warranty.status = Warranty.Status.ACTIVE
         warranty.void_reason = ""
         actions.append("reinstated")
@@ -680,17 +691,22 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
     if warranty is None:
         raise NotFound()
     if not warranty.transferable:
-        raise Unprocessable("Warranties of this product cannot be transferred.", code="warranty_not_transferable")
+        raise Unprocessable(
+            "Warranties of this product cannot be transferred.", code=WarrantyErrorCode.WARRANTY_NOT_TRANSFERABLE,
+        )
     effective = warranty.effective_status()
     if effective == "expired":
-        raise Unprocessable("This warranty has expired.", code="warranty_expired")
+        raise Unprocessable("This warranty has expired.", code=WarrantyErrorCode.WARRANTY_EXPIRED)
     if effective != Warranty.Status.ACTIVE:
-        raise Conflict("Only an active warranty can be transferred.", code="invalid_transition")
+        raise Conflict("Only an active warranty can be transferred.", code=WarrantyErrorCode.INVALID_TRANSITION)
     email = normalize_email(email)
     if email == normalize_email(user.email):
         raise ValidationFailed.field("email", "same_owner", "This is your own email; name the new owner's.")
     if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
-        raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
+        raise Conflict(
+            "A transfer of this warranty is already waiting to be accepted.",
+            code=WarrantyErrorCode.TRANSFER_ALREADY_PENDING,
+        )
     transfer = WarrantyTransfer.objects.create(tenant=tenant, warranty=warranty, from_user=user, to_email=email)
     warranty_events.transfer_started(warranty, actor=user, to_email=email)
     link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-transfer?{urlencode({'token': transfer_token(transfer)})}"
@@ -728,12 +744,16 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         if transfer is None or normalize_email(user.email) != transfer.to_email:
             raise NotFound()
         if not user.email_verified:
-            raise PermissionDeniedError("Verify your email before accepting a transfer.", code="email_not_verified")
+            raise PermissionDeniedError(
+                "Verify your email before accepting a transfer.", code=WarrantyErrorCode.EMAIL_NOT_VERIFIED,
+            )
         if transfer.status != WarrantyTransfer.Status.PENDING:
-            raise Conflict("This transfer was already accepted or cancelled.", code="invalid_transition")
+            raise Conflict(
+                "This transfer was already accepted or cancelled.", code=WarrantyErrorCode.INVALID_TRANSITION,
+            )
         old = Warranty.objects.select_for_update().get(pk=transfer.warranty_id)
         if old.status != Warranty.Status.ACTIVE:
-            raise Conflict("This warranty can no longer be transferred.", code="invalid_transition")
+            raise Conflict("This warranty can no longer be transferred.", code=WarrantyErrorCode.INVALID_TRANSITION)
         old_before = warranty_snapshot(old)
         old.status = Warranty.Status.TRANSFERRED
         old.save(update_fields=["status", "updated_at"])
@@ -834,7 +854,7 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
     except IntegrityError:
         raise Conflict(
             "This serial is already registered; ship another unit or check the serial.",
-            code="serial_already_registered",
+            code=WarrantyErrorCode.SERIAL_ALREADY_REGISTERED,
         ) from None
     old.void_reason = f"replaced by {new.id}"
     old.save(update_fields=["status", "void_reason", "updated_at"])
@@ -880,7 +900,9 @@ def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, c
     if warranty is None:
         raise NotFound()
     if warranty.status == Warranty.Status.TRANSFERRED:
-        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+        raise Conflict(
+            "This warranty was transferred; change its successor instead.", code=WarrantyErrorCode.INVALID_TRANSITION,
+        )
     values = {"name": name.strip() if name is not None else None, "phone": phone.strip() if phone is not None else None,
               "address": address}
     before, after = {}, {}
