@@ -24,6 +24,7 @@ from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, MarketingCon
 from warranty_api.accounts.error_codes import AccountErrorCode
 from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import account_by_public_id, account_for_email, email_acceptable, user_role
+from warranty_api.accounts.signals import customer_email_confirmed
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
 from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
@@ -254,7 +255,8 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
     user.save()
     if user.is_customer and user.tenant_id == tenant.id:
         _link_customer(tenant=tenant, user=user)
-        _attach_warranties(tenant=tenant, user=user)
+        # The warranties registered earlier under this address become the account's (warranties listens).
+        customer_email_confirmed.send(sender=User, tenant=tenant, user=user)
     return user
 
 
@@ -267,13 +269,6 @@ def _link_customer(*, tenant: Tenant, user: User) -> Customer:
         customer.account = user
         customer.save(update_fields=["account", "updated_at"])
     return customer
-
-
-def _attach_warranties(*, tenant: Tenant, user: User) -> int:
-    """Publicly registered warranties of a verified email become the account's."""
-    from warranty_api.warranties.services import warranties_claim_for_account
-
-    return warranties_claim_for_account(tenant=tenant, user=user)
 
 
 # --- sign-in ------------------------------------------------------------------------------------------------------

@@ -38,12 +38,12 @@ from warranty_api.notifications.services import notification_new, notification_s
 from warranty_api.tenancy.languages import language_for_message
 from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
 from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_columns
-from warranty_api.verification.services import purchase_verification_enqueue
 from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.certificate import certificate_link
 from warranty_api.warranties.error_codes import WarrantyErrorCode
 from warranty_api.warranties.models import Warranty, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
+from warranty_api.warranties.signals import warranty_awaits_purchase_check
 from warranty_api.webhooks.models import WebhookEndpoint
 from warranty_api.webhooks.services import webhook_event_emit
 
@@ -457,7 +457,7 @@ def warranty_register(
             # stored one, which may be an earlier registration's.
             if warranty.verification == Warranty.Verification.PENDING:
                 # Inside the transaction: the durable check row commits with the warranty (or not at all).
-                purchase_verification_enqueue(warranty)
+                warranty_awaits_purchase_check.send(sender=Warranty, warranty=warranty)
             if lookup.app_endpoints:
                 _announce(warranty, "warranty.registered")
             if info.get("marketing_consent"):
@@ -523,7 +523,7 @@ def _register_rows_one_statement(
     warranty (its contact details are the record's parameters, as sent), its "registered" audit event, email
     and, with the ORM broker, the email's task row (any other broker is told after the commit). The customer
     record and the event are written from their values: no model instance is built for them."""
-    from psycopg.types.json import Jsonb
+    from psycopg.types.json import Jsonb  # the PostgreSQL driver: only this vendor's statement loads it
 
     func, argument, task_name = send_task
     task_row = task_row_for_statement(func, argument, task_name=task_name)
