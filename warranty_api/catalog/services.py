@@ -8,6 +8,7 @@ they were registered: nothing here rewrites them.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from wagtail.images import get_image_model
 
 from warranty_api.accounts.models import User
 from warranty_api.catalog.error_codes import CatalogErrorCode
@@ -116,8 +117,6 @@ def _category_for(tenant: Tenant, slug: str) -> Category:
 def _check_image(tenant: Tenant, image_id: int | None) -> None:
     if image_id is None:
         return
-    from wagtail.images import get_image_model
-
     if tenant.collection_id is None or not get_image_model().objects.filter(
         pk=image_id, collection=tenant.collection_id
     ).exists():
