@@ -9,7 +9,9 @@ from rest_framework_simplejwt.authentication import AUTH_HEADER_TYPE_BYTES, JWTA
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from warranty_api.accounts.error_codes import AccountErrorCode
 from warranty_api.accounts.selectors import staff_account_for_sign_in, user_access
+from warranty_api.core.throttles import auth_budgets_wait
 
 TENANT_CLAIM = "tenant"
 ROLE_CLAIM = "role"
@@ -32,7 +34,7 @@ def token_sessions_current(token, sessions_version: int) -> bool:
 
 
 class TokenExpired(exceptions.AuthenticationFailed):
-    override_code = "token_expired"
+    override_code = AccountErrorCode.TOKEN_EXPIRED
 
 
 class TenantJWTAuthentication(JWTAuthentication):
@@ -90,8 +92,8 @@ class AccountPasswordBackend(ModelBackend):
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
+        # Inside: services import tokens, which import this module (a circle at import time).
         from warranty_api.accounts.services import SignInLocked, credentials_check
-        from warranty_api.core.throttles import auth_budgets_wait
 
         username = username if username is not None else kwargs.get("email")
         if not isinstance(username, str) or password is None:

@@ -21,8 +21,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from warranty_api.accounts.consent import marketing_consent_set
 from warranty_api.accounts.customers import ADDRESS_KEYS, Customer, MarketingConsent
+from warranty_api.accounts.error_codes import AccountErrorCode
 from warranty_api.accounts.models import User
 from warranty_api.accounts.selectors import account_by_public_id, account_for_email, email_acceptable, user_role
+from warranty_api.accounts.signals import customer_email_confirmed
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
 from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
@@ -108,7 +110,7 @@ def account_register(
     user.set_password(password)
     taken = Conflict(
         "An account with this email already exists here; sign in, or reset the password.",
-        code="email_already_registered",
+        code=AccountErrorCode.EMAIL_ALREADY_REGISTERED,
     )
     with transaction.atomic():
         if _email_taken(tenant=tenant, email=email):
@@ -169,7 +171,7 @@ def email_verification_send(*, tenant: Tenant, user: User) -> str:
 def email_verification_resend(*, tenant: Tenant, user: User) -> str:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.email_verified and not user.pending_email:
-        raise Conflict("This email address is already verified.", code="email_already_verified")
+        raise Conflict("This email address is already verified.", code=AccountErrorCode.EMAIL_ALREADY_VERIFIED)
     return email_verification_send(tenant=tenant, user=user)
 
 
@@ -241,7 +243,9 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
         else:
             clash = User.objects.filter(tenant__isnull=True, email=target).exclude(pk=user.pk).exists()
         if clash:
-            raise Conflict("Another account already uses this email address.", code="email_already_registered")
+            raise Conflict(
+                "Another account already uses this email address.", code=AccountErrorCode.EMAIL_ALREADY_REGISTERED,
+            )
         user.email = target
         user.username = User.customer_username(user.tenant_id, target) if user.is_customer else target
     user.pending_email = ""
@@ -251,7 +255,8 @@ def _email_confirmed(*, tenant: Tenant, user: User, target: str) -> User:
     user.save()
     if user.is_customer and user.tenant_id == tenant.id:
         _link_customer(tenant=tenant, user=user)
-        _attach_warranties(tenant=tenant, user=user)
+        # The warranties registered earlier under this address become the account's (warranties listens).
+        customer_email_confirmed.send(sender=User, tenant=tenant, user=user)
     return user
 
 
@@ -264,13 +269,6 @@ def _link_customer(*, tenant: Tenant, user: User) -> Customer:
         customer.account = user
         customer.save(update_fields=["account", "updated_at"])
     return customer
-
-
-def _attach_warranties(*, tenant: Tenant, user: User) -> int:
-    """Publicly registered warranties of a verified email become the account's."""
-    from warranty_api.warranties.services import warranties_claim_for_account
-
-    return warranties_claim_for_account(tenant=tenant, user=user)
 
 
 # --- sign-in ------------------------------------------------------------------------------------------------------
@@ -289,7 +287,7 @@ class SignInLocked(ApiError):
     """Too many consecutive failed password checks for one email: every way in waits (429, Retry-After)."""
 
     status_code = 429
-    code = "rate_limited"
+    code = AccountErrorCode.SIGN_IN_LOCKED
 
     def __init__(self, wait: int):
         self.wait = wait
@@ -566,7 +564,7 @@ def staff_invite(*, tenant: Tenant, email: str, role: str) -> Membership:
         raise ValidationFailed.field("role", "invalid_choice", "The role is `admin` or `agent`.")
     user, created = staff_user_get_or_create(email=email)
     if Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise Conflict("This person is already on the staff here, or invited.", code="already_staff")
+        raise Conflict("This person is already on the staff here, or invited.", code=AccountErrorCode.ALREADY_STAFF)
     return staff_membership_add(tenant=tenant, user=user, role=role, created=created)
 
 
@@ -619,7 +617,7 @@ def staff_update(*, tenant: Tenant, public_id: str, data: dict) -> Membership:
         m for m in memberships if m.role == Role.ADMIN and m.is_active and not m.is_pending and m.user.is_active
     ]
     if not admins:
-        raise Conflict("The brand must keep at least one active admin.", code="last_admin")
+        raise Conflict("The brand must keep at least one active admin.", code=AccountErrorCode.LAST_ADMIN)
     changed = ["role", "is_active", "updated_at"]
     if deactivated:
         # Every token issued for this brand stays refused, even after a reactivation; other brands' are untouched.

@@ -8,8 +8,10 @@ they were registered: nothing here rewrites them.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from wagtail.images import get_image_model
 
 from warranty_api.accounts.models import User
+from warranty_api.catalog.error_codes import CatalogErrorCode
 from warranty_api.catalog.models import Category, KnownSerial, Product
 from warranty_api.catalog.serials import matches_whole, serial_format_hint
 from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
@@ -38,7 +40,7 @@ def product_state(product: Product | None) -> dict | None:
 
 def _gtin_free(tenant: Tenant, gtin: str, *, product_id: str | None) -> None:
     if gtin and Product.objects.filter(tenant=tenant, gtin=gtin).exclude(pk=product_id).exists():
-        raise Conflict(f"Another product already has the GTIN {gtin}.", code="product_gtin_exists")
+        raise Conflict(f"Another product already has the GTIN {gtin}.", code=CatalogErrorCode.PRODUCT_GTIN_EXISTS)
 
 
 def _locked_category(tenant: Tenant, slug: str) -> Category:
@@ -58,13 +60,15 @@ def _locked_product(tenant: Tenant, product_id: str) -> Product:
 @transaction.atomic
 def category_create(*, tenant: Tenant, actor: User | None, data: dict) -> Category:
     if Category.objects.filter(tenant=tenant, slug=data["slug"]).exists():
-        raise Conflict(f"There is already a category '{data['slug']}'.", code="category_exists")
+        raise Conflict(f"There is already a category '{data['slug']}'.", code=CatalogErrorCode.CATEGORY_EXISTS)
     values = {name: data[name] for name in CATEGORY_FIELDS if name in data}
     try:
         with transaction.atomic():
             category = Category.objects.create(tenant=tenant, slug=data["slug"], **values)
     except IntegrityError:  # created by a concurrent request since the check
-        raise Conflict(f"There is already a category '{data['slug']}'.", code="category_exists") from None
+        raise Conflict(
+            f"There is already a category '{data['slug']}'.", code=CatalogErrorCode.CATEGORY_EXISTS,
+        ) from None
     config_change_record(tenant=tenant, actor=actor, target=ConfigChange.Target.CATEGORY, key=category.slug,
                          action=ConfigChange.Action.CREATE, before=None, after=category_state(category))
     tenant_catalog_touch(tenant)
@@ -94,7 +98,7 @@ def category_delete(*, tenant: Tenant, actor: User | None, slug: str) -> None:
     if Product.objects.filter(category=category).exists():
         raise Conflict(
             "This category has products; move them to another category, or deactivate them, first.",
-            code="category_in_use",
+            code=CatalogErrorCode.CATEGORY_IN_USE,
         )
     before = category_state(category)
     category.delete()
@@ -113,8 +117,6 @@ def _category_for(tenant: Tenant, slug: str) -> Category:
 def _check_image(tenant: Tenant, image_id: int | None) -> None:
     if image_id is None:
         return
-    from wagtail.images import get_image_model
-
     if tenant.collection_id is None or not get_image_model().objects.filter(
         pk=image_id, collection=tenant.collection_id
     ).exists():
@@ -126,14 +128,18 @@ def product_create(*, tenant: Tenant, actor: User | None, data: dict) -> Product
     category = _category_for(tenant, data["category"])
     _check_image(tenant, data.get("image"))
     if Product.objects.filter(tenant=tenant, sku=data["sku"]).exists():
-        raise Conflict(f"There is already a product with SKU '{data['sku']}'.", code="product_sku_exists")
+        raise Conflict(
+            f"There is already a product with SKU '{data['sku']}'.", code=CatalogErrorCode.PRODUCT_SKU_EXISTS,
+        )
     values = {name: data[name] for name in PRODUCT_FIELDS if name in data}
     _gtin_free(tenant, values.get("gtin", ""), product_id=None)
     try:
         with transaction.atomic():
             product = Product.objects.create(tenant=tenant, category=category, image_id=data.get("image"), **values)
     except IntegrityError:
-        raise Conflict(f"There is already a product with SKU '{data['sku']}'.", code="product_sku_exists") from None
+        raise Conflict(
+            f"There is already a product with SKU '{data['sku']}'.", code=CatalogErrorCode.PRODUCT_SKU_EXISTS,
+        ) from None
     config_change_record(tenant=tenant, actor=actor, target=ConfigChange.Target.PRODUCT, key=product.pk,
                          action=ConfigChange.Action.CREATE, before=None, after=product_state(product))
     tenant_catalog_touch(tenant)
@@ -145,7 +151,9 @@ def product_update(*, tenant: Tenant, actor: User | None, product_id: str, data:
     product = _locked_product(tenant, product_id)
     before = product_state(product)
     if "sku" in data and data["sku"] != product.sku and Product.objects.filter(tenant=tenant, sku=data["sku"]).exists():
-        raise Conflict(f"There is already a product with SKU '{data['sku']}'.", code="product_sku_exists")
+        raise Conflict(
+            f"There is already a product with SKU '{data['sku']}'.", code=CatalogErrorCode.PRODUCT_SKU_EXISTS,
+        )
     if "category" in data:
         product.category = _category_for(tenant, data["category"])
     if "image" in data:
@@ -161,7 +169,7 @@ def product_update(*, tenant: Tenant, actor: User | None, product_id: str, data:
             with transaction.atomic():
                 product.save()
         except IntegrityError:  # another product took the SKU or GTIN since the check
-            raise Conflict("Another product has this SKU or GTIN.", code="product_gtin_exists") from None
+            raise Conflict("Another product has this SKU or GTIN.", code=CatalogErrorCode.PRODUCT_GTIN_EXISTS) from None
         config_change_record(tenant=tenant, actor=actor, target=ConfigChange.Target.PRODUCT, key=product.pk,
                              action=ConfigChange.Action.UPDATE, before=before, after=after)
         tenant_catalog_touch(tenant)
@@ -172,9 +180,13 @@ def product_update(*, tenant: Tenant, actor: User | None, product_id: str, data:
 def product_delete(*, tenant: Tenant, actor: User | None, product_id: str) -> None:
     product = _locked_product(tenant, product_id)
     if product.warranties.exists():
-        raise Conflict("This product has registered warranties; deactivate it instead.", code="product_in_use")
+        raise Conflict(
+            "This product has registered warranties; deactivate it instead.", code=CatalogErrorCode.PRODUCT_IN_USE,
+        )
     if KnownSerial.objects.filter(tenant=tenant, product=product).exists():
-        raise Conflict("This product has known serial numbers; deactivate it instead.", code="product_in_use")
+        raise Conflict(
+            "This product has known serial numbers; deactivate it instead.", code=CatalogErrorCode.PRODUCT_IN_USE,
+        )
     before = product_state(product)
     product.delete()
     config_change_record(tenant=tenant, actor=actor, target=ConfigChange.Target.PRODUCT, key=product_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from warranty_api.claims.error_codes import ClaimErrorCode
 from warranty_api.claims.models import Fulfillment
 from warranty_api.claims.services import fulfillment_update
 from warranty_api.core import crypto
@@ -22,7 +23,7 @@ from warranty_api.webhooks.services import inventory_endpoint
 
 class SignatureInvalid(ApiError):
     status_code = 401
-    code = "signature_invalid"
+    code = ClaimErrorCode.SIGNATURE_INVALID
     message = (
         "The Aftersale-Signature header is missing, does not match the body with this brand's inventory secret, "
         "or its timestamp is outside the replay window."
@@ -93,19 +94,21 @@ def inventory_event_receive(*, tenant: Tenant, body: bytes, signature: str) -> t
                     tenant=tenant, event_id=event_id, event_type=event_type, fulfillment_id=data["fulfillment_id"][:32]
                 )
         except IntegrityError:
-            raise Conflict("This event id was already received; it is not applied twice.", code="event_replayed") from None
+            raise Conflict(
+                "This event id was already received; it is not applied twice.", code=ClaimErrorCode.EVENT_REPLAYED,
+            ) from None
         fulfillment = Fulfillment.objects.filter(tenant=tenant, id=data["fulfillment_id"]).first()
         if fulfillment is None:
             raise NotFound("There is no fulfillment with this id.")
         if fulfillment.kind != kind:
             raise ApiError(
                 f"{event_type} applies to a {kind}; {fulfillment.id} is a {fulfillment.kind}.",
-                code="event_kind_mismatch", status=422,
+                code=ClaimErrorCode.EVENT_KIND_MISMATCH, status=422,
             )
         note = (data.get("note") or "").strip()[:2000]
         todo = list(steps[steps.index(fulfillment.status) + 1:]) if fulfillment.status in steps else list(steps)
         if not todo:
-            raise Conflict(f"The {kind} is already {fulfillment.status}.", code="invalid_transition")
+            raise Conflict(f"The {kind} is already {fulfillment.status}.", code=ClaimErrorCode.INVALID_TRANSITION)
         for index, status in enumerate(todo):
             last = index == len(todo) - 1
             fulfillment = fulfillment_update(

@@ -16,6 +16,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
+from warranty_api.claims import events as claim_events
 from warranty_api.claims.models import Claim, ClaimEvent, ClaimMessage, Visibility
 from warranty_api.claims.services import claim_portal_link
 from warranty_api.notifications.models import Notification, NotificationKind
@@ -164,17 +165,7 @@ def _remind_claim(*, tenant: Tenant, claim_id: str, cutoff: datetime.datetime) -
             dedupe_key=f"{INFO_PREFIX}{claim.pk}:{int(since.timestamp())}",
         )
         if sent:
-            ClaimEvent.objects.create(
-                tenant=tenant,
-                claim=claim,
-                actor=None,
-                kind=ClaimEvent.Kind.REMINDER_SENT,
-                from_status=claim.status,
-                to_status=claim.status,
-                note=f"Reminder sent to {to}: information requested on {timezone.localdate(since).isoformat()} "
-                "is still missing.",
-                visibility=Visibility.INTERNAL,
-            )
+            claim_events.info_reminder_sent(claim, to=to, requested_on=timezone.localdate(since).isoformat())
         return sent
 
 

@@ -17,15 +17,15 @@ from django.utils import timezone
 
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import normalize_serial
+from warranty_api.claims import events as claim_events
+from warranty_api.claims.error_codes import ClaimErrorCode
 from warranty_api.claims.inventory import inventory_backend_for, inventory_backend_of
 from warranty_api.claims.models import (
     Claim,
     ClaimCounter,
-    ClaimEvent,
     ClaimMessage,
     Fulfillment,
     RmaCounter,
-    Visibility,
     claim_reference_prefix,
 )
 from warranty_api.claims.payloads import claim_payload, fulfillment_payload
@@ -50,13 +50,13 @@ _UNSET = object()
 
 # Why a warranty cannot take a claim, by its effective status (documented in the OpenAPI description).
 _WARRANTY_REFUSALS = {
-    Warranty.Status.VOID: ("warranty_void", "This warranty is void, so it cannot take a claim."),
+    Warranty.Status.VOID: (ClaimErrorCode.WARRANTY_VOID, "This warranty is void, so it cannot take a claim."),
     Warranty.Status.TRANSFERRED: (
-        "warranty_transferred",
+        ClaimErrorCode.WARRANTY_TRANSFERRED,
         "This warranty has moved to a new owner; the new owner's warranty takes claims.",
     ),
     Warranty.Status.PENDING_VERIFICATION: (
-        "warranty_pending_verification",
+        ClaimErrorCode.WARRANTY_PENDING_VERIFICATION,
         "This warranty is waiting for its purchase to be verified; claims open once it is active.",
     ),
 }
@@ -203,7 +203,7 @@ def claim_submit(
         if today > warranty.warranty_end:
             raise Unprocessable(
                 f"This warranty ended on {warranty.warranty_end.isoformat()}; it does not cover a claim made today.",
-                code="warranty_expired",
+                code=ClaimErrorCode.WARRANTY_EXPIRED,
             )
         if Claim.objects.filter(warranty=warranty, status__in=Claim.OPEN_STATUSES).exists():
             raise _already_open()
@@ -225,14 +225,7 @@ def claim_submit(
         _photos_attach(media, claim=claim)
         sla_start(claim, tenant=tenant)
         claim_risk_assess(claim)
-        ClaimEvent.objects.create(
-            tenant=tenant,
-            claim=claim,
-            actor=user,
-            kind=ClaimEvent.Kind.SUBMITTED,
-            to_status=claim.status,
-            visibility=Visibility.CUSTOMER,
-        )
+        claim_events.claim_submitted(claim, actor=user)
         claim_notify(claim, "submitted")
         webhook_event_emit(tenant=tenant, event_type="claim.created", payload={"claim": claim_payload(claim)},
                            ordering_key=claim.id)
@@ -251,7 +244,9 @@ def _claim_reference_next(tenant: Tenant) -> str:
 
 
 def _already_open() -> Conflict:
-    return Conflict("This warranty already has an open claim; add to that claim instead.", code="claim_already_open")
+    return Conflict(
+        "This warranty already has an open claim; add to that claim instead.", code=ClaimErrorCode.CLAIM_ALREADY_OPEN,
+    )
 
 
 # --- the workflow --------------------------------------------------------------------------------------
@@ -274,7 +269,7 @@ def _invalid_transition(claim: Claim, to_status: str) -> Conflict:
     return Conflict(
         f"A claim that is {claim.status} cannot become {to_status}"
         + (f"; it can become: {', '.join(allowed)}." if allowed else "; it is closed."),
-        code="invalid_transition",
+        code=ClaimErrorCode.INVALID_TRANSITION,
     )
 
 
@@ -321,7 +316,7 @@ def claim_transition(
                 raise Conflict(
                     f"The {open_follow_ups[0].kind} is not done yet ({open_follow_ups[0].status}); "
                     "record it before resolving the claim.",
-                    code="fulfillment_incomplete",
+                    code=ClaimErrorCode.FULFILLMENT_INCOMPLETE,
                 )
         from_status = claim.status
         now = timezone.now()
@@ -331,16 +326,8 @@ def claim_transition(
             claim.resolved_at = now
         claim.save(update_fields=["status", "status_changed_at", "resolved_at", "resolution", "denial_reason", "updated_at"])
         sla_after_transition(claim, from_status=from_status, to_status=to_status, actor=actor, now=now)
-        ClaimEvent.objects.create(
-            tenant=tenant,
-            claim=claim,
-            actor=actor,
-            kind=ClaimEvent.Kind.STATUS_CHANGED,
-            from_status=from_status,
-            to_status=to_status,
-            note=event_note,
-            visibility=Visibility.CUSTOMER,
-        )
+        claim_events.claim_status_changed(claim, actor=actor, from_status=from_status, to_status=to_status,
+                                          note=event_note)
         if message_to_customer.strip():
             ClaimMessage.objects.create(tenant=tenant, claim=claim, author=actor, body=message_to_customer.strip())
         webhook_event_emit(
@@ -364,7 +351,7 @@ def _check_resolution(claim: Claim, resolution: str) -> None:
     if resolution not in allowed:
         raise Unprocessable(
             f"The warranty's coverage allows: {', '.join(allowed) or 'no resolution'}; not {resolution}.",
-            code="resolution_not_allowed",
+            code=ClaimErrorCode.RESOLUTION_NOT_ALLOWED,
         )
 
 
@@ -381,23 +368,15 @@ def claim_update(
             if staff != claim.assignee:
                 claim.assignee = staff
                 fields.append("assignee")
-                ClaimEvent.objects.create(
-                    tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.ASSIGNED,
-                    note=f"Assigned to {staff.email}" if staff else "Unassigned", visibility=Visibility.INTERNAL,
-                )
+                claim_events.claim_assigned(claim, actor=actor, assignee=staff)
         if admin_notes is not _UNSET and admin_notes != claim.admin_notes:
             claim.admin_notes = admin_notes
             fields.append("admin_notes")
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.NOTES_UPDATED,
-                note=admin_notes, visibility=Visibility.INTERNAL,
-            )
+            claim_events.claim_notes_updated(claim, actor=actor, notes=admin_notes)
         claim.save(update_fields=fields)
         if message_to_customer.strip():
             ClaimMessage.objects.create(tenant=tenant, claim=claim, author=actor, body=message_to_customer.strip())
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER,
-            )
+            claim_events.message_added(claim, actor=actor)
             sla_after_staff_message(claim, now=timezone.now())
             if notify_customer:
                 claim_notify(claim, "message", message=message_to_customer.strip())
@@ -459,15 +438,15 @@ def claim_message_post(*, tenant: Tenant, claim_id: str, user: User, body: str, 
         if claim is None:
             raise NotFound()
         if claim.status == Claim.Status.RESOLVED:
-            raise Conflict("This claim is resolved; start a new claim if the problem is back.", code="claim_closed")
+            raise Conflict(
+                "This claim is resolved; start a new claim if the problem is back.", code=ClaimErrorCode.CLAIM_CLOSED,
+            )
         media = _photos_take(tenant=tenant, user=user, photo_ids=photo_ids)
         message = ClaimMessage.objects.create(tenant=tenant, claim=claim, author=user, body=body)
         _photos_attach(media, claim=claim, message=message)
         if media:
             claim_risk_assess(claim)  # a photo sent later is checked like one sent with the claim
-        ClaimEvent.objects.create(
-            tenant=tenant, claim=claim, actor=user, kind=ClaimEvent.Kind.MESSAGE, visibility=Visibility.CUSTOMER
-        )
+        claim_events.message_added(claim, actor=user)
         if claim.status == Claim.Status.INFO_REQUESTED:
             claim_transition(claim_id=claim.id, tenant=tenant, actor=user, to_status=Claim.Status.UNDER_REVIEW)
     return message
@@ -573,12 +552,12 @@ def fulfillment_update(
                 raise ValidationFailed.field("replacement_serial", "not_allowed", "The replacement has already shipped.")
             fulfillment.replacement_serial = normalize_serial(replacement_serial)
         fields = ["replacement_serial", "updated_at"]
-        claim = fulfillment.claim
         if status and status != fulfillment.status:
             allowed = Fulfillment.FLOW.get(fulfillment.kind, {}).get(fulfillment.status, frozenset())
             if status not in allowed:
                 raise Conflict(
-                    f"A {fulfillment.kind} that is {fulfillment.status} cannot become {status}.", code="invalid_transition"
+                    f"A {fulfillment.kind} that is {fulfillment.status} cannot become {status}.",
+                    code=ClaimErrorCode.INVALID_TRANSITION
                 )
             if status == Fulfillment.Status.SHIPPED and fulfillment.kind == Fulfillment.Kind.REPLACEMENT:
                 if not fulfillment.replacement_serial:
@@ -596,11 +575,7 @@ def fulfillment_update(
                 fields.append("completed_at")
             if status == Fulfillment.Status.CANCELLED and fulfillment.external_ref:
                 inventory_backend_of(fulfillment).cancel(fulfillment)
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,
-                note=f"{fulfillment.get_kind_display()}: {fulfillment.get_status_display().lower()}",
-                visibility=Visibility.CUSTOMER,
-            )
+            claim_events.fulfillment_status_changed(fulfillment, actor=actor)
         fulfillment.save(update_fields=fields)
         if "status" in fields:
             webhook_event_emit(
@@ -608,10 +583,7 @@ def fulfillment_update(
                 payload={"fulfillment": fulfillment_payload(fulfillment)}, ordering_key=fulfillment.claim_id,
             )
         if note.strip():
-            ClaimEvent.objects.create(
-                tenant=tenant, claim=claim, actor=actor, kind=ClaimEvent.Kind.FULFILLMENT_UPDATED,
-                note=f"{fulfillment.get_kind_display()}: {note.strip()}", visibility=Visibility.INTERNAL,
-            )
+            claim_events.fulfillment_noted(fulfillment, actor=actor, note=note.strip())
     return fulfillment
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from warranty_api.core.error_codes import CoreErrorCode
+
 logger = logging.getLogger(__name__)
 
 
@@ -17,7 +19,7 @@ class ApiError(Exception):
     """Raised by services and views; carries the HTTP status, a stable code and a human message."""
 
     status_code = 400
-    code = "bad_request"
+    code = CoreErrorCode.BAD_REQUEST
     message = "The request could not be processed."
 
     def __init__(
@@ -30,7 +32,8 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
     ):
         self.message = message or self.message
-        self.code = code or self.code
+        # A domain's code enum member leaves as its plain value: the JSON, logs and stored replays carry the string.
+        self.code = str(code or self.code)
         self.status_code = status or self.status_code
         self.fields = fields
         self.headers = headers or {}
@@ -39,7 +42,7 @@ class ApiError(Exception):
 
 class ValidationFailed(ApiError):
     status_code = 400
-    code = "validation_error"
+    code = CoreErrorCode.VALIDATION_ERROR
     message = "Some fields are missing or invalid."
 
     @classmethod
@@ -49,53 +52,53 @@ class ValidationFailed(ApiError):
 
 class NotFound(ApiError):
     status_code = 404
-    code = "not_found"
+    code = CoreErrorCode.NOT_FOUND
     message = "Not found."
 
 
 class TenantNotFound(NotFound):
-    code = "tenant_not_found"
+    code = CoreErrorCode.TENANT_NOT_FOUND
     message = "There is no brand at this address."
 
 
 class Conflict(ApiError):
     status_code = 409
-    code = "conflict"
+    code = CoreErrorCode.CONFLICT
 
 
 class Unprocessable(ApiError):
     status_code = 422
-    code = "unprocessable"
+    code = CoreErrorCode.UNPROCESSABLE
 
 
 class PayloadTooLarge(ApiError):
     status_code = 413
-    code = "payload_too_large"
+    code = CoreErrorCode.PAYLOAD_TOO_LARGE
     message = "The upload is too large."
 
 
 class UnsupportedMediaType(ApiError):
     status_code = 415
-    code = "unsupported_media_type"
+    code = CoreErrorCode.UNSUPPORTED_MEDIA_TYPE
     message = "This type of file is not accepted."
 
 
 class PermissionDeniedError(ApiError):
     status_code = 403
-    code = "permission_denied"
+    code = CoreErrorCode.PERMISSION_DENIED
     message = "Your role does not allow this."
 
 
 class AuthenticationFailedError(ApiError):
     status_code = 401
-    code = "authentication_failed"
+    code = CoreErrorCode.AUTHENTICATION_FAILED
     message = "Sign in again: the credentials are missing, wrong or no longer valid."
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The envelope, its messages in the request's language: each is looked up in the catalogs as written (the
     literal ones are there, `bin/api_messages.py`; one built with values stays as built). Codes never change."""
-    body: dict = {"code": code, "message": gettext(str(message))}
+    body: dict = {"code": str(code), "message": gettext(str(message))}
     if fields:
         body["fields"] = {
             name: [{**item, "message": gettext(str(item["message"]))} if "message" in item else item for item in items]
@@ -151,45 +154,45 @@ def api_exception_handler(exc, context):
             response[name] = value
         return response
     if isinstance(exc, Http404):
-        return Response(error_body("not_found", "Not found."), status=404)
+        return Response(error_body(CoreErrorCode.NOT_FOUND, "Not found."), status=404)
     if isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
 
     if isinstance(exc, drf_exceptions.ParseError):
-        return Response(error_body("invalid_json", "The request body is not valid JSON."), status=400)
+        return Response(error_body(CoreErrorCode.INVALID_JSON, "The request body is not valid JSON."), status=400)
     if isinstance(exc, drf_exceptions.ValidationError):
         return Response(
-            error_body("validation_error", "Some fields are missing or invalid.", _field_errors(exc.detail)),
+            error_body(CoreErrorCode.VALIDATION_ERROR, "Some fields are missing or invalid.", _field_errors(exc.detail)),
             status=400,
         )
     if isinstance(exc, drf_exceptions.Throttled):
         wait = int(exc.wait or 1)
         response = Response(
-            error_body("rate_limited", f"Too many requests; try again in {wait} seconds."), status=429
+            error_body(CoreErrorCode.RATE_LIMITED, f"Too many requests; try again in {wait} seconds."), status=429
         )
         response["Retry-After"] = str(max(wait, 1))
         return response
     if isinstance(exc, drf_exceptions.NotAuthenticated | drf_exceptions.AuthenticationFailed):
-        code = getattr(exc, "override_code", None) or "authentication_failed"
+        code = getattr(exc, "override_code", None) or CoreErrorCode.AUTHENTICATION_FAILED
         message = str(exc.detail) if isinstance(exc.detail, str) else AuthenticationFailedError.message
         response = Response(error_body(code, message), status=401)
         response["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     if isinstance(exc, drf_exceptions.PermissionDenied):
-        return Response(error_body("permission_denied", PermissionDeniedError.message), status=403)
+        return Response(error_body(CoreErrorCode.PERMISSION_DENIED, PermissionDeniedError.message), status=403)
     if isinstance(exc, drf_exceptions.NotFound):
-        return Response(error_body("not_found", "Not found."), status=404)
+        return Response(error_body(CoreErrorCode.NOT_FOUND, "Not found."), status=404)
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return Response(
-            error_body("method_not_allowed", f"{context['request'].method} is not allowed on this path."), status=405
+            error_body(CoreErrorCode.METHOD_NOT_ALLOWED, f"{context['request'].method} is not allowed on this path."), status=405
         )
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         return Response(
-            error_body("unsupported_media_type", "Send the body as application/json (or multipart/form-data for uploads)."),
+            error_body(CoreErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json (or multipart/form-data for uploads)."),
             status=415,
         )
     if isinstance(exc, drf_exceptions.NotAcceptable):
-        return Response(error_body("not_acceptable", "This API answers application/json only."), status=406)
+        return Response(error_body(CoreErrorCode.NOT_ACCEPTABLE, "This API answers application/json only."), status=406)
     if isinstance(exc, drf_exceptions.APIException):
         return Response(error_body(_snake(exc.default_code), str(exc.detail)), status=exc.status_code)
     return None  # a real fault: ApiErrorEnvelopeMiddleware turns it into 500 internal_error

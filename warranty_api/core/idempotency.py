@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
+from warranty_api.core.error_codes import CoreErrorCode
 from warranty_api.core.exceptions import ApiError, Conflict, Unprocessable, ValidationFailed
 from warranty_api.core.models import IdempotencyRecord
 from warranty_api.core.throttles import client_address
@@ -71,7 +72,10 @@ def _claim(tenant, caller: str, key: str, request_hash: str) -> IdempotencyRecor
                 IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
                 continue
             return existing
-    raise Conflict("This Idempotency-Key is being used by another request; retry shortly.", code="idempotency_key_in_use")
+    raise Conflict(
+        "This Idempotency-Key is being used by another request; retry shortly.",
+        code=CoreErrorCode.IDEMPOTENCY_KEY_IN_USE,
+    )
 
 
 def idempotent(method):
@@ -95,12 +99,12 @@ def idempotent(method):
             if existing.request_hash != request_hash:
                 raise Unprocessable(
                     "This Idempotency-Key was used with another request; use a new key for a new request.",
-                    code="idempotency_key_reused",
+                    code=CoreErrorCode.IDEMPOTENCY_KEY_REUSED,
                 )
             if existing.status_code is None:
                 raise Conflict(
                     "The first request with this Idempotency-Key is still being processed; retry shortly.",
-                    code="idempotency_key_in_use",
+                    code=CoreErrorCode.IDEMPOTENCY_KEY_IN_USE,
                 )
             replay = Response(existing.response_body, status=existing.status_code)
             replay["Idempotent-Replayed"] = "true"

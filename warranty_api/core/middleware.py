@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.common import CommonMiddleware as _DjangoCommonMiddleware
 
+from warranty_api.core.error_codes import CoreErrorCode
 from warranty_api.core.exceptions import error_response
 
 logger = logging.getLogger("warranty_api")
@@ -22,12 +23,12 @@ def unstorable_input(request: HttpRequest) -> HttpResponse | None:
     Refused here once, before a lookup hands it to the database (a server fault there, not the client's 400).
     """
     if "\x00" in request.path_info:
-        return error_response(404, "not_found", "There is nothing at this address.")
+        return error_response(404, CoreErrorCode.NOT_FOUND, "There is nothing at this address.")
     for name, values in request.GET.lists():
         if "\x00" in name or any("\x00" in value for value in values):
             field = name.replace("\x00", "") or "query"
             return error_response(
-                400, "validation_error", "Some fields are missing or invalid.",
+                400, CoreErrorCode.VALIDATION_ERROR, "Some fields are missing or invalid.",
                 {field: [{"code": "invalid_character", "message": "A query parameter may not contain NUL (%00)."}]},
             )
     return None
@@ -60,8 +61,8 @@ class ApiErrorEnvelopeMiddleware:
                     enveloped[header] = response[header]
             return enveloped
         if status >= 500:
-            return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
-        code, message = _STATUS_ERRORS.get(status, ("bad_request", "The request could not be processed."))
+            return error_response(500, CoreErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please try again.")
+        code, message = _STATUS_ERRORS.get(status, (CoreErrorCode.BAD_REQUEST, "The request could not be processed."))
         if status == 405:
             message = f"{request.method} is not allowed on this path."
         return error_response(status, code, message)
@@ -70,32 +71,32 @@ class ApiErrorEnvelopeMiddleware:
         if not is_api(request):
             return None
         if isinstance(exception, RequestDataTooBig):
-            return error_response(413, "payload_too_large", "The request body is too large.")
+            return error_response(413, CoreErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.")
         if isinstance(exception, Http404):
-            return error_response(404, "not_found", "There is nothing at this address.")
+            return error_response(404, CoreErrorCode.NOT_FOUND, "There is nothing at this address.")
         if isinstance(exception, PermissionDenied):
-            return error_response(403, "permission_denied", "Your role does not allow this.")
+            return error_response(403, CoreErrorCode.PERMISSION_DENIED, "Your role does not allow this.")
         logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+        return error_response(500, CoreErrorCode.INTERNAL_ERROR, "Something went wrong on our side; please try again.")
 
 
 # The code of an error that reached the envelope without one (a response that is not ours), by its status.
 _STATUS_ERRORS = {
-    401: ("authentication_failed", "Sign in again: the credentials are missing, wrong or no longer valid."),
-    403: ("permission_denied", "Your role does not allow this."),
-    404: ("not_found", "There is nothing at this address."),
-    405: ("method_not_allowed", "This method is not allowed on this path."),
-    406: ("not_acceptable", "This API answers application/json only."),
-    413: ("payload_too_large", "The request body is too large."),
-    415: ("unsupported_media_type", "Send the body as application/json (or multipart/form-data for uploads)."),
-    429: ("rate_limited", "Too many requests; try again later."),
+    401: (CoreErrorCode.AUTHENTICATION_FAILED, "Sign in again: the credentials are missing, wrong or no longer valid."),
+    403: (CoreErrorCode.PERMISSION_DENIED, "Your role does not allow this."),
+    404: (CoreErrorCode.NOT_FOUND, "There is nothing at this address."),
+    405: (CoreErrorCode.METHOD_NOT_ALLOWED, "This method is not allowed on this path."),
+    406: (CoreErrorCode.NOT_ACCEPTABLE, "This API answers application/json only."),
+    413: (CoreErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."),
+    415: (CoreErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json (or multipart/form-data for uploads)."),
+    429: (CoreErrorCode.RATE_LIMITED, "Too many requests; try again later."),
 }
 _KEPT_ERROR_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
 
 
 def api_path_not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """The last /api/ route: a path the API does not know is its 404, never a Wagtail page lookup."""
-    return error_response(404, "not_found", "There is nothing at this address.")
+    return error_response(404, CoreErrorCode.NOT_FOUND, "There is nothing at this address.")
 
 
 class CommonMiddleware(_DjangoCommonMiddleware):

@@ -8,6 +8,7 @@ import math
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
+from warranty_api.core.error_codes import CoreErrorCode
 from warranty_api.core.exceptions import ApiError, ValidationFailed
 
 # Deeper than any body of ours; Python's json module itself gives up (RecursionError) near 1,000 levels.
@@ -16,7 +17,7 @@ MAX_DEPTH = 32
 
 class InvalidJson(ApiError):
     status_code = 400
-    code = "invalid_json"
+    code = CoreErrorCode.INVALID_JSON
     message = "The request body is not valid JSON."
 
 

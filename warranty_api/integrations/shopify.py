@@ -25,6 +25,7 @@ from django.conf import settings
 from warranty_api.core.exceptions import ApiError
 from warranty_api.core.parsers import json_loads_checked
 from warranty_api.integrations import outbound
+from warranty_api.integrations.error_codes import ShopifyErrorCode
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 API_VERSION_RE = re.compile(r"^(\d{4}-\d{2}|unstable)$")
@@ -36,24 +37,24 @@ class ShopifyError(Exception):
     """A call to Shopify failed. `code` is stable (it reaches the API as an error code); the text never holds
     the access token."""
 
-    code = "shopify_error"
+    code = ShopifyErrorCode.SHOPIFY_ERROR
     retryable = True
 
 
 class ShopifyUnavailable(ShopifyError):
     """Network failure, a timeout, a 5xx or an unreadable answer: try again later."""
 
-    code = "shopify_unavailable"
+    code = ShopifyErrorCode.SHOPIFY_UNAVAILABLE
 
 
 class ShopifyTimeout(ShopifyUnavailable):
-    code = "shopify_timeout"
+    code = ShopifyErrorCode.SHOPIFY_TIMEOUT
 
 
 class ShopifyThrottled(ShopifyError):
     """HTTP 429 or a GraphQL THROTTLED error; `retry_after` is in seconds."""
 
-    code = "shopify_throttled"
+    code = ShopifyErrorCode.SHOPIFY_THROTTLED
 
     def __init__(self, message: str, retry_after: float):
         super().__init__(message)
@@ -63,13 +64,13 @@ class ShopifyThrottled(ShopifyError):
 class ShopifyAuthFailed(ShopifyError):
     """401/403: the token is wrong, revoked or lacks the read_orders scope."""
 
-    code = "shopify_auth_failed"
+    code = ShopifyErrorCode.SHOPIFY_AUTH_FAILED
 
 
 class ShopifyBadConfig(ShopifyError):
     """The connection's settings cannot be used (bad domain, version, or a base URL not allowed here)."""
 
-    code = "shopify_bad_config"
+    code = ShopifyErrorCode.SHOPIFY_BAD_CONFIG
     retryable = False
 
 

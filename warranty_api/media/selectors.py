@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.crypto import constant_time_compare
@@ -11,7 +13,18 @@ from warranty_api.core.exceptions import NotFound
 from warranty_api.core.roles import Role
 from warranty_api.media.models import Media
 from warranty_api.tenancy.models import Tenant
-from warranty_api.warranties.models import Warranty
+
+# Uploads a customer may see because a domain above media attached them to something of theirs (warranties: the
+# receipt of a warranty they own). Each such domain adds its rule at start-up (`warranty_api.apps`): a function of
+# (tenant, user) answering the Q of those uploads.
+CustomerPath = Callable[[Tenant, User], Q]
+_CUSTOMER_PATHS: list[CustomerPath] = []
+
+
+def media_customer_path_add(path: CustomerPath) -> None:
+    """Let a customer see the uploads `path(tenant, user)` selects, besides their own."""
+    if path not in _CUSTOMER_PATHS:
+        _CUSTOMER_PATHS.append(path)
 
 
 def media_visible_to(*, tenant: Tenant, user: User | None, role: str | None) -> QuerySet[Media]:
@@ -22,8 +35,8 @@ def media_visible_to(*, tenant: Tenant, user: User | None, role: str | None) -> 
       of a warranty they own (an anonymous public upload becomes theirs to see this way).
     - Anyone else (anonymous, another tenant's people): nothing.
 
-    The claims work extends the customer branch with photos attached to their own claims and messages;
-    add each new owner path as another `Exists(...)` in `owned`, never by widening the staff branch.
+    Each further owner path (a receipt of a warranty they own) is a rule its domain adds with
+    `media_customer_path_add`, never a widening of the staff branch.
     """
     qs = Media.objects.filter(tenant=tenant)
     if user is None or not user.is_authenticated or role is None:
@@ -32,12 +45,9 @@ def media_visible_to(*, tenant: Tenant, user: User | None, role: str | None) -> 
         return qs
     if role != Role.CUSTOMER:
         return qs.none()
-    owned = Q(uploaded_by=user) | Q(
-        attached_at__isnull=False,
-        pk__in=Warranty.objects.filter(tenant=tenant, owner=user, proof_of_purchase__isnull=False).values(
-            "proof_of_purchase"
-        ),
-    )
+    owned = Q(uploaded_by=user)
+    for path in _CUSTOMER_PATHS:
+        owned |= path(tenant, user)
     return qs.filter(owned)
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from warranty_api.media.error_codes import MediaErrorCode
 from warranty_api.accounts.models import User
 from warranty_api.core.exceptions import ApiError, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from warranty_api.media.models import Media
@@ -130,7 +131,7 @@ def decode_slot():
     if not slots.acquire(timeout=settings.AFTERSALE_UPLOAD_DECODE_WAIT_SECONDS):
         raise ApiError(
             "Too many images are being processed right now; send it again in a moment.",
-            code="busy", status=503, headers={"Retry-After": "5"},
+            code=MediaErrorCode.BUSY, status=503, headers={"Retry-After": "5"},
         )
     try:
         yield
@@ -426,7 +427,7 @@ def media_attach(*, media: Media, at: datetime.datetime | None = None) -> Media:
     if not updated:
         raise Conflict(
             f"The upload {media.pk} is already in use or no longer exists; upload the file again.",
-            code="media_already_attached",
+            code=MediaErrorCode.MEDIA_ALREADY_ATTACHED,
         )
     media.attached_at = at
     return media

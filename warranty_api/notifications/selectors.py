@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -16,7 +17,6 @@ from warranty_api.core.parsers import json_loads_checked
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.notifications.services import PLACEHOLDERS, default_template, placeholders_allowed
 from warranty_api.tenancy.models import Tenant
-from warranty_api.verification.models import PurchaseVerification
 
 
 @dataclass
@@ -91,7 +91,22 @@ class OutboxPage:
     has_more: bool
 
 
-def _trouble(waiting: str, working: str, failed: str, statuses: set[str], now) -> Q:
+# Other background work the outbox lists beside the emails, by its kind: each is read by the domain that owns it
+# (verification: `verification.selectors.purchase_checks_in_trouble`), which sits above notifications, so it is
+# added at start-up (`warranty_api.apps`). A source answers at most `limit` rows of its own past `after`, newest
+# first, as `OutboxItem`s.
+OutboxSource = Callable[..., list["OutboxItem"]]
+_OUTBOX_SOURCES: dict[str, OutboxSource] = {}
+
+
+def outbox_source_add(kind: str, source: OutboxSource) -> None:
+    """List `kind` in the outbox with the rows `source(tenant=, statuses=, after=, now=, limit=)` answers."""
+    if kind not in OUTBOX_KINDS:
+        raise ValueError(f"{kind} is not a kind of the outbox")
+    _OUTBOX_SOURCES[kind] = source
+
+
+def outbox_trouble(waiting: str, working: str, failed: str, statuses: set[str], now) -> Q:
     """Rows that failed for good, or that wait for another attempt after a failed one (or a lost worker)."""
     q = Q(pk__in=[])
     if "failed" in statuses:
@@ -151,9 +166,9 @@ def outbox_list(
         at, pk = _decode_cursor(cursor)
         after = Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk)
     items: list[OutboxItem] = []
-    if kind != PURCHASE_VERIFICATION:
+    if kind not in _OUTBOX_SOURCES:
         S = Notification.Status
-        rows = Notification.objects.filter(_trouble(S.QUEUED, S.SENDING, S.FAILED, statuses, now), after, tenant=tenant)
+        rows = Notification.objects.filter(outbox_trouble(S.QUEUED, S.SENDING, S.FAILED, statuses, now), after, tenant=tenant)
         if kind:
             rows = rows.filter(kind=kind)
         for n in rows.order_by("-created_at", "-pk")[: size + 1]:
@@ -165,20 +180,9 @@ def outbox_list(
                     created_at=n.created_at, updated_at=n.updated_at,
                 )
             )
-    if kind is None or kind == PURCHASE_VERIFICATION:
-        P = PurchaseVerification.Status
-        rows = PurchaseVerification.objects.filter(
-            _trouble(P.QUEUED, P.RUNNING, P.FAILED, statuses, now), after, tenant=tenant
-        )
-        for v in rows.order_by("-created_at", "-pk")[: size + 1]:
-            items.append(
-                OutboxItem(
-                    id=v.pk, type=PURCHASE_VERIFICATION, kind=PURCHASE_VERIFICATION, status=v.status, to=None,
-                    subject_ref=v.pk, attempts=v.attempts, max_attempts=v.max_attempts, last_error=v.last_error,
-                    next_attempt_at=v.next_attempt_at if v.status == P.QUEUED else None,
-                    created_at=v.created_at, updated_at=v.updated_at,
-                )
-            )
+    for source_kind, source in _OUTBOX_SOURCES.items():
+        if kind is None or kind == source_kind:
+            items += source(tenant=tenant, statuses=statuses, after=after, now=now, limit=size + 1)
     items.sort(key=lambda item: (item.created_at, item.id), reverse=True)
     page = items[:size]
     has_more = len(items) > size

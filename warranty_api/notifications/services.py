@@ -22,6 +22,7 @@ from warranty_api.core.emails import is_erased_email
 from warranty_api.core.exceptions import Conflict, NotFound, ValidationFailed
 from warranty_api.core.outbox import Outbox
 from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
+from warranty_api.notifications.error_codes import NotificationErrorCode
 from warranty_api.notifications.html import html_sanitize
 from warranty_api.notifications.models import Notification, NotificationKind, NotificationTemplate
 from warranty_api.tenancy.branding import branding_for
@@ -624,9 +625,12 @@ def outbox_notification_retry(*, tenant: Tenant, notification_id: str) -> Notifi
         if notification is None:
             raise NotFound()
         if notification.status == Notification.Status.SENT:
-            raise Conflict("This message was already sent.", code="notification_already_sent")
+            raise Conflict("This message was already sent.", code=NotificationErrorCode.NOTIFICATION_ALREADY_SENT)
         if notification.status == Notification.Status.SENDING and (
             notification.lease_until is None or notification.lease_until > timezone.now()
         ):
-            raise Conflict("This message is being sent now; look again in a moment.", code="notification_in_progress")
+            raise Conflict(
+                "This message is being sent now; look again in a moment.",
+                code=NotificationErrorCode.NOTIFICATION_IN_PROGRESS,
+            )
         return notification_retry(notification=notification)

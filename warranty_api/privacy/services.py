@@ -18,10 +18,13 @@ from __future__ import annotations
 import json
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, JSONField, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_q.models import OrmQ, Task
+from wagtail.models import ModelLogEntry
 
 from warranty_api.accounts.customers import Customer, CustomerErasure, MarketingConsent
 from warranty_api.accounts.models import User
@@ -37,6 +40,7 @@ from warranty_api.notifications.models import Notification, NotificationTemplate
 from warranty_api.privacy.selectors import CustomerSubject, customer_subject
 from warranty_api.tenancy.models import Membership, Tenant
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
+from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
 from warranty_api.webhooks.models import InboundEvent, WebhookDelivery, WebhookEndpoint
 
@@ -244,8 +248,6 @@ def _erase_account(subject: CustomerSubject) -> int:
 
 
 def _erase_background_tasks(subject: CustomerSubject) -> int:
-    from django_q.models import OrmQ, Task
-
     found = subject.background_tasks()
     Task.objects.filter(pk__in=[t.pk for t in found if isinstance(t, Task)]).delete()
     OrmQ.objects.filter(pk__in=[t.pk for t in found if isinstance(t, OrmQ)]).delete()
@@ -256,9 +258,6 @@ def _erase_admin_log(subject: CustomerSubject) -> None:
     """Wagtail's admin log names an account it changed by its username (the email): rename it to the tombstone."""
     if subject.account is None:
         return
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import ModelLogEntry
-
     ModelLogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(subject.account.pk)
     ).update(label=subject.account.username, data={})
@@ -344,9 +343,7 @@ def _erase(subject: CustomerSubject, *, actor: User | None, via: str, digest: st
         counts["sessions_revoked"] = _erase_account(subject)
         _erase_admin_log(subject)
 
-    WarrantyEvent.objects.bulk_create(
-        [WarrantyEvent(tenant=tenant, warranty_id=wid, actor=actor, action="customer_erased") for wid in subject.warranty_ids]
-    )
+    warranty_events.customer_erased(tenant=tenant, warranty_ids=subject.warranty_ids, actor=actor)
     erasure = CustomerErasure.objects.create(
         tenant=tenant,
         email_digest=digest,

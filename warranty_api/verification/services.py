@@ -34,8 +34,10 @@ from warranty_api.integrations.shopify import (
     base_url_allowed,
 )
 from warranty_api.tenancy.models import Tenant, VerificationMode
+from warranty_api.verification import events as verification_events
+from warranty_api.verification.error_codes import VerificationErrorCode
 from warranty_api.verification.models import PurchaseVerification, ShopifyConnection
-from warranty_api.warranties.models import Warranty, WarrantyEvent
+from warranty_api.warranties.models import Warranty
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ _CLOSED = (S.VOID, S.TRANSFERRED)
 
 
 class ShopifyNotConnected(ShopifyError):
-    code = "shopify_not_connected"  # retried: an admin may link the store after registrations arrived
+    code = VerificationErrorCode.SHOPIFY_NOT_CONNECTED  # retried: an admin may link the store after registrations arrived
 
 
 # ---------------------------------------------------------------------------------------------- the check
@@ -156,15 +158,6 @@ def _enqueue(warranty_id: str) -> None:
     task_enqueue("warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}")
 
 
-def _event(warranty: Warranty, action: str, before: dict, *, actor: User | None = None, note: str = "") -> None:
-    after = {key: getattr(warranty, key) for key in before}
-    if after != before:
-        WarrantyEvent.objects.create(
-            tenant_id=warranty.tenant_id, warranty=warranty, actor=actor, action=action, before=before, after=after,
-            note=note,
-        )
-
-
 def _snapshot(warranty: Warranty) -> dict:
     return {"verification": warranty.verification, "status": warranty.status}
 
@@ -212,7 +205,7 @@ def purchase_verification_enqueue(warranty: Warranty, *, actor: User | None = No
         if locked.verification != V.PENDING:
             locked.verification = V.PENDING
             locked.save(update_fields=["verification", "updated_at"])
-            _event(locked, "verification_queued", before, actor=actor)
+            verification_events.verification_queued(locked, before, actor=actor)
         warranty_id = locked.pk
         task_enqueue_after_commit(
             "warranty_api.tasks.purchase_verify", warranty_id, task_name=f"purchase verification {warranty_id}"
@@ -282,7 +275,7 @@ def _record_outcome(row: PurchaseVerification, outcome: Outcome) -> str:
         if outcome.result == V.VERIFIED and warranty.status == S.PENDING_VERIFICATION:
             warranty.status = S.ACTIVE
         warranty.save(update_fields=["verification", "verification_detail", "status", "updated_at"])
-        _event(warranty, "verification_checked", before)
+        verification_events.verification_checked(warranty, before)
         _finish_row(row, result=outcome.result)
     return outcome.result
 
@@ -313,7 +306,7 @@ def _record_error(row: PurchaseVerification, exc: ShopifyError) -> str:
             "next_attempt_at": iso_z(next_at),
         }
         warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
-        _event(warranty, "verification_checked", before)
+        verification_events.verification_checked(warranty, before)
     logger.info("Purchase check of %s failed (%s); %s", row.pk, exc.code, "gave up" if exhausted else "will retry")
     return "failed" if exhausted else "retry"
 
@@ -332,13 +325,13 @@ def purchase_verifications_sweep() -> int:
                 warranty.verification = V.ERROR
                 warranty.verification_detail = {
                     "source": "shopify",
-                    "error": {"code": "worker_lost", "message": row.last_error},
+                    "error": {"code": VerificationErrorCode.WORKER_LOST, "message": row.last_error},
                     "attempts": row.attempts,
                     "retrying": False,
                     "next_attempt_at": None,
                 }
                 warranty.save(update_fields=["verification", "verification_detail", "updated_at"])
-                _event(warranty, "verification_checked", before)
+                verification_events.verification_checked(warranty, before)
     orphans = (
         Warranty.objects.filter(
             verification=V.PENDING, purchase_verification__isnull=True, created_at__lt=timezone.now() - ORPHAN_AGE
@@ -374,7 +367,10 @@ def purchase_verification_override(
     with transaction.atomic():
         warranty = _staff_warranty(tenant, warranty_id)
         if warranty.status in _CLOSED:
-            raise Conflict(f"A {warranty.status} warranty cannot be verified or rejected.", code="invalid_transition")
+            raise Conflict(
+                f"A {warranty.status} warranty cannot be verified or rejected.",
+                code=VerificationErrorCode.INVALID_TRANSITION,
+            )
         before = _snapshot(warranty)
         previous = dict(warranty.verification_detail or {})
         warranty.verification = V.OVERRIDDEN
@@ -397,7 +393,7 @@ def purchase_verification_override(
             warranty.void_reason = note
             fields.append("void_reason")
         warranty.save(update_fields=fields)
-        _event(warranty, "verification_overridden", before, actor=actor, note=note)
+        verification_events.verification_overridden(warranty, before, actor=actor, note=note)
         # A queued or running check must not overwrite the decision (the worker re-checks under the lock too).
         PurchaseVerification.objects.filter(pk=warranty.pk).update(
             status=PurchaseVerification.Status.DONE, result=V.OVERRIDDEN, lease_until=None
@@ -410,15 +406,25 @@ def purchase_verification_retry(*, tenant: Tenant, warranty_id: str, actor: User
     with transaction.atomic():
         warranty = _staff_warranty(tenant, warranty_id)
         if tenant.verification == VerificationMode.OFF:
-            raise Unprocessable("Purchase verification is off for this brand.", code="verification_off")
+            raise Unprocessable(
+                "Purchase verification is off for this brand.", code=VerificationErrorCode.VERIFICATION_OFF,
+            )
         if warranty.verification == V.OVERRIDDEN:
-            raise Conflict("Staff already decided this warranty's verification.", code="verification_overridden")
+            raise Conflict(
+                "Staff already decided this warranty's verification.",
+                code=VerificationErrorCode.VERIFICATION_OVERRIDDEN,
+            )
         if warranty.status in _CLOSED:
-            raise Conflict(f"A {warranty.status} warranty is not verified.", code="invalid_transition")
+            raise Conflict(
+                f"A {warranty.status} warranty is not verified.", code=VerificationErrorCode.INVALID_TRANSITION,
+            )
         if PurchaseVerification.objects.filter(
             pk=warranty.pk, status=PurchaseVerification.Status.RUNNING, lease_until__gt=timezone.now()
         ).exists():
-            raise Conflict("The check is running now; look again in a moment.", code="verification_in_progress")
+            raise Conflict(
+                "The check is running now; look again in a moment.",
+                code=VerificationErrorCode.VERIFICATION_IN_PROGRESS,
+            )
         purchase_verification_enqueue(warranty, actor=actor)
     warranty.refresh_from_db()
     return warranty
@@ -503,7 +509,7 @@ def shopify_connection_test(*, tenant: Tenant) -> ShopifyConnection:
     """Ask the store for its name with a short timeout; keep the result; raise its error for the caller."""
     connection = ShopifyConnection.objects.filter(tenant=tenant).first()
     if connection is None:
-        raise Unprocessable("Link a Shopify store first.", code="shopify_not_connected")
+        raise Unprocessable("Link a Shopify store first.", code=VerificationErrorCode.SHOPIFY_NOT_CONNECTED)
     now = timezone.now()
     try:
         name = client_for(connection, timeout=settings.AFTERSALE_SHOPIFY_TEST_TIMEOUT).shop_name()

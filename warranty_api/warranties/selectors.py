@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from warranty_api.accounts.customers import Customer
@@ -14,7 +14,7 @@ from warranty_api.core.emails import normalize_email
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_date
 from warranty_api.tenancy.models import Tenant
-from warranty_api.warranties.models import Warranty
+from warranty_api.warranties.models import Warranty, WarrantyEvent
 
 _BASE_RELATED = ("product__category",)
 ADMIN_SORTS = {
@@ -121,12 +121,19 @@ def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None =
 def admin_warranty_get(*, tenant: Tenant, warranty_id: str, with_events: bool = False) -> Warranty:
     qs = Warranty.objects.filter(tenant=tenant, id=warranty_id).select_related("product__category", "customer", "owner")
     if with_events:
-        from django.db.models import Prefetch
-
-        from warranty_api.warranties.models import WarrantyEvent
-
         qs = qs.prefetch_related(Prefetch("events", queryset=WarrantyEvent.objects.select_related("actor")))
     warranty = qs.first()
     if warranty is None:
         raise NotFound()
     return warranty
+
+
+def receipts_of_owned_warranties(tenant: Tenant, user: User) -> Q:
+    """The uploads attached as the proof of purchase of a warranty `user` owns: theirs to see, even when
+    uploaded anonymously (added to media's rules of what a customer sees, `media_customer_path_add`)."""
+    return Q(
+        attached_at__isnull=False,
+        pk__in=Warranty.objects.filter(tenant=tenant, owner=user, proof_of_purchase__isnull=False).values(
+            "proof_of_purchase"
+        ),
+    )

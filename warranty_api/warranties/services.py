@@ -38,10 +38,12 @@ from warranty_api.notifications.services import notification_new, notification_s
 from warranty_api.tenancy.languages import language_for_message
 from warranty_api.tenancy.models import ReplacementTerms, Tenant, VerificationMode
 from warranty_api.tenancy.selectors import tenant_from_row, tenant_select_columns
-from warranty_api.verification.services import purchase_verification_enqueue
+from warranty_api.warranties import events as warranty_events
 from warranty_api.warranties.certificate import certificate_link
-from warranty_api.warranties.models import Warranty, WarrantyEvent, WarrantyTransfer
+from warranty_api.warranties.error_codes import WarrantyErrorCode
+from warranty_api.warranties.models import Warranty, WarrantyTransfer
 from warranty_api.warranties.payloads import warranty_payload
+from warranty_api.warranties.signals import warranty_awaits_purchase_check
 from warranty_api.webhooks.models import WebhookEndpoint
 from warranty_api.webhooks.services import webhook_event_emit
 
@@ -128,7 +130,8 @@ def _serial_resolve_and_owner(
     number = normalize_serial(serial)
     if tenant.serial_formats and not any(matches_whole(p, number) for p in tenant.serial_formats):
         raise Unprocessable(
-            "This serial number does not have the format of this brand's serials.", code="serial_invalid_format"
+            "This serial number does not have the format of this brand's serials.",
+            code=WarrantyErrorCode.SERIAL_INVALID_FORMAT
         )
     if lookup is None or (lookup.number, lookup.owner_email) != (number, owner_email):
         lookup = _registration_lookup(tenant, number, owner_email)
@@ -142,13 +145,20 @@ def _serial_resolve_and_owner(
         known = KnownSerial(tenant=tenant, serial_number=number, product=product, manufactured_on=known_made)
         return ResolvedSerial(number, product, known), lookup
     if tenant.require_known_serial:
-        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+        raise Unprocessable(
+            "We do not know this serial number; check it on the product's label.",
+            code=WarrantyErrorCode.SERIAL_UNKNOWN,
+        )
     candidates = [p for p in catalog.patterned if matches_whole(p.serial_pattern, number)]
     if not candidates:
-        raise Unprocessable("We do not know this serial number; check it on the product's label.", code="serial_unknown")
+        raise Unprocessable(
+            "We do not know this serial number; check it on the product's label.",
+            code=WarrantyErrorCode.SERIAL_UNKNOWN,
+        )
     if len(candidates) > 1:
         raise Unprocessable(
-            "This serial number fits more than one product; contact the brand's support.", code="serial_ambiguous"
+            "This serial number fits more than one product; contact the brand's support.",
+            code=WarrantyErrorCode.SERIAL_AMBIGUOUS
         )
     return ResolvedSerial(number, candidates[0], None), lookup
 
@@ -441,14 +451,13 @@ def warranty_register(
                 _register_rows_one_statement(customer, warranty, account, event_after, notification, send_task,
                                              connection)
             else:
-                event = WarrantyEvent(tenant=tenant, warranty_id=warranty.id, actor=account, action="registered",
-                                      after=event_after)
+                event = warranty_events.warranty_registered_row(warranty, actor=account, after=event_after)
                 _register_rows(customer, warranty, event, notification, send_task, connection)
             # Only `customer_id` is set: the purchase check and the webhook payload that read the record load the
             # stored one, which may be an earlier registration's.
             if warranty.verification == Warranty.Verification.PENDING:
                 # Inside the transaction: the durable check row commits with the warranty (or not at all).
-                purchase_verification_enqueue(warranty)
+                warranty_awaits_purchase_check.send(sender=Warranty, warranty=warranty)
             if lookup.app_endpoints:
                 _announce(warranty, "warranty.registered")
             if info.get("marketing_consent"):
@@ -514,7 +523,7 @@ def _register_rows_one_statement(
     warranty (its contact details are the record's parameters, as sent), its "registered" audit event, email
     and, with the ORM broker, the email's task row (any other broker is told after the commit). The customer
     record and the event are written from their values: no model instance is built for them."""
-    from psycopg.types.json import Jsonb
+    from psycopg.types.json import Jsonb  # the PostgreSQL driver: only this vendor's statement loads it
 
     func, argument, task_name = send_task
     task_row = task_row_for_statement(func, argument, task_name=task_name)
@@ -533,7 +542,8 @@ def _register_rows_one_statement(
         "status": warranty.status, "verification": warranty.verification,
         "verification_detail": Jsonb(warranty.verification_detail), "void_reason": warranty.void_reason,
         "notes": warranty.notes, "replaces_id": warranty.replaces_id,
-        "actor_id": actor.id if actor is not None else None, "action": "registered", "before": Jsonb({}),
+        "actor_id": actor.id if actor is not None else None, "action": warranty_events.REGISTERED,
+        "before": Jsonb({}),
         "after": Jsonb(event_after), "note": "",
         "notification_id": notification.id, "kind": notification.kind, "to_email": notification.to_email,
         "context": Jsonb(notification.context), "subject_ref": notification.subject_ref,
@@ -557,7 +567,7 @@ def _register_rows_one_statement(
 def _already_registered() -> ApiError:
     return Conflict(
         "This serial number is already registered. If it is yours, contact the brand's support.",
-        code="serial_already_registered",
+        code=WarrantyErrorCode.SERIAL_ALREADY_REGISTERED,
     )
 
 
@@ -574,14 +584,7 @@ def warranties_claim_for_account(*, tenant: Tenant, user: User) -> int:
         if not ids:
             return 0
         Warranty.objects.filter(id__in=ids).update(owner=user, updated_at=timezone.now())
-        WarrantyEvent.objects.bulk_create(
-            [
-                WarrantyEvent(
-                    tenant=tenant, warranty_id=wid, actor=user, action="owner_attached", after={"owner": user.public_id}
-                )
-                for wid in ids
-            ]
-        )
+        warranty_events.owner_attached(tenant=tenant, warranty_ids=ids, owner=user)
     return len(ids)
 
 
@@ -607,7 +610,9 @@ def warranty_admin_update(
     if warranty is None:
         raise NotFound()
     if warranty.status == Warranty.Status.TRANSFERRED:
-        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+        raise Conflict(
+            "This warranty was transferred; change its successor instead.", code=WarrantyErrorCode.INVALID_TRANSITION,
+        )
     before = warranty_snapshot(warranty)
     actions = []
 
@@ -617,13 +622,13 @@ def warranty_admin_update(
         if not reason:
             raise ValidationFailed.field("void_reason", "required", "Say why the warranty is void.")
         if warranty.status == Warranty.Status.VOID:
-            raise Conflict("This warranty is already void.", code="invalid_transition")
+            raise Conflict("This warranty is already void.", code=WarrantyErrorCode.INVALID_TRANSITION)
         warranty.status = Warranty.Status.VOID
         warranty.void_reason = reason
         actions.append("voided")
     elif status == Warranty.Status.ACTIVE:
         if warranty.status == Warranty.Status.ACTIVE:
-            raise Conflict("This warranty is already active.", code="invalid_transition")
+            raise Conflict("This warranty is already active.", code=WarrantyErrorCode.INVALID_TRANSITION)
         warranty.status = Warranty.Status.ACTIVE
         warranty.void_reason = ""
         actions.append("reinstated")
@@ -664,14 +669,9 @@ def warranty_admin_update(
         return warranty
     warranty.save()
     changed = {k for k in after if after[k] != before[k]}
-    WarrantyEvent.objects.create(
-        tenant=tenant,
-        warranty=warranty,
-        actor=actor,
-        action=",".join(actions) or "noted",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-        note=(changes.get("note") or "").strip(),
+    warranty_events.warranty_corrected(
+        warranty, actor=actor, actions=actions, before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed}, note=(changes.get("note") or "").strip(),
     )
     _announce(warranty, "warranty.updated")
     return warranty
@@ -691,21 +691,24 @@ def warranty_transfer_start(*, tenant: Tenant, warranty_id: str, user: User, ema
     if warranty is None:
         raise NotFound()
     if not warranty.transferable:
-        raise Unprocessable("Warranties of this product cannot be transferred.", code="warranty_not_transferable")
+        raise Unprocessable(
+            "Warranties of this product cannot be transferred.", code=WarrantyErrorCode.WARRANTY_NOT_TRANSFERABLE,
+        )
     effective = warranty.effective_status()
     if effective == "expired":
-        raise Unprocessable("This warranty has expired.", code="warranty_expired")
+        raise Unprocessable("This warranty has expired.", code=WarrantyErrorCode.WARRANTY_EXPIRED)
     if effective != Warranty.Status.ACTIVE:
-        raise Conflict("Only an active warranty can be transferred.", code="invalid_transition")
+        raise Conflict("Only an active warranty can be transferred.", code=WarrantyErrorCode.INVALID_TRANSITION)
     email = normalize_email(email)
     if email == normalize_email(user.email):
         raise ValidationFailed.field("email", "same_owner", "This is your own email; name the new owner's.")
     if WarrantyTransfer.objects.filter(warranty=warranty, status=WarrantyTransfer.Status.PENDING).exists():
-        raise Conflict("A transfer of this warranty is already waiting to be accepted.", code="transfer_already_pending")
+        raise Conflict(
+            "A transfer of this warranty is already waiting to be accepted.",
+            code=WarrantyErrorCode.TRANSFER_ALREADY_PENDING,
+        )
     transfer = WarrantyTransfer.objects.create(tenant=tenant, warranty=warranty, from_user=user, to_email=email)
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=warranty, actor=user, action="transfer_started", after={"to_email": email}
-    )
+    warranty_events.transfer_started(warranty, actor=user, to_email=email)
     link = f"{settings.AFTERSALE_PUBLIC_BASE_URL}/{tenant.slug}/accept-transfer?{urlencode({'token': transfer_token(transfer)})}"
     notify(
         tenant=tenant,
@@ -741,12 +744,16 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         if transfer is None or normalize_email(user.email) != transfer.to_email:
             raise NotFound()
         if not user.email_verified:
-            raise PermissionDeniedError("Verify your email before accepting a transfer.", code="email_not_verified")
+            raise PermissionDeniedError(
+                "Verify your email before accepting a transfer.", code=WarrantyErrorCode.EMAIL_NOT_VERIFIED,
+            )
         if transfer.status != WarrantyTransfer.Status.PENDING:
-            raise Conflict("This transfer was already accepted or cancelled.", code="invalid_transition")
+            raise Conflict(
+                "This transfer was already accepted or cancelled.", code=WarrantyErrorCode.INVALID_TRANSITION,
+            )
         old = Warranty.objects.select_for_update().get(pk=transfer.warranty_id)
         if old.status != Warranty.Status.ACTIVE:
-            raise Conflict("This warranty can no longer be transferred.", code="invalid_transition")
+            raise Conflict("This warranty can no longer be transferred.", code=WarrantyErrorCode.INVALID_TRANSITION)
         old_before = warranty_snapshot(old)
         old.status = Warranty.Status.TRANSFERRED
         old.save(update_fields=["status", "updated_at"])
@@ -770,25 +777,8 @@ def warranty_transfer_accept(*, tenant: Tenant, user: User, token: str) -> Warra
         transfer.accepted_at = timezone.now()
         transfer.new_warranty = new
         transfer.save()
-        WarrantyEvent.objects.bulk_create(
-            [
-                WarrantyEvent(
-                    tenant=tenant,
-                    warranty=old,
-                    actor=user,
-                    action="transferred",
-                    before={"status": old_before["status"]},
-                    after={"status": old.status, "successor": new.id},
-                ),
-                WarrantyEvent(
-                    tenant=tenant,
-                    warranty=new,
-                    actor=user,
-                    action="received_by_transfer",
-                    after={**warranty_snapshot(new), "replaces": old.id},
-                ),
-            ]
-        )
+        warranty_events.warranty_transferred(old, new, actor=user, status_before=old_before["status"],
+                                             new_snapshot=warranty_snapshot(new))
         if transfer.from_user_id and transfer.from_user.email:
             notify(
                 tenant=tenant,
@@ -864,18 +854,12 @@ def warranty_replace(*, tenant: Tenant, warranty_id: str, serial: str, actor: Us
     except IntegrityError:
         raise Conflict(
             "This serial is already registered; ship another unit or check the serial.",
-            code="serial_already_registered",
+            code=WarrantyErrorCode.SERIAL_ALREADY_REGISTERED,
         ) from None
     old.void_reason = f"replaced by {new.id}"
     old.save(update_fields=["status", "void_reason", "updated_at"])
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=old, actor=actor, action="replaced", before=before,
-        after=warranty_snapshot(old), note=note,
-    )
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=new, actor=actor, action="created_as_replacement",
-        after=warranty_snapshot(new), note=note,
-    )
+    warranty_events.warranty_replaced(old, new, actor=actor, before=before, old_after=warranty_snapshot(old),
+                                      new_snapshot=warranty_snapshot(new), note=note)
     _announce(old, "warranty.updated")
     _announce(new, "warranty.registered")
     return new
@@ -916,7 +900,9 @@ def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, c
     if warranty is None:
         raise NotFound()
     if warranty.status == Warranty.Status.TRANSFERRED:
-        raise Conflict("This warranty was transferred; change its successor instead.", code="invalid_transition")
+        raise Conflict(
+            "This warranty was transferred; change its successor instead.", code=WarrantyErrorCode.INVALID_TRANSITION,
+        )
     values = {"name": name.strip() if name is not None else None, "phone": phone.strip() if phone is not None else None,
               "address": address}
     before, after = {}, {}
@@ -928,9 +914,6 @@ def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, c
     if not after:
         return warranty
     warranty.save(update_fields=[*after, "updated_at"])
-    WarrantyEvent.objects.create(
-        tenant=tenant, warranty=warranty, actor=actor, action="contact_corrected", before=before, after=after,
-        note=(note or "").strip(),
-    )
+    warranty_events.contact_corrected(warranty, actor=actor, before=before, after=after, note=(note or "").strip())
     _announce(warranty, "warranty.updated")
     return warranty

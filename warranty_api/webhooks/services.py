@@ -28,6 +28,7 @@ from warranty_api.core.queueing import task_enqueue, task_enqueue_after_commit
 from warranty_api.core.timestamps import iso_z
 from warranty_api.integrations import webhooks as http
 from warranty_api.tenancy.models import Tenant
+from warranty_api.webhooks.error_codes import WebhookErrorCode
 from warranty_api.webhooks.models import InboundEvent, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -243,9 +244,13 @@ def webhook_delivery_retry(*, tenant: Tenant, endpoint_id: str, delivery_id: str
         if row is None:
             raise NotFound()
         if row.status == D.DELIVERED:
-            raise Conflict("This delivery was delivered; it is not sent twice.", code="delivery_already_delivered")
+            raise Conflict(
+                "This delivery was delivered; it is not sent twice.", code=WebhookErrorCode.DELIVERY_ALREADY_DELIVERED,
+            )
         if row.status == D.SENDING and row.lease_until and row.lease_until > timezone.now():
-            raise Conflict("This delivery is being sent now; look again in a moment.", code="delivery_in_progress")
+            raise Conflict(
+                "This delivery is being sent now; look again in a moment.", code=WebhookErrorCode.DELIVERY_IN_PROGRESS,
+            )
         row.status, row.attempts, row.next_attempt_at, row.lease_until = D.QUEUED, 0, timezone.now(), None
         row.max_attempts = settings.AFTERSALE_WEBHOOK_MAX_ATTEMPTS
         row.save(update_fields=["status", "attempts", "next_attempt_at", "lease_until", "max_attempts", "updated_at"])
@@ -295,7 +300,10 @@ def webhook_endpoint_create(*, tenant: Tenant, url: str, events: list, enabled: 
     with transaction.atomic():
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # serialises the count check
         if WebhookEndpoint.objects.filter(tenant=tenant, purpose=WebhookEndpoint.Purpose.APP).count() >= MAX_APP_ENDPOINTS:
-            raise Conflict(f"A brand may have at most {MAX_APP_ENDPOINTS} webhook endpoints.", code="too_many_webhooks")
+            raise Conflict(
+                f"A brand may have at most {MAX_APP_ENDPOINTS} webhook endpoints.",
+                code=WebhookErrorCode.TOO_MANY_WEBHOOKS,
+            )
         secret = _new_secret()
         endpoint = WebhookEndpoint(tenant=tenant, purpose=WebhookEndpoint.Purpose.APP, url=url, events=events,
                                    enabled=enabled)

@@ -22,6 +22,7 @@ from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTempla
 
 from warranty_api.accounts.models import User
 from warranty_api.claims import services as claim_services
+from warranty_api.claims.error_codes import ClaimErrorCode
 from warranty_api.claims.models import Claim, ClaimMessage, Fulfillment
 from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
 from warranty_api.core.exceptions import ApiError
@@ -246,7 +247,7 @@ def offered_actions(claim: Claim, user: User, *, staff: list[User]) -> list[Offe
 
 class StaleClaim(ApiError):
     status_code = 409
-    code = "claim_changed"
+    code = ClaimErrorCode.CLAIM_CHANGED
 
 
 

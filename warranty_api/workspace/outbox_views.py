@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from warranty_api.core.error_codes import CoreErrorCode
 from warranty_api.core.exceptions import ApiError
 from warranty_api.core.roles import Role
 from warranty_api.notifications.selectors import OUTBOX_KINDS, OUTBOX_STATUSES, PURCHASE_VERIFICATION, outbox_list
@@ -76,7 +77,7 @@ class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
                                        delivery_id=item_id)
             else:
                 raise ApiError("Choose an email, a purchase check or a webhook delivery to retry.",
-                               code="validation_error", status=400)
+                               code=CoreErrorCode.VALIDATION_ERROR, status=400)
         except ApiError as error:
             if error.status_code == 404:
                 raise Http404 from None
