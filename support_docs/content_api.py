@@ -9,6 +9,7 @@ in the API's error envelope. The paths have no trailing slash, like the rest of 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -133,8 +134,10 @@ _TENANT = OpenApiParameter("tenant", str, location=OpenApiParameter.PATH, descri
 _ID = OpenApiParameter("id", OpenApiTypes.INT, location=OpenApiParameter.PATH)
 _COMMON = [
     OpenApiParameter("fields", str, description="Wagtail's field selection, e.g. `title,body` or `*` or `-title`"),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Items per page (default 20)"),
-    OpenApiParameter("offset", OpenApiTypes.INT, description="Items to skip"),
+    # Wagtail's pagination takes 0 up to WAGTAILAPI_LIMIT_MAX (20 unless set), and any offset from 0.
+    OpenApiParameter("limit", {"type": "integer", "minimum": 0, "maximum": getattr(settings, "WAGTAILAPI_LIMIT_MAX", 20)},
+                     description="Items per page (default 20)"),
+    OpenApiParameter("offset", {"type": "integer", "minimum": 0}, description="Items to skip"),
     OpenApiParameter("order", str, description="A field to order by (`-` for descending) or `random`"),
     OpenApiParameter("search", str, description="Full-text search (Wagtail search)"),
     OpenApiParameter("search_operator", str, enum=["and", "or"]),

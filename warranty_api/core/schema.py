@@ -165,7 +165,8 @@ class ApiAutoSchema(AutoSchema):
     def _get_parameters(self):
         parameters = [p for p in super()._get_parameters() if not _is_idempotency_header(p)]
         for parameter in parameters:
-            if parameter.get("in") == "query" and parameter.get("name") == EnvelopeCursorPagination.page_size_query_param:
+            if (parameter.get("in") == "query" and parameter.get("name") == EnvelopeCursorPagination.page_size_query_param
+                    and filterset_of(self.view, self.method) is not None):  # our lists; Wagtail's content API has its own
                 parameter["schema"] = {**parameter.get("schema", {}), "type": "integer", "minimum": 1,
                                        "maximum": EnvelopeCursorPagination.max_page_size}
             if parameter.get("in") == "query":
