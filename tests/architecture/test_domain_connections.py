@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from warranty_api.accounts import selectors as account_selectors
 from warranty_api.accounts.signals import customer_email_confirmed
 from warranty_api.apps import _connect_domains
 from warranty_api.media import selectors as media_selectors
 from warranty_api.notifications import selectors as notification_selectors
 from warranty_api.verification.selectors import purchase_checks_in_trouble
-from warranty_api.warranties.selectors import receipts_of_owned_warranties
+from warranty_api.warranties.selectors import owned_warranty_count, receipts_of_owned_warranties
 from warranty_api.warranties.signals import warranty_awaits_purchase_check
 
 
@@ -24,6 +25,7 @@ def test_each_connection_is_made_once_however_often_the_app_is_ready():
     sources = notification_selectors._OUTBOX_SOURCES
     assert list(sources) == ["purchase_verification"]
     assert sources["purchase_verification"] is purchase_checks_in_trouble
+    assert account_selectors._ACCOUNT_FIGURES == {"warranty_count": owned_warranty_count}
 
 
 def test_the_outbox_takes_sources_of_its_own_kinds_only():

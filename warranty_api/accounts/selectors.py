@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
@@ -11,7 +13,6 @@ from warranty_api.accounts.models import User
 from warranty_api.core.emails import normalize_email
 from warranty_api.core.roles import Role
 from warranty_api.tenancy.models import Membership, Tenant
-from warranty_api.warranties.models import Warranty
 
 
 def user_access(*, user: User, tenant: Tenant) -> tuple[str, int] | None:
@@ -87,8 +88,18 @@ def account_by_public_id(*, tenant: Tenant, public_id: str) -> User | None:
     return user if accepted.exists() else None
 
 
-def warranty_count(*, tenant: Tenant, user: User) -> int:
-    return Warranty.objects.filter(tenant=tenant, owner=user).count()
+# Figures a domain above adds to the account's own answer (`auth/me`): name -> (tenant, user) -> int. The
+# warranties package adds `warranty_count` (warranty_api/apps.py), so accounts never imports it.
+AccountFigure = Callable[..., int]
+_ACCOUNT_FIGURES: dict[str, AccountFigure] = {}
+
+
+def account_figure_add(name: str, figure: AccountFigure) -> None:
+    _ACCOUNT_FIGURES[name] = figure
+
+
+def account_figures(*, tenant: Tenant, user: User) -> dict[str, int]:
+    return {name: figure(tenant=tenant, user=user) for name, figure in _ACCOUNT_FIGURES.items()}
 
 
 def marketing_consent_given(*, tenant: Tenant, user: User) -> bool:

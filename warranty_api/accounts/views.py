@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from warranty_api.accounts import services as svc
 from warranty_api.accounts.consent import marketing_consent_log, marketing_consent_text
 from warranty_api.accounts.filters import ConsentLogParameters, StaffListParameters
-from warranty_api.accounts.selectors import marketing_consent_given, staff_list, warranty_count
+from warranty_api.accounts.selectors import account_figures, marketing_consent_given, staff_list
 from warranty_api.accounts.serializers import (
     AccountLoginInput,
     AccountMeOutput,
@@ -264,7 +264,7 @@ class MeView(TenantAPIView):
 
     def _me(self, user) -> dict:
         data = account_user_data(user=user, tenant=self.tenant, role=self.role)
-        return {**data, "warranty_count": warranty_count(tenant=self.tenant, user=user),
+        return {**data, **account_figures(tenant=self.tenant, user=user),
                 "marketing_consent": marketing_consent_given(tenant=self.tenant, user=user),
                 "marketing_consent_text": marketing_consent_text(self.tenant)}
 

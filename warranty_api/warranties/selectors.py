@@ -137,3 +137,8 @@ def receipts_of_owned_warranties(tenant: Tenant, user: User) -> Q:
             "proof_of_purchase"
         ),
     )
+
+
+def owned_warranty_count(*, tenant: Tenant, user: User) -> int:
+    """How many of the brand's warranties the account owns (its `auth/me` answer's `warranty_count`)."""
+    return Warranty.objects.filter(tenant=tenant, owner=user).count()
