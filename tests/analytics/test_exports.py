@@ -152,8 +152,11 @@ def test_a_job_with_bad_filters_is_refused_at_once(staff, body, field):
 
 
 def test_an_unfinished_or_foreign_job_has_no_download(tenant, other_tenant, staff, make_staff):
+    """An unfinished job exists, so its download is a conflict with its state (409), never the 404 of a job that
+    does not; another brand's job is 404."""
     job = ExportJob.objects.create(tenant=tenant, table="warranties")
-    assert staff.get(f"/api/northpeak/admin/exports/{job.id}/download").status_code == 404
+    response = staff.get(f"/api/northpeak/admin/exports/{job.id}/download")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "export_not_finished"
     foreign = client_for(make_staff(other_tenant, Role.ADMIN), other_tenant)
     assert foreign.get(f"/api/southwind/admin/exports/{job.id}").status_code == 404
     assert foreign.get(f"/api/southwind/admin/exports/{job.id}/download").status_code == 404
@@ -244,3 +247,12 @@ def test_exports_are_forgotten_after_a_week_with_their_files(tenant, settings, t
     assert tasks.export_jobs_purge() == 1
     assert list(ExportJob.objects.values_list("id", flat=True)) == [recent.id]
     assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize(("table", "name"), [("warranties", "stauts"), ("claims", "limit"), ("failure_rates", "format")])
+def test_an_export_takes_its_list_s_filters_only(tenant, staff, table, name):
+    """A misspelt filter would export the whole table; pages and format do not apply to a file of every row."""
+    response = staff.post("/api/northpeak/admin/exports", {"table": table, "params": {name: "x"}}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"][f"params.{name}"][0]["code"] == "unknown_parameter"
+    assert not ExportJob.objects.exists()

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from warranty_api.analytics import exports
+from warranty_api.analytics.error_codes import AnalyticsErrorCode
 from warranty_api.analytics.filters import CycleTimeParameters, FailureRateParameters
 from warranty_api.analytics.models import ExportJob
 from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
 from warranty_api.analytics.services import export_job_create
+from warranty_api.claims.filters import ClaimQueueParameters
 from warranty_api.core.csv_export import CSV_RENDERERS, csv_response, wants_csv
-from warranty_api.core.exceptions import NotFound
+from warranty_api.core.exceptions import Conflict, NotFound
+from warranty_api.core.filters import refuse_unknown_parameters
 from warranty_api.core.permissions import IsTenantAgent
 from warranty_api.core.views import TenantAPIView, ok, validated
+from warranty_api.warranties.filters import AdminWarrantyListParameters
 
 CSV_RESPONSE = (200, "text/csv")
 
@@ -120,6 +124,15 @@ class ExportJobOutput(serializers.ModelSerializer):
         return f"/api/{job.tenant.slug}/admin/exports/{job.id}/download"
 
 
+_EXPORT_FILTERS = {
+    "warranties": AdminWarrantyListParameters,
+    "claims": ClaimQueueParameters,
+    "failure_rates": FailureRateParameters,
+    "claim_cycle_times": CycleTimeParameters,
+}
+_NOT_FILTERS = frozenset({"limit", "cursor", "include_total", "format"})
+
+
 class ExportJobCreateView(TenantAPIView):
     permission_classes = [IsTenantAgent]
 
@@ -131,6 +144,9 @@ class ExportJobCreateView(TenantAPIView):
     )
     def post(self, request, tenant: str):
         data = validated(ExportJobInput, request.data, only_declared=True)
+        # A job's params are its list's filters: the names the list takes, less its pages and its format.
+        refuse_unknown_parameters(data["params"], _EXPORT_FILTERS[data["table"]], leave_out=_NOT_FILTERS,
+                                  field_prefix="params.")
         job = export_job_create(tenant=self.tenant, user=request.user, table=data["table"], params=data["params"])
         job.refresh_from_db()
         return ok(ExportJobOutput(job).data, status=202)
@@ -157,11 +173,15 @@ class ExportJobDownloadView(TenantAPIView):
     renderer_classes = CSV_RENDERERS
 
     @extend_schema(operation_id="admin_exports_download", summary="The finished export's CSV",
-                   responses={CSV_RESPONSE: OpenApiTypes.STR})
+                   description="409 `export_not_finished` until the job's `status` is `done`.",
+                   responses={CSV_RESPONSE: OpenApiTypes.STR,
+                              409: OpenApiResponse(description="export_not_finished")})
     def get(self, request, tenant: str, job_id: str):
         job = _job(self.tenant, job_id)
         if job.status != ExportJob.Status.DONE or not job.file:
-            raise NotFound("This export is not finished.")
+            # The job exists: 404 would say it does not. Its file is not there yet (or the job failed).
+            raise Conflict("This export is not finished; its status says when it is.",
+                           code=AnalyticsErrorCode.EXPORT_NOT_FINISHED)
         response = FileResponse(job.file.open("rb"), content_type="text/csv; charset=utf-8", as_attachment=True,
                                 filename=f"{job.table}-{job.id}.csv")
         response["X-Content-Type-Options"] = "nosniff"

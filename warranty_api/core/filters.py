@@ -70,9 +70,11 @@ def parameter_names(filterset_class: type[django_filters.FilterSet]) -> list[str
     return list(filterset_class.base_filters)
 
 
-def refuse_unknown_parameters(query, filterset_class: type[django_filters.FilterSet] | None) -> None:
-    """400 when the query names a parameter the operation does not take."""
-    taken = parameter_names(filterset_class) if filterset_class is not None else []
+def refuse_unknown_parameters(query, filterset_class: type[django_filters.FilterSet] | None, *,
+                              leave_out: frozenset[str] = frozenset(), field_prefix: str = "") -> None:
+    """400 when the query names a parameter the operation does not take (`leave_out`: names of the set that do not
+    apply here; `field_prefix`: where the names sit in a body, as `params.` of an export job)."""
+    taken = [name for name in parameter_names(filterset_class) if name not in leave_out] if filterset_class else []
     unknown = [name for name in query if name not in taken]
     if not unknown:
         return
@@ -80,11 +82,10 @@ def refuse_unknown_parameters(query, filterset_class: type[django_filters.Filter
         message = f"This operation takes no parameter {{name}}; it takes: {', '.join(taken[:_MAX_LISTED_NAMES])}."
     else:
         message = "This operation takes no query parameter."
-    shown = unknown[:_MAX_LISTED_NAMES]
-    raise ValidationFailed(
-        fields={name[:100]: [{"code": "unknown_parameter", "message": message.replace("{name}", name[:100])}]
-                for name in shown}
-    )
+    raise ValidationFailed(fields={
+        f"{field_prefix}{name[:100]}": [{"code": "unknown_parameter", "message": message.replace("{name}", name[:100])}]
+        for name in unknown[:_MAX_LISTED_NAMES]
+    })
 
 
 class QueryParametersBackend(DjangoFilterBackend):
