@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseListingView
 
 from warranty_api.accounts.models import User
 from warranty_api.claims import services as claim_services
@@ -38,7 +38,7 @@ from warranty_api.workspace.claims_queue import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area, may
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
+from warranty_api.workspace.views import WorkspaceMixin, WorkspaceScreen, error_text, posted
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -250,12 +250,13 @@ class StaleClaim(ApiError):
 
 
 
-class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class ClaimReviewView(WorkspaceScreen):
     """The claim with everything staff need to decide it; its buttons post to this same address."""
 
     area = Area.CLAIMS
     template_name = "workspace/claims/review.html"
     header_icon = "clipboard-list"
+    parents = (("workspace_claims:index", "Claims"),)
     _ACTIONS = ("take", "assign", "start_review", "request_info", "approve", "deny", "resolve", "notes", "message")
 
     @cached_property
@@ -267,13 +268,6 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return f"Claim {self.claim.reference or self.claim.id}"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": reverse("workspace_claims:index"), "label": "Claims"},
-                {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
