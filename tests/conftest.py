@@ -9,6 +9,7 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.browser import chromium
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Role, Tenant, User
 from warranty_api.onboarding.config_file import validate_tenant_config
@@ -162,6 +163,19 @@ def admin_callers(tenant, other_tenant, make_customer, make_staff) -> dict:
     from tests.support.admin_matrix import make_admin_callers
 
     return make_admin_callers(tenant, other_tenant, make_customer, make_staff)
+
+
+@pytest.fixture
+def browser(live_server, settings, tmp_path, monkeypatch):
+    """A headless Chromium for a browser test (tests/support/browser.py): emailed links point at the live server,
+    uploads go to a folder of the test's own."""
+    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls a test makes between browser steps
+    # are plain synchronous ones, which Django would otherwise refuse next to a loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(autouse=True)
