@@ -10,8 +10,8 @@ from warranty_api.tenancy.models import Tenant
 
 
 class PurchaseCell(models.Model):
-    """What a unit cell and a claim cell are keyed by: a product, a day of purchase, a manufactured month and an
-    import batch (an abstract model: its fields are in each table, as they always were)."""
+    """What a unit cell and a claim cell are keyed by: a product, a day of purchase, a manufactured month and
+    an import batch. Abstract: its fields are in each table, as they always were."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     product_id = models.CharField(max_length=32)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -173,9 +175,6 @@ def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
 @transaction.atomic
 def staff_create(*, tenant: Tenant, email: str, role: str, password: str) -> tuple[User, list[str]]:
     """Create or update a staff account with a role in `tenant`; the password goes through Django's validators."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     if not email_acceptable(normalize_email(email)):
         raise ValidationError("Enter a valid email address.", code="invalid")
     user, created = staff_user_get_or_create(email=email)

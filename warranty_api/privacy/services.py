@@ -18,10 +18,13 @@ from __future__ import annotations
 import json
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, JSONField, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_q.models import OrmQ, Task
+from wagtail.models import ModelLogEntry
 
 from warranty_api.accounts.customers import Customer, CustomerErasure, MarketingConsent
 from warranty_api.accounts.models import User
@@ -244,8 +247,6 @@ def _erase_account(subject: CustomerSubject) -> int:
 
 
 def _erase_background_tasks(subject: CustomerSubject) -> int:
-    from django_q.models import OrmQ, Task
-
     found = subject.background_tasks()
     Task.objects.filter(pk__in=[t.pk for t in found if isinstance(t, Task)]).delete()
     OrmQ.objects.filter(pk__in=[t.pk for t in found if isinstance(t, OrmQ)]).delete()
@@ -256,9 +257,6 @@ def _erase_admin_log(subject: CustomerSubject) -> None:
     """Wagtail's admin log names an account it changed by its username (the email): rename it to the tombstone."""
     if subject.account is None:
         return
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import ModelLogEntry
-
     ModelLogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(subject.account.pk)
     ).update(label=subject.account.username, data={})

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
@@ -24,10 +25,12 @@ from warranty_api.accounts.models import User
 from warranty_api.claims import services as claim_services
 from warranty_api.claims.models import Claim, ClaimMessage, Fulfillment
 from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
-from warranty_api.core.exceptions import ApiError
+from warranty_api.core.exceptions import ApiError, ValidationFailed
 from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_get_visible
+from warranty_api.templatetags.workspace_tags import age_days
 from warranty_api.warranties.selectors import warranty_contact
+from warranty_api.workspace.brand import current_brand
 from warranty_api.workspace.claims_queue import (
     STATUS_FILTERS,
     ClaimQueueFilterSet,
@@ -44,8 +47,6 @@ PAGE_SIZES = (25, 50, 100)
 
 
 def _age(claim: Claim) -> str:
-    from warranty_api.templatetags.workspace_tags import age_days
-
     return age_days(claim.created_at)
 
 
@@ -120,8 +121,6 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
         return paginator, page, object_list, is_paginated
 
     def queue_rows(self, claims: list[Claim]) -> list[dict]:
-        from django.utils.formats import date_format
-
         labels = {t["code"]: t.get("label", t["code"]) for t in self.tenant.issue_types}
         review = reverse("workspace_claims:review", args=["CLAIM"])
         return [{
@@ -367,8 +366,6 @@ class ClaimReviewView(WorkspaceScreen):
             return "Internal notes saved."
         # action == "message"
         if not message:
-            from warranty_api.core.exceptions import ValidationFailed
-
             raise ValidationFailed.field("message", "required", "Write the message to the customer.")
         claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor, message_to_customer=message,
                                     notify_customer=True)
@@ -432,8 +429,6 @@ class ClaimsDashboardPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context):
-        from warranty_api.workspace.brand import current_brand
-
         access = current_brand(self.request)
         counts = dashboard_counts(tenant=access.tenant, user=self.request.user)
         index = reverse("workspace_claims:index")

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from wagtail.images import get_image_model
 
 from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.contrast import PORTAL_DEFAULT_ACCENT, PORTAL_DEFAULT_PRIMARY, branding_contrast_problems
@@ -57,8 +58,6 @@ def _index(json_path: str) -> int | None:
 
 
 def brand_images(tenant):
-    from wagtail.images import get_image_model
-
     if tenant.collection_id is None:
         return get_image_model().objects.none()
     return get_image_model().objects.filter(collection_id=tenant.collection_id).order_by("title", "id")
