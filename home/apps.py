@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from warranty_api.tenancy.signals import staff_access_changed, tenant_configured
+
 
 class HomeConfig(AppConfig):
     name = "home"
@@ -7,9 +9,7 @@ class HomeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from warranty_api.tenancy.signals import staff_access_changed, tenant_configured
-
-        from .provisioning import portal_provision, staff_groups_sync
+        from .provisioning import portal_provision, staff_groups_sync  # loads models: once the registry is ready
 
         def on_tenant_configured(sender, tenant, **kwargs):
             return portal_provision(tenant)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext, ngettext
+from wagtail import hooks
 
+from home.portal_hooks import PORTAL_PRODUCT_ARTICLES_HOOK
 from warranty_api.models import Coverage, Product, Tenant, Warranty, normalize_serial
 
 
@@ -48,10 +50,6 @@ def warranty_terms(tenant: Tenant, product: Product) -> list[str]:
 
 def product_articles(portal, product: Product) -> list:
     """The brand's live support articles about this product (or about all its products), from support_docs."""
-    from wagtail import hooks
-
-    from home.models import PORTAL_PRODUCT_ARTICLES_HOOK
-
     articles: list = []
     for contribute in hooks.get_hooks(PORTAL_PRODUCT_ARTICLES_HOOK):
         articles.extend(contribute(portal, product))

@@ -14,17 +14,13 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from home.catalog_pages import catalog_product_context, product_by_ref
+from home.languages import serve_in_language
+from home.portal_hooks import PORTAL_CONTEXT_HOOK, PORTAL_SEARCH_HOOK
 from warranty_api.accounts.consent import marketing_consent_text
 from warranty_api.catalog.serials import serial_format_hint
 from warranty_api.tenancy.branding import branding_for
 from warranty_api.tenancy.languages import offered
-
-# Wagtail hook name: a function taking the portal page and answering more context for its pages.
-PORTAL_CONTEXT_HOOK = "portal_context"
-# support_docs answers these too: a product page's manuals and FAQs `fn(portal, product) -> list of pages`, and the
-# portal's search `fn(portal, query) -> list of pages` (the brand's live, public articles only).
-PORTAL_PRODUCT_ARTICLES_HOOK = "portal_product_articles"
-PORTAL_SEARCH_HOOK = "portal_search"
 
 # Path segments the portal's own routes take. A route wins over a child page of the same slug, so a
 # documentation page may not take one of these (support_docs checks it when an editor saves).
@@ -75,8 +71,6 @@ class TenantPortalPage(RoutablePageMixin, Page):
     subpage_types = ["support_docs.SupportIndexPage"]
 
     def serve(self, request, *args, **kwargs):
-        from home.languages import serve_in_language
-
         return serve_in_language(request, self.tenant, lambda: super(TenantPortalPage, self).serve(request, *args, **kwargs))
 
     def route(self, request, path_components):
@@ -140,8 +134,6 @@ class TenantPortalPage(RoutablePageMixin, Page):
 
     @path("register/", name="register")
     def register(self, request):
-        from home.catalog_pages import product_by_ref
-
         serial = request.GET.get("serial", "")[:100]
         # A product's code (or its page's button) names the product: shown above the form, with its page.
         product = product_by_ref(self.tenant, request.GET.get("product", "")[:100])
@@ -159,8 +151,6 @@ class TenantPortalPage(RoutablePageMixin, Page):
 
     @path("catalog/<str:ref>/", name="catalog_product")
     def catalog_product(self, request, ref: str):
-        from home.catalog_pages import catalog_product_context
-
         context = catalog_product_context(self, request, ref)
         return self._screen(request, "catalog_product", context["product"].name, static_screen=True, **context)
 

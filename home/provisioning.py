@@ -6,10 +6,13 @@ cover that tenant's portal and collection alone.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
+from home.models import LandingPage, TenantPortalPage
 from warranty_api.models import Membership, StaffRole, Tenant, User
 
 _PAGE_PERMISSIONS = {
@@ -24,8 +27,6 @@ _COLLECTION_PERMISSIONS = (
 
 def landing_page_get_or_create():
     """The site root that holds every portal; replaces Wagtail's placeholder welcome page the first time."""
-    from home.models import LandingPage
-
     landing = LandingPage.objects.first()
     if landing is not None:
         _site_name_ensure()
@@ -48,17 +49,12 @@ def landing_page_get_or_create():
 
 def _site_name_ensure() -> None:
     """Wagtail's admin names the site by its hostname when it has no name ("localhost"): it is the platform's."""
-    from django.conf import settings
-
     Site.objects.filter(is_default_site=True, site_name="").update(site_name=settings.WAGTAIL_SITE_NAME)
 
 
 def _wagtail_roots_ensure() -> None:
     """Wagtail's migrations create a default locale, a root page and a root collection; a flushed database
     (or one restored without them) lacks them, and every portal needs all three."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-
     if not Locale.objects.exists():
         Locale.objects.create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     if Page.get_first_root_node() is None:
@@ -70,8 +66,6 @@ def _wagtail_roots_ensure() -> None:
 @transaction.atomic
 def portal_provision(tenant: Tenant) -> list[str]:
     """Make sure the tenant has its portal page at /<slug>/, a collection and its two groups."""
-    from home.models import TenantPortalPage
-
     report = []
     _site_name_ensure()
     portal = TenantPortalPage.objects.filter(tenant=tenant).first()

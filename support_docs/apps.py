@@ -9,7 +9,8 @@ class SupportDocsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The tenant file's `support` section is ours; onboarding applies it without importing this app.
+        # The tenant file's `support` section is ours; onboarding applies it without importing this app. Both
+        # modules load models, so they are imported once the app registry is ready.
         from warranty_api.onboarding.config_file import ConfigSection, config_section_register
 
         from .tenant_content import support_content_apply, validate_support

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
+
+from warranty_api.models import Membership, Product
 
 
 def products_visible_to(user):
     """Products of the brands where `user` is active, accepted staff; every brand's for a superuser."""
-    from warranty_api.models import Membership, Product
-
     rows = Product.objects.filter(is_active=True).select_related("tenant", "category").order_by("tenant__name", "name")
     if user.is_superuser:
         return rows
@@ -25,8 +26,6 @@ class _ScopedList:
         query = (self.request.GET.get("q") or "").strip()
         objects = super().filter_object_list(objects)
         if query:
-            from django.db.models import Q
-
             objects = objects.filter(Q(name__icontains=query) | Q(sku__icontains=query))
         return objects
 

@@ -26,7 +26,9 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 from wagtail.models import Collection
 
-from warranty_api.core.exceptions import error_body
+from home.models import TenantPortalPage
+from support_docs.models import SupportArticlePage
+from warranty_api.core.exceptions import api_exception_handler, error_body
 
 ENDPOINTS = ("pages", "documents", "images")
 
@@ -95,14 +97,10 @@ class _BrandScoped:
         return APIView.handle_exception(self, exc)
 
     def get_exception_handler(self):
-        from warranty_api.core.exceptions import api_exception_handler
-
         return api_exception_handler
 
 
 def _portal(view):
-    from home.models import TenantPortalPage
-
     if not hasattr(view, "_portal"):
         view._portal = TenantPortalPage.objects.filter(tenant=view.tenant).first()
     if view._portal is None:
@@ -175,8 +173,6 @@ class BrandPagesAPIViewSet(_BrandScoped, PagesAPIViewSet):
     def brand_queryset(self, queryset):
         sku = self.request.GET.get("product")
         if sku is not None:
-            from support_docs.models import SupportArticlePage
-
             articles = SupportArticlePage.objects.filter(
                 product_links__product__tenant=self.tenant, product_links__product__sku=sku
             ).values_list("pk", flat=True)

@@ -14,6 +14,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from home.languages import serve_in_language
 from home.models import PORTAL_ROUTE_SLUGS, TenantPortalPage
 
 
@@ -24,8 +25,6 @@ class PortalPageMixin:
         return TenantPortalPage.objects.ancestor_of(self).select_related("tenant").first()
 
     def serve(self, request, *args, **kwargs):
-        from home.languages import serve_in_language
-
         portal = self.portal_root()
         if portal is None:
             return super().serve(request, *args, **kwargs)
@@ -70,8 +69,6 @@ class SupportArticleForm(WagtailAdminPageForm):
     def is_valid(self):
         # The inline formsets are cleaned after the page's own form, so their products are checked here.
         valid = super().is_valid()
-        from home.models import TenantPortalPage
-
         parent = self.parent_page or (self.instance.get_parent() if self.instance.pk else None)
         portal = TenantPortalPage.objects.ancestor_of(parent, inclusive=True).first() if parent else None
         formset = self.formsets.get("product_links")

@@ -7,6 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
+from wagtail.rich_text import features
+
+from home.models import TenantPortalPage
+from support_docs.models import SupportArticlePage, SupportArticleProduct, SupportIndexPage
+from warranty_api.models import Product
+
 SUPPORT_KEYS = {"articles"}
 ARTICLE_KEYS = {"slug", "title", "kind", "summary", "products", "body", "live"}
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -18,16 +25,11 @@ MAX_BODY = 200_000
 def sanitize_body(html: str) -> str:
     """`html` reduced to what Wagtail's rich-text editor allows (its default features): other tags and every
     attribute but safe links go, as when an editor pastes the same HTML."""
-    from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
-    from wagtail.rich_text import features
-
     return EditorHTMLConverter(features=features.get_default_features()).to_database_format(_DROPPED.sub("", html))
 
 
 def validate_support(c, value: Any, skus: set[str]) -> list[dict]:
     """Check the section with the file's checker `c` (each problem by its JSON path); answer the articles."""
-    from support_docs.models import SupportArticlePage
-
     if value is None:
         return []
     section = c.obj(value, "support", SUPPORT_KEYS)
@@ -78,10 +80,6 @@ def _stored_body(page) -> list[dict]:
 def support_content_apply(tenant, articles: list[dict]) -> list[str]:
     """Create or update the file's articles under the brand's support index (made when missing); articles
     the file does not name are left as they are (editors may have written them in Wagtail)."""
-    from home.models import TenantPortalPage
-    from support_docs.models import SupportArticlePage, SupportArticleProduct, SupportIndexPage
-    from warranty_api.models import Product
-
     if not articles:
         return []
     report: list[str] = []

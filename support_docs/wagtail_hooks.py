@@ -3,7 +3,7 @@ index, the articles, a product page's manuals, the portal's search) and the prod
 
 from wagtail import hooks
 
-from home.models import PORTAL_CONTEXT_HOOK, PORTAL_PRODUCT_ARTICLES_HOOK, PORTAL_SEARCH_HOOK
+from home.portal_hooks import PORTAL_CONTEXT_HOOK, PORTAL_PRODUCT_ARTICLES_HOOK, PORTAL_SEARCH_HOOK
 
 from .choosers import product_chooser_viewset
 from .models import SupportArticlePage, SupportIndexPage

@@ -9,6 +9,8 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.browser import chromium
+from tests.support.webhook_receiver import INVENTORY_SECRET, Receiver
 from warranty_api.accounts.tokens import tokens_issue
 from warranty_api.models import Role, Tenant, User
 from warranty_api.onboarding.config_file import validate_tenant_config
@@ -162,6 +164,72 @@ def admin_callers(tenant, other_tenant, make_customer, make_staff) -> dict:
     from tests.support.admin_matrix import make_admin_callers
 
     return make_admin_callers(tenant, other_tenant, make_customer, make_staff)
+
+
+@pytest.fixture
+def admin(tenant, make_staff) -> User:
+    return make_staff(tenant, Role.ADMIN)
+
+
+@pytest.fixture
+def agent(tenant, make_staff) -> User:
+    return make_staff(tenant, Role.AGENT)
+
+
+@pytest.fixture
+def admin_client(tenant, make_staff) -> APIClient:
+    """The API as an admin of `tenant` (in place of pytest-django's client of a Django superuser)."""
+    return client_for(make_staff(tenant, Role.ADMIN), tenant)
+
+
+@pytest.fixture
+def agent_client(tenant, make_staff) -> APIClient:
+    return client_for(make_staff(tenant, Role.AGENT), tenant)
+
+
+@pytest.fixture
+def owner(tenant, make_customer) -> User:
+    """The customer whose warranties a test registers."""
+    return make_customer(tenant, "owner@example.com")
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what a request queued for after commit (emails, tasks), as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def lockout(settings):
+    """The sign-in back-off the tests count against: five free failures, then 60 s doubling up to 15 min."""
+    settings.AFTERSALE_LOGIN_BACKOFF = {"free_failures": 5, "base_seconds": 60, "max_seconds": 900}
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads and generated files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def receiver():
+    """The brand's inventory system: a real HTTP server checking our signature with INVENTORY_SECRET."""
+    server = Receiver(INVENTORY_SECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser(live_server, settings, tmp_path, monkeypatch):
+    """A headless Chromium for a browser test (tests/support/browser.py): emailed links point at the live server,
+    uploads go to a folder of the test's own."""
+    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls a test makes between browser steps
+    # are plain synchronous ones, which Django would otherwise refuse next to a loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ class WarrantyApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported once the app registry is ready: these modules load models, and apps.py is read before them.
         from warranty_api.core import checks, schema  # noqa: F401  registers the start-up checks and the OpenAPI extension
         from warranty_api.core.serializers import refuse_numbers_as_text
 

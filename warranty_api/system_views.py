@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import connection
+from django_q.brokers import get_broker
+from django_q.status import Stat
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +11,7 @@ from rest_framework.views import APIView
 from warranty_api.claims.models import Claim
 from warranty_api.tenancy.models import Coverage
 from warranty_api.warranties.models import Warranty
+from warranty_api.webhooks.schemas import webhook_schemas_document
 
 API_VERSION = "1"
 CLAIM_STATUSES = [status.value for status in Claim.Status]
@@ -54,9 +57,6 @@ def _check_database() -> dict:
 
 def _check_task_queue() -> dict:
     try:
-        from django_q.brokers import get_broker
-        from django_q.status import Stat
-
         broker = get_broker()
         reachable = bool(broker.ping())
         report = {
@@ -115,6 +115,4 @@ class WebhookSchemasView(APIView):
         responses={200: dict},
     )
     def get(self, request):
-        from warranty_api.webhooks.schemas import webhook_schemas_document
-
         return Response({"data": webhook_schemas_document()})

@@ -22,12 +22,6 @@ BASE = "/api/northpeak/auth"
 NEW_PASSWORD = "Another-Lantern-77"
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what a request queued for after commit (emails, tasks), as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def post(client, path, body, commit=None, **extra):
     if commit is None:
         return client.post(f"{BASE}/{path}", body, format="json", **extra)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
 from django.core.management import call_command
@@ -22,11 +21,6 @@ from warranty_api.accounts.tokens import tokens_issue, tokens_purge_expired
 from warranty_api.models import Membership, Role, User
 
 ME = "/api/northpeak/auth/me"
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def login(email: str, password: str = PASSWORD, slug: str = "northpeak") -> dict:

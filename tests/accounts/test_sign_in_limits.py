@@ -27,11 +27,6 @@ LOOK_ALIKES = [
 ]
 
 
-@pytest.fixture
-def lockout(settings):
-    settings.AFTERSALE_LOGIN_BACKOFF = {"free_failures": 5, "base_seconds": 60, "max_seconds": 900}
-
-
 def login(client, email, password=PASSWORD, slug="northpeak", **extra):
     return client.post(f"/api/{slug}/auth/login", {"email": email, "password": password}, format="json", **extra)
 

@@ -17,11 +17,6 @@ from warranty_api.models import Membership, Notification, NotificationKind, Role
 ACTORS = ["anonymous", "customer", "other_customer", "other_tenant_customer", "agent", "admin", "other_tenant_admin"]
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def _login(slug: str, email: str, password: str = PASSWORD):
     return APIClient().post(f"/api/{slug}/auth/login", {"email": email, "password": password}, format="json")
 

@@ -35,54 +35,44 @@ def _all_ids(client, path, **params) -> list[str]:
         cursor = body["meta"]["next_cursor"]
 
 
-@pytest.fixture
-def staff(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.AGENT), tenant)
-
-
-@pytest.fixture
-def owner(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
-
-
-def test_warranties_as_csv_follow_the_list_s_filters_and_order(tenant, other_tenant, staff, owner, make_customer):
+def test_warranties_as_csv_follow_the_list_s_filters_and_order(tenant, other_tenant, agent_client, owner, make_customer):
     old = [make_warranty(tenant, owner) for _ in range(3)]
     Warranty.objects.filter(pk__in=[w.pk for w in old]).update(purchase_date=datetime.date(2024, 1, 5))
     recent = [make_warranty(tenant, owner) for _ in range(4)]
     make_warranty(other_tenant, make_customer(other_tenant, "x@example.com"))
     path = "/api/northpeak/admin/warranties"
-    rows = _csv(staff.get(path, {"format": "csv", "sort": "-created_at"}))
-    assert [r["id"] for r in rows] == _all_ids(staff, path, sort="-created_at")
+    rows = _csv(agent_client.get(path, {"format": "csv", "sort": "-created_at"}))
+    assert [r["id"] for r in rows] == _all_ids(agent_client, path, sort="-created_at")
     assert len(rows) == 7 and {r["customer_email"] for r in rows} == {"owner@example.com"}
-    filtered = _csv(staff.get(path, {"purchased_to": "2024-12-31"}, HTTP_ACCEPT="text/csv"))
+    filtered = _csv(agent_client.get(path, {"purchased_to": "2024-12-31"}, HTTP_ACCEPT="text/csv"))
     assert sorted(r["id"] for r in filtered) == sorted(w.id for w in old)
     assert filtered[0]["sku"] == "TP9-ELITE-SC" and filtered[0]["purchase_date"] == "2024-01-05"
     assert set(rows[0]) >= {"id", "serial_number", "status", "warranty_end", "customer_email"}
     assert len(recent) == 4
 
 
-def test_claims_as_csv_carry_service_levels_and_risk(tenant, staff, owner):
+def test_claims_as_csv_carry_service_levels_and_risk(tenant, agent_client, owner):
     from warranty_api.claims.services import claim_submit
 
     submitted = claim_submit(tenant=tenant, user=owner, warranty_id=make_warranty(tenant, owner).id,
                              issue_type="malfunction", description="x")
     make_claim(tenant, owner, status="denied")
-    rows = _csv(staff.get("/api/northpeak/admin/claims", {"format": "csv", "status": "submitted"}))
+    rows = _csv(agent_client.get("/api/northpeak/admin/claims", {"format": "csv", "status": "submitted"}))
     assert [r["id"] for r in rows] == [submitted.id]
     assert rows[0]["sla_state"] == "on_track" and rows[0]["risk_level"] in ("low", "medium", "high")
     assert "early_claim" in rows[0]["risk_reasons"].split(",")
-    everything = _csv(staff.get("/api/northpeak/admin/claims", {"format": "csv"}))
+    everything = _csv(agent_client.get("/api/northpeak/admin/claims", {"format": "csv"}))
     assert len(everything) == 2
 
 
-def test_a_cell_a_spreadsheet_would_run_is_written_as_text(tenant, staff, owner):
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(tenant, agent_client, owner):
     warranty = make_warranty(tenant, owner)
     Warranty.objects.filter(pk=warranty.pk).update(retailer='=HYPERLINK("https://evil.example","x")')
-    (row,) = _csv(staff.get("/api/northpeak/admin/warranties", {"format": "csv"}))
+    (row,) = _csv(agent_client.get("/api/northpeak/admin/warranties", {"format": "csv"}))
     assert row["retailer"].startswith("'=")
 
 
-def test_an_export_streams_without_holding_the_rows(tenant, staff):
+def test_an_export_streams_without_holding_the_rows(tenant, agent_client):
     customer = Customer.objects.create(tenant=tenant, email="bulk@example.com")
     product = Product.objects.get(tenant=tenant, sku="TP9-ELITE-SC")
     today = timezone.localdate()
@@ -95,7 +85,7 @@ def test_an_export_streams_without_holding_the_rows(tenant, staff):
         ])
 
     def peak() -> tuple[int, int]:
-        response = staff.get("/api/northpeak/admin/warranties", {"format": "csv"})
+        response = agent_client.get("/api/northpeak/admin/warranties", {"format": "csv"})
         tracemalloc.start()
         lines = sum(1 for _ in response.streaming_content)
         _, top = tracemalloc.get_traced_memory()
@@ -111,32 +101,32 @@ def test_an_export_streams_without_holding_the_rows(tenant, staff):
     assert big < small * 2
 
 
-def test_a_big_export_runs_as_a_job_with_a_download(tenant, staff, owner, django_capture_on_commit_callbacks):
+def test_a_big_export_runs_as_a_job_with_a_download(tenant, agent_client, owner, django_capture_on_commit_callbacks):
     for _ in range(3):
         make_warranty(tenant, owner)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post("/api/northpeak/admin/exports",
+        response = agent_client.post("/api/northpeak/admin/exports",
                               {"table": "warranties", "params": {"sort": "-created_at"}}, format="json")
     assert response.status_code == 202, response.content
     job = response.json()["data"]
     assert job["status"] == "queued" and job["download_url"] is None
-    done = staff.get(f"/api/northpeak/admin/exports/{job['id']}").json()["data"]
+    done = agent_client.get(f"/api/northpeak/admin/exports/{job['id']}").json()["data"]
     assert done["status"] == "done" and done["rows"] == 3
     assert done["download_url"] == f"/api/northpeak/admin/exports/{job['id']}/download"
-    download = staff.get(done["download_url"])
+    download = agent_client.get(done["download_url"])
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     stored = list(csv.DictReader(io.StringIO(b"".join(download.streaming_content).decode())))
-    streamed = _csv(staff.get("/api/northpeak/admin/warranties", {"format": "csv", "sort": "-created_at"}))
+    streamed = _csv(agent_client.get("/api/northpeak/admin/warranties", {"format": "csv", "sort": "-created_at"}))
     assert stored == streamed
 
 
 @pytest.mark.parametrize("table", ["claims", "failure_rates", "claim_cycle_times"])
-def test_every_table_can_be_a_job(tenant, staff, owner, table, django_capture_on_commit_callbacks):
+def test_every_table_can_be_a_job(tenant, agent_client, owner, table, django_capture_on_commit_callbacks):
     make_claim(tenant, owner)
     with django_capture_on_commit_callbacks(execute=True):
-        job = staff.post("/api/northpeak/admin/exports", {"table": table}, format="json").json()["data"]
+        job = agent_client.post("/api/northpeak/admin/exports", {"table": table}, format="json").json()["data"]
     assert ExportJob.objects.get(id=job["id"]).status == "done"
-    assert staff.get(f"/api/northpeak/admin/exports/{job['id']}/download").status_code == 200
+    assert agent_client.get(f"/api/northpeak/admin/exports/{job['id']}/download").status_code == 200
 
 
 @pytest.mark.parametrize("body, field", [
@@ -145,17 +135,17 @@ def test_every_table_can_be_a_job(tenant, staff, owner, table, django_capture_on
     ({"table": "warranties", "params": {"purchased_from": "2025-02-30"}}, "purchased_from"),
     ({"table": "warranties", "extra": True}, "extra"),
 ])
-def test_a_job_with_bad_filters_is_refused_at_once(staff, body, field):
-    response = staff.post("/api/northpeak/admin/exports", body, format="json")
+def test_a_job_with_bad_filters_is_refused_at_once(agent_client, body, field):
+    response = agent_client.post("/api/northpeak/admin/exports", body, format="json")
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
     assert ExportJob.objects.count() == 0
 
 
-def test_an_unfinished_or_foreign_job_has_no_download(tenant, other_tenant, staff, make_staff):
+def test_an_unfinished_or_foreign_job_has_no_download(tenant, other_tenant, agent_client, make_staff):
     """An unfinished job exists, so its download is a conflict with its state (409), never the 404 of a job that
     does not; another brand's job is 404."""
     job = ExportJob.objects.create(tenant=tenant, table="warranties")
-    response = staff.get(f"/api/northpeak/admin/exports/{job.id}/download")
+    response = agent_client.get(f"/api/northpeak/admin/exports/{job.id}/download")
     assert response.status_code == 409 and response.json()["error"]["code"] == "export_not_finished"
     foreign = client_for(make_staff(other_tenant, Role.ADMIN), other_tenant)
     assert foreign.get(f"/api/southwind/admin/exports/{job.id}").status_code == 404
@@ -214,7 +204,7 @@ def test_who_may_read_an_export(actor, actors, tenant, suffix):
 
 
 def test_the_sweep_runs_again_an_export_whose_task_was_lost_or_whose_worker_died(
-    tenant, staff, owner, django_capture_on_commit_callbacks
+    tenant, agent_client, owner, django_capture_on_commit_callbacks
 ):
     from warranty_api import tasks
 
@@ -230,7 +220,7 @@ def test_the_sweep_runs_again_an_export_whose_task_was_lost_or_whose_worker_died
     statuses = dict(ExportJob.objects.values_list("id", "status"))
     assert statuses[lost.id] == "done" and statuses[dead.id] == "done"
     assert statuses[fresh.id] == "queued" and statuses[working.id] == "running"
-    assert staff.get(f"/api/northpeak/admin/exports/{dead.id}/download").status_code == 200
+    assert agent_client.get(f"/api/northpeak/admin/exports/{dead.id}/download").status_code == 200
 
 
 def test_exports_are_forgotten_after_a_week_with_their_files(tenant, settings, tmp_path):
@@ -250,9 +240,9 @@ def test_exports_are_forgotten_after_a_week_with_their_files(tenant, settings, t
 
 
 @pytest.mark.parametrize(("table", "name"), [("warranties", "stauts"), ("claims", "limit"), ("failure_rates", "format")])
-def test_an_export_takes_its_list_s_filters_only(tenant, staff, table, name):
+def test_an_export_takes_its_list_s_filters_only(tenant, agent_client, table, name):
     """A misspelt filter would export the whole table; pages and format do not apply to a file of every row."""
-    response = staff.post("/api/northpeak/admin/exports", {"table": table, "params": {name: "x"}}, format="json")
+    response = agent_client.post("/api/northpeak/admin/exports", {"table": table, "params": {name: "x"}}, format="json")
     assert response.status_code == 400, response.content
     assert response.json()["error"]["fields"][f"params.{name}"][0]["code"] == "unknown_parameter"
     assert not ExportJob.objects.exists()

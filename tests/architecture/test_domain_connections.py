@@ -25,7 +25,7 @@ def test_each_connection_is_made_once_however_often_the_app_is_ready():
     sources = notification_selectors._OUTBOX_SOURCES
     assert list(sources) == ["purchase_verification"]
     assert sources["purchase_verification"] is purchase_checks_in_trouble
-    assert account_selectors._ACCOUNT_FIGURES == {"warranty_count": owned_warranty_count}
+    assert {"warranty_count": owned_warranty_count} == account_selectors._ACCOUNT_FIGURES
 
 
 def test_the_outbox_takes_sources_of_its_own_kinds_only():

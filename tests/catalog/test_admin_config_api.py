@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import client_for
-from warranty_api.models import Category, ConfigChange, Product, Role, Tenant, Warranty
+from warranty_api.models import Category, ConfigChange, Product, Tenant, Warranty
 from warranty_api.warranties.services import add_months
 
 SETTINGS = "/api/northpeak/admin/settings"
@@ -19,11 +19,6 @@ PRODUCTS = "/api/northpeak/admin/products"
 SERIAL_TEST = "/api/northpeak/admin/serial-rules/test"
 AUDIT = "/api/northpeak/admin/audit"
 REGISTER = "/api/p/northpeak/warranties"
-
-
-@pytest.fixture
-def admin(tenant, make_staff):
-    return make_staff(tenant, Role.ADMIN)
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from django.db import connection, connections
 
 from tests.conftest import client_for
 from tests.support.claims_helpers import make_warranty
-from warranty_api.models import Claim, Role, claim_reference_prefix
-
-
-@pytest.fixture
-def admin(tenant, make_staff):
-    return make_staff(tenant, Role.ADMIN)
+from warranty_api.models import Claim, claim_reference_prefix
 
 
 def _submit(customer, tenant, warranty):

@@ -40,11 +40,6 @@ def encoded(image: Image.Image, fmt: str, scale: float = 1.0, **options) -> byte
     return buffer.getvalue()
 
 
-@pytest.fixture
-def owner(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
-
-
 def _upload(tenant, user, content: bytes, content_type="image/png") -> str:
     response = post_upload(client_for(user, tenant), content, name="p.png", content_type=content_type,
                            url=f"/api/{tenant.slug}/upload")

@@ -31,11 +31,6 @@ def customer(tenant, make_customer):
     return make_customer(tenant, "owner@example.com")
 
 
-@pytest.fixture
-def admin(tenant, make_staff):
-    return make_staff(tenant, Role.ADMIN)
-
-
 def _submit(client, warranty, **overrides):
     body = {"warranty_id": warranty.id, "issue_type": "malfunction",
             "description": "Slide release is stiff and does not engage properly", "photos": [],

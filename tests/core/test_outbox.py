@@ -38,23 +38,13 @@ def _check(tenant, *, status="failed", attempts=8, error="ShopifyUnavailable: 50
     )
 
 
-@pytest.fixture
-def agent(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.AGENT), tenant)
-
-
-@pytest.fixture
-def admin(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
-
-
 def _state():
     return sorted(
         Notification.objects.values_list("pk", "status", "attempts", "last_error")
     ) + sorted(PurchaseVerification.objects.values_list("pk", "status", "attempts", "last_error"))
 
 
-def test_lists_failed_and_retrying_work_only_newest_first(agent, tenant, other_tenant):
+def test_lists_failed_and_retrying_work_only_newest_first(agent_client, tenant, other_tenant):
     failed = _message(tenant)
     retrying = _message(tenant, status="queued", attempts=2, error="SMTPServerDisconnected")
     lost = _message(tenant, status="sending", attempts=1, error="", lease_until=timezone.now() - datetime.timedelta(1))
@@ -67,7 +57,7 @@ def test_lists_failed_and_retrying_work_only_newest_first(agent, tenant, other_t
     _message(other_tenant)
     _check(other_tenant)
 
-    response = agent.get(URL)
+    response = agent_client.get(URL)
     assert response.status_code == 200, response.content
     body = response.json()
     ids = [row["id"] for row in body["data"]]
@@ -86,13 +76,13 @@ def test_lists_failed_and_retrying_work_only_newest_first(agent, tenant, other_t
     assert check["type"] == check["kind"] == "purchase_verification" and check["last_error"] == "ShopifyThrottled"
 
 
-def test_filters(agent, tenant):
+def test_filters(agent_client, tenant):
     failed = _message(tenant)
     retrying = _message(tenant, status="queued", attempts=2, kind="expiry_reminder")
     check = _check(tenant)
 
     def ids(query):
-        response = agent.get(URL + query)
+        response = agent_client.get(URL + query)
         assert response.status_code == 200, response.content
         return {row["id"] for row in response.json()["data"]}
 
@@ -103,11 +93,11 @@ def test_filters(agent, tenant):
     assert ids("?kind=claim_denied&status=retrying") == set()
     for query, field in (("?status=sent", "status"), ("?kind=nope", "kind"), ("?limit=0", "limit"),
                          ("?cursor=%%%", "cursor")):
-        response = agent.get(URL + query)
+        response = agent_client.get(URL + query)
         assert response.status_code == 400 and field in response.json()["error"]["fields"]
 
 
-def test_cursor_walks_both_kinds_of_work_once(agent, tenant):
+def test_cursor_walks_both_kinds_of_work_once(agent_client, tenant):
     made = set()
     for index in range(5):
         made.add(_message(tenant).pk)
@@ -115,7 +105,7 @@ def test_cursor_walks_both_kinds_of_work_once(agent, tenant):
             made.add(_check(tenant).pk)
     seen, cursor, pages = [], None, 0
     while True:
-        response = agent.get(URL + "?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        response = agent_client.get(URL + "?limit=2" + (f"&cursor={cursor}" if cursor else ""))
         body = response.json()
         seen += [row["id"] for row in body["data"]]
         pages += 1
@@ -126,44 +116,44 @@ def test_cursor_walks_both_kinds_of_work_once(agent, tenant):
     assert pages == 4
 
 
-def test_list_queries_do_not_grow_with_page_size(agent, tenant, django_assert_max_num_queries):
+def test_list_queries_do_not_grow_with_page_size(agent_client, tenant, django_assert_max_num_queries):
     for _ in range(12):
         _message(tenant)
     for _ in range(4):
         _check(tenant)
     with django_assert_max_num_queries(6) as small:
-        agent.get(URL + "?limit=2")
+        agent_client.get(URL + "?limit=2")
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert len(agent.get(URL + "?limit=100").json()["data"]) == 16
+        assert len(agent_client.get(URL + "?limit=100").json()["data"]) == 16
 
 
 @pytest.mark.django_db(transaction=True)
 def test_retry_sends_a_failed_message_with_fresh_attempts(tenant, make_staff):
-    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    admin_client = client_for(make_staff(tenant, Role.ADMIN), tenant)
     failed = _message(tenant)
-    response = admin.post(f"{URL}/notifications/{failed.pk}/retry")
+    response = admin_client.post(f"{URL}/notifications/{failed.pk}/retry")
     assert response.status_code == 202, response.content
     assert response.json()["data"]["id"] == failed.pk
     failed.refresh_from_db()
     assert failed.status == "sent" and failed.attempts == 1  # sent by the task the retry enqueued
     assert len(mail.outbox) == 1
-    conflict = admin.post(f"{URL}/notifications/{failed.pk}/retry")
+    conflict = admin_client.post(f"{URL}/notifications/{failed.pk}/retry")
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "notification_already_sent"
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_retry_of_a_backing_off_message_sends_it_now(tenant, make_staff):
-    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    admin_client = client_for(make_staff(tenant, Role.ADMIN), tenant)
     waiting = _message(tenant, status="queued", attempts=2)
-    assert admin.post(f"{URL}/notifications/{waiting.pk}/retry").status_code == 202
+    assert admin_client.post(f"{URL}/notifications/{waiting.pk}/retry").status_code == 202
     waiting.refresh_from_db()
     assert waiting.status == "sent" and waiting.attempts == 3 and len(mail.outbox) == 1
 
 
-def test_retry_of_a_message_being_sent_is_a_conflict(admin, tenant):
+def test_retry_of_a_message_being_sent_is_a_conflict(admin_client, tenant):
     busy = _message(tenant, status="sending", attempts=1, lease_until=timezone.now() + datetime.timedelta(minutes=1))
-    response = admin.post(f"{URL}/notifications/{busy.pk}/retry")
+    response = admin_client.post(f"{URL}/notifications/{busy.pk}/retry")
     assert response.status_code == 409 and response.json()["error"]["code"] == "notification_in_progress"
 
 
@@ -204,8 +194,8 @@ def test_retry_authorization_table(actors, tenant, who):
 
 def test_an_admin_cannot_retry_another_tenants_message(tenant, other_tenant, make_staff):
     theirs = _message(other_tenant)
-    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
-    response = admin.post(f"{URL}/notifications/{theirs.pk}/retry")
+    admin_client = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    response = admin_client.post(f"{URL}/notifications/{theirs.pk}/retry")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     theirs.refresh_from_db()
     assert theirs.status == "failed" and theirs.attempts == 6
@@ -295,11 +285,11 @@ def test_a_failed_send_waits_the_configured_back_off(tenant, settings):
     [b'["2026-01-01T00:00:00+00:00", "ntf_\\u0000"]', b"[" * 5_000 + b"]" * 5_000, b'["2026-01-01T00:00:00", NaN]'],
     ids=["nul-in-the-id", "nested-too-deeply", "not-a-number"],
 )
-def test_a_hand_made_cursor_is_a_field_error(admin, raw):
+def test_a_hand_made_cursor_is_a_field_error(admin_client, raw):
     """The cursor is client input decoded by the JSON parser's rules: nothing in it reaches a query unchecked."""
     import base64
 
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    response = admin.get(f"{URL}?cursor={cursor}")
+    response = admin_client.get(f"{URL}?cursor={cursor}")
     assert response.status_code == 400, response.content
     assert response.json()["error"]["fields"]["cursor"][0]["code"] == "invalid"

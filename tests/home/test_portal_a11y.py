@@ -12,18 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.home.test_portal_browser import CHROMIUM
 from tests.support.a11y import axe_violations
+from tests.support.browser import BROWSER_TEST, DESKTOP, PHONE
 from tests.support.claims_helpers import make_claim, make_warranty
 from warranty_api.claims.services import claim_message_post
 
 SHOTS = Path(os.environ.get("PORTAL_SHOTS", "/tmp/shots/portal"))
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} to drive the portal"),
-]
+pytestmark = BROWSER_TEST
 
 SIGNED_OUT = [
     ("landing", "/northpeak/"),
@@ -39,23 +36,9 @@ SIGNED_OUT = [
 ]
 
 
-@pytest.fixture
-def portal(live_server, settings, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
-
-
 def _check(page, base: str, name: str, path: str, width: str, found: dict) -> None:
     page.goto(base + path)
     page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     violations = axe_violations(page)
     if violations:
@@ -63,13 +46,13 @@ def _check(page, base: str, name: str, path: str, width: str, found: dict) -> No
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_wcag_violation_on_any_screen(portal, live_server, tenant, make_customer, width):
+def test_no_wcag_violation_on_any_screen(browser, live_server, tenant, make_customer, width):
     customer = make_customer(tenant, "ada@example.com")
     warranty = make_warranty(tenant, customer)
     claim = make_claim(tenant, customer, warranty=warranty, description="The zip broke on the second trip.")
     claim_message_post(tenant=tenant, claim_id=claim.id, user=customer, body="Here is what happened, in detail.")
     base = live_server.url
-    context = portal.new_context(viewport=WIDTHS[width])
+    context = browser.new_context(viewport=WIDTHS[width])
     page = context.new_page()
     page.set_default_timeout(15_000)
     found: dict[str, list[str]] = {}
@@ -111,9 +94,9 @@ def test_no_wcag_violation_on_any_screen(portal, live_server, tenant, make_custo
     assert not found, "\n".join(f"{where}:\n  " + "\n  ".join(items) for where, items in found.items())
 
 
-def test_the_check_itself_finds_a_violation(portal, live_server, tenant):
+def test_the_check_itself_finds_a_violation(browser, live_server, tenant):
     # Without this, a check that silently ran nothing would pass every screen.
-    page = portal.new_page()
+    page = browser.new_page()
     page.goto(live_server.url + "/northpeak/")
     page.evaluate("document.querySelector('main').append(Object.assign(document.createElement('img'), {src: '/x.png'}))")
     violations = axe_violations(page)

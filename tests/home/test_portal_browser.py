@@ -10,50 +10,36 @@ import datetime
 import io
 import os
 import re
+import urllib.request
 
 import pytest
 from django.core import mail
 from PIL import Image
+from playwright.sync_api import expect
 
 from home.models import TenantPortalPage
 from tests.conftest import PASSWORD
+from tests.support.a11y import axe_violations
+from tests.support.browser import BROWSER_TEST, PHONE
 from tests.support.claims_helpers import make_claim, make_warranty
 from warranty_api.models import Claim, Warranty
 
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium) to drive the portal"
-    ),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
-def browser_page(live_server, settings, tmp_path, monkeypatch):
+def browser_page(browser):
     """A phone-sized page of a fresh headless Chromium; emailed links point at the live server."""
-    from playwright.sync_api import sync_playwright
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes between
-    # browser steps are plain synchronous ones, which Django would otherwise refuse next to a loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        # Chromium reports each Content-Security-Policy violation on the console.
-        context.on("console", lambda message: message.type == "error" and "Content Security Policy" in message.text
-                   and errors.append(message.text))
-        yield page
-        context.close()
-        browser.close()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Chromium reports each Content-Security-Policy violation on the console.
+    context.on("console", lambda message: message.type == "error" and "Content Security Policy" in message.text
+               and errors.append(message.text))
+    yield page
+    context.close()
     assert not errors, f"the portal's script failed in the browser, or its policy refused something: {errors}"
 
 
@@ -231,10 +217,6 @@ def _sign_in(page, base, email):
 
 
 def test_a_page_left_before_its_refresh_answered_keeps_the_session(browser_page, live_server, tenant, make_customer):
-    import urllib.request
-
-    from playwright.sync_api import expect
-
     page = browser_page
     base = live_server.url
     make_customer(tenant, "ada@example.com")
@@ -260,24 +242,19 @@ def test_a_page_left_before_its_refresh_answered_keeps_the_session(browser_page,
     assert "/sign-in/" not in page.url
 
 
-def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(live_server, tenant):
-    from playwright.sync_api import sync_playwright
-
+def test_without_its_script_a_form_sends_nothing_and_the_page_says_so(browser, live_server, tenant):
     requested: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(java_script_enabled=False)
-        page = context.new_page()
-        page.on("request", lambda request: requested.append(request.method + " " + request.url))
-        page.goto(f"{live_server.url}/northpeak/sign-in/")
-        assert "needs JavaScript" in page.locator("main").inner_text()
-        page.get_by_label("Email").fill("ada@example.com")
-        page.get_by_label("Password").fill("Secret-password-42")
-        page.get_by_label("Password").press("Enter")
-        page.wait_for_timeout(300)
-        assert page.get_by_role("button", name="Sign in").is_disabled()
-        context.close()
-        browser.close()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.on("request", lambda request: requested.append(request.method + " " + request.url))
+    page.goto(f"{live_server.url}/northpeak/sign-in/")
+    assert "needs JavaScript" in page.locator("main").inner_text()
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("Secret-password-42")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_timeout(300)
+    assert page.get_by_role("button", name="Sign in").is_disabled()
+    context.close()
     assert not [r for r in requested if "password" in r or "Secret" in r], requested
     assert [r for r in requested if r.startswith("GET") and "/sign-in/" in r] == [f"GET {live_server.url}/northpeak/sign-in/"]
 
@@ -373,8 +350,6 @@ def test_the_claim_page_fits_a_phone(browser_page, live_server, tenant, make_cus
 
 
 def test_a_portal_page_sends_its_content_security_policy(live_server, tenant):
-    import urllib.request
-
     with urllib.request.urlopen(f"{live_server.url}/northpeak/sign-in/") as response:
         policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "default-src 'self'" in policy
@@ -389,86 +364,72 @@ def test_an_unknown_portal_address_answers_the_brands_own_404(browser_page, live
     assert "Northpeak Outdoor" in page.locator("header").inner_text()
 
 
-def test_a_german_customer_registers_gets_the_german_email_and_files_a_claim_in_german(
-    live_server, tenant, settings, tmp_path, monkeypatch
-):
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.support.a11y import axe_violations
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def test_a_german_customer_registers_gets_the_german_email_and_files_a_claim_in_german(browser, live_server, tenant):
     base = live_server.url
     serial = "SN-CA-20250115"
     email = "greta@example.com"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        # A browser set to German: Accept-Language de-DE, and a German-speaking phone.
-        context = browser.new_context(viewport=PHONE, is_mobile=True, locale="de-DE")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    # A browser set to German: Accept-Language de-DE, and a German-speaking phone.
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
-        page.goto(f"{base}/northpeak/register?serial={serial}")
-        assert page.evaluate("document.documentElement.lang") == "de"
-        page.get_by_role("heading", name="Produkt registrieren").wait_for()
-        page.get_by_label("Kaufdatum").fill((datetime.date.today() - datetime.timedelta(days=5)).isoformat())
-        page.get_by_label("Vollständiger Name").fill("Greta Berger")
-        page.get_by_label("E-Mail").fill(email)
-        page.get_by_label("Telefon").fill("+49 30 1234567")
-        page.get_by_label("Straße und Hausnummer").fill("Lindenstraße 5")
-        page.get_by_label(re.compile(r"^Ort\b")).fill("Berlin")
-        page.get_by_label("Postleitzahl").fill("10115")
-        page.get_by_label(re.compile(r"^Land\b")).fill("DE")
-        page.get_by_role("button", name="Produkt registrieren").click()
-        page.locator("#register-done").get_by_text("ist registriert").wait_for()
-        assert not axe_violations(page)
+    page.goto(f"{base}/northpeak/register?serial={serial}")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    page.get_by_role("heading", name="Produkt registrieren").wait_for()
+    page.get_by_label("Kaufdatum").fill((datetime.date.today() - datetime.timedelta(days=5)).isoformat())
+    page.get_by_label("Vollständiger Name").fill("Greta Berger")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Telefon").fill("+49 30 1234567")
+    page.get_by_label("Straße und Hausnummer").fill("Lindenstraße 5")
+    page.get_by_label(re.compile(r"^Ort\b")).fill("Berlin")
+    page.get_by_label("Postleitzahl").fill("10115")
+    page.get_by_label(re.compile(r"^Land\b")).fill("DE")
+    page.get_by_role("button", name="Produkt registrieren").click()
+    page.locator("#register-done").get_by_text("ist registriert").wait_for()
+    assert not axe_violations(page)
 
-        # The confirmation is in German, its dates written the German way.
-        [confirmation] = [m for m in mail.outbox if m.to == [email]]
-        assert "ist bei Northpeak Outdoor registriert" in confirmation.subject
-        assert "Danke, dass Sie Ihr" in confirmation.body and "Garantie gültig vom" in confirmation.body
+    # The confirmation is in German, its dates written the German way.
+    [confirmation] = [m for m in mail.outbox if m.to == [email]]
+    assert "ist bei Northpeak Outdoor registriert" in confirmation.subject
+    assert "Danke, dass Sie Ihr" in confirmation.body and "Garantie gültig vom" in confirmation.body
 
-        # Sign up from the handed-over details; the account takes the page's language.
-        page.get_by_role("link", name="Konto anlegen").click()
-        expect(page.get_by_label("E-Mail")).to_have_value(email)
-        page.get_by_label("Passwort").fill(PASSWORD)
-        page.get_by_role("button", name="Konto anlegen").click()
-        page.wait_for_url(re.compile(r"/northpeak/products/"))
-        page.get_by_text("Bestätigen Sie Ihre E-Mail-Adresse").wait_for()
-        verification = _link_in_last_email(email, r"http://\S+/northpeak/verify-email\?token=\S+")
-        assert [m for m in mail.outbox if m.to == [email]][-1].subject == "Bestätigen Sie Ihre E-Mail-Adresse für Northpeak Outdoor"
-        page.goto(verification)
-        page.get_by_text("ist bestätigt").wait_for()
+    # Sign up from the handed-over details; the account takes the page's language.
+    page.get_by_role("link", name="Konto anlegen").click()
+    expect(page.get_by_label("E-Mail")).to_have_value(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Konto anlegen").click()
+    page.wait_for_url(re.compile(r"/northpeak/products/"))
+    page.get_by_text("Bestätigen Sie Ihre E-Mail-Adresse").wait_for()
+    verification = _link_in_last_email(email, r"http://\S+/northpeak/verify-email\?token=\S+")
+    assert [m for m in mail.outbox if m.to == [email]][-1].subject == "Bestätigen Sie Ihre E-Mail-Adresse für Northpeak Outdoor"
+    page.goto(verification)
+    page.get_by_text("ist bestätigt").wait_for()
 
-        warranty = Warranty.objects.get(tenant=tenant, serial_number=serial)
-        assert warranty.owner.language == "de"
-        page.goto(f"{base}/northpeak/claims/new/?warranty={warranty.id}")
-        page.locator(f'#claim-new-warranty_id option[value="{warranty.id}"]').wait_for(state="attached")
-        page.get_by_label("Was ist passiert").select_option("malfunction")
-        page.get_by_label("Beschreiben Sie das Problem").fill("Der Schlitten rastet nach jedem Schuss ein.")
-        page.get_by_role("button", name="Reklamation absenden").click()
-        page.wait_for_url(re.compile(r"/northpeak/claims/clm_\w+/"))
-        page.get_by_text("Ihre Reklamation ist eingereicht").wait_for()
-        claim = Claim.objects.get(tenant=tenant, warranty=warranty)
-        page.get_by_role("heading", name=f"Reklamation {claim.reference}").wait_for()
-        assert page.locator("#claim-detail .badge").first.inner_text() == "Eingereicht"
-        assert "Reklamation eingereicht" in page.locator("#claim-timeline").inner_text()
-        assert _fits_the_phone(page)
-        assert not axe_violations(page)
-        page.screenshot(path="/tmp/shots/portal/claim-de-phone.png", full_page=True)
-        received = [m for m in mail.outbox if m.to == [email]][-1]
-        assert received.subject == f"Wir haben Ihre Reklamation {claim.reference} erhalten"
-        context.close()
-        browser.close()
+    warranty = Warranty.objects.get(tenant=tenant, serial_number=serial)
+    assert warranty.owner.language == "de"
+    page.goto(f"{base}/northpeak/claims/new/?warranty={warranty.id}")
+    page.locator(f'#claim-new-warranty_id option[value="{warranty.id}"]').wait_for(state="attached")
+    page.get_by_label("Was ist passiert").select_option("malfunction")
+    page.get_by_label("Beschreiben Sie das Problem").fill("Der Schlitten rastet nach jedem Schuss ein.")
+    page.get_by_role("button", name="Reklamation absenden").click()
+    page.wait_for_url(re.compile(r"/northpeak/claims/clm_\w+/"))
+    page.get_by_text("Ihre Reklamation ist eingereicht").wait_for()
+    claim = Claim.objects.get(tenant=tenant, warranty=warranty)
+    page.get_by_role("heading", name=f"Reklamation {claim.reference}").wait_for()
+    assert page.locator("#claim-detail .badge").first.inner_text() == "Eingereicht"
+    assert "Reklamation eingereicht" in page.locator("#claim-timeline").inner_text()
+    assert _fits_the_phone(page)
+    assert not axe_violations(page)
+    page.screenshot(path="/tmp/shots/portal/claim-de-phone.png", full_page=True)
+    received = [m for m in mail.outbox if m.to == [email]][-1]
+    assert received.subject == f"Wir haben Ihre Reklamation {claim.reference} erhalten"
+    context.close()
     assert not errors, errors
 
 
 def test_the_opt_in_is_asked_at_sign_up_and_withdrawn_in_the_account(browser_page, live_server, tenant):
-    from playwright.sync_api import expect
-
     from warranty_api.models import MarketingConsent, User
 
     tenant.marketing_consent_text = "Yes, send me Northpeak's trail news and offers."

@@ -8,9 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import client_for
 from warranty_api.labels.models import ScanEvent
-from warranty_api.models import Role, Warranty
+from warranty_api.models import Warranty
 from warranty_api.warranties.services import warranty_register
 
 URL = "/api/northpeak/admin/analytics/registration-funnel"
@@ -23,11 +22,6 @@ def _register(tenant, serial):
         "customer": {"email": "owner@example.com", "name": "Owner", "phone": "1", "address": {"city": "X"}},
     }
     return warranty_register(tenant=tenant, data=data)
-
-
-@pytest.fixture
-def admin(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
 
 
 @pytest.fixture
@@ -44,8 +38,8 @@ def traffic(tenant, other_tenant):
     _register(tenant, "SN-CA-00000003")  # registered without a scan
 
 
-def test_funnel_by_sku(admin, traffic):
-    data = admin.get(URL + "?by=sku").json()["data"]
+def test_funnel_by_sku(admin_client, traffic):
+    data = admin_client.get(URL + "?by=sku").json()["data"]
     assert data["by"] == "sku" and data["to"] == timezone.localdate().isoformat()
     groups = {g["key"]: g for g in data["groups"]}
     assert groups["TP9-ELITE-SC"] == {
@@ -55,17 +49,17 @@ def test_funnel_by_sku(admin, traffic):
     assert groups[None]["scans"] == 1 and groups[None]["conversion"] == 0.0
 
 
-def test_funnel_by_category_and_window(admin, traffic, tenant):
-    data = admin.get(URL + "?by=category").json()["data"]
+def test_funnel_by_category_and_window(admin_client, traffic, tenant):
+    data = admin_client.get(URL + "?by=category").json()["data"]
     handguns = next(g for g in data["groups"] if g["key"] == "handguns")
     assert (handguns["name"], handguns["scans"], handguns["registrations"]) == ("Handguns", 5, 2)
 
     old = timezone.now() - datetime.timedelta(days=40)
     ScanEvent.objects.filter(tenant=tenant).update(scanned_at=old)
     Warranty.objects.filter(tenant=tenant).update(created_at=old)
-    assert admin.get(URL).json()["data"]["groups"] == []  # the last 30 days by default
+    assert admin_client.get(URL).json()["data"]["groups"] == []  # the last 30 days by default
     day = old.date().isoformat()
-    groups = admin.get(URL + f"?from={day}&to={day}").json()["data"]["groups"]
+    groups = admin_client.get(URL + f"?from={day}&to={day}").json()["data"]["groups"]
     assert next(g for g in groups if g["key"] == "TP9-ELITE-SC")["scans"] == 5
 
 
@@ -73,7 +67,7 @@ def test_funnel_by_category_and_window(admin, traffic, tenant):
     ("query", "field"),
     [("?by=colour", "by"), ("?from=2026-13-01", "from"), ("?to=20261101", "to"), ("?from=2026-02-01&to=2026-01-01", "from")],
 )
-def test_bad_parameters(admin, tenant, query, field):
-    response = admin.get(URL + query)
+def test_bad_parameters(admin_client, tenant, query, field):
+    response = admin_client.get(URL + query)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]

@@ -9,19 +9,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.conftest import client_for
 from tests.labels.helpers import decode_image
 from tests.support.s3 import s3_server
 from warranty_api.labels import services, tasks
 from warranty_api.labels.models import LabelSheetJob
-from warranty_api.models import KnownSerial, Product, Role
+from warranty_api.models import KnownSerial, Product
 
 MM = 72 / 25.4
-
-
-@pytest.fixture
-def admin_client(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
 
 
 def _create(client, body, capture):

@@ -5,36 +5,18 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 
-import pytest
 from PIL import Image
 
-from tests.conftest import client_for
+from tests.conftest import PASSWORD, client_for
 from tests.labels.helpers import decode_png
+from tests.support.browser import BROWSER_TEST, admin_sign_in
+from tests.support.claims_helpers import make_warranty
 from warranty_api.models import Role, Warranty
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = "/tmp/shots/labels"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def browser(live_server, settings, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    os.makedirs(SHOTS, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
+pytestmark = BROWSER_TEST
 
 
 def _svg_rendered_by_chromium(browser, svg: bytes) -> str:
@@ -102,9 +84,6 @@ def test_a_scan_lands_filled_registers_and_the_funnel_counts_it(browser, live_se
 
 
 def test_the_owner_signed_in_who_scans_their_unit_lands_on_its_warranty(browser, live_server, tenant, make_customer):
-    from tests.conftest import PASSWORD
-    from tests.support.claims_helpers import make_warranty
-
     base = live_server.url
     owner = make_customer(tenant, "ada@example.com")
     warranty = make_warranty(tenant, owner, serial="SN-CA-20250116")
@@ -128,8 +107,6 @@ def test_the_owner_signed_in_who_scans_their_unit_lands_on_its_warranty(browser,
 
 
 def test_the_qr_codes_screen_in_the_admin(browser, live_server, tenant, make_staff):
-    from tests.conftest import PASSWORD
-
     base = live_server.url
     admin = make_staff(tenant, Role.ADMIN, email="ida.admin@northpeak.example")
     for serial in ("SN-CA-20250118", "SN-CA-20250119"):
@@ -140,11 +117,7 @@ def test_the_qr_codes_screen_in_the_admin(browser, live_server, tenant, make_sta
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.goto(f"{base}/admin/login/")
-        page.get_by_label("Email").fill(admin.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{base}/admin/")
+        admin_sign_in(page, base, admin.email, PASSWORD)
         page.goto(f"{base}/admin/qr-codes/?serial=SN-CA-20250118")
         page.get_by_role("heading", name="Registration funnel").wait_for()
         loaded = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.naturalWidth > 0)")

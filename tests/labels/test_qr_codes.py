@@ -24,11 +24,6 @@ GTIN13 = "4006381333931"
 GTIN14 = "04006381333931"
 
 
-@pytest.fixture
-def admin_client(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
-
-
 def _register(tenant, serial=SERIAL):
     data = {
         "serial_number": serial,

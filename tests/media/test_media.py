@@ -28,9 +28,7 @@ UPLOAD = "/api/northpeak/upload"
 PUBLIC_UPLOAD = "/api/p/northpeak/upload"
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 # --- files made for the tests -----------------------------------------------------------------------------------

@@ -43,18 +43,13 @@ def fleet(tenant, make_customer):
     return {"warranties": warranties, "ann": ann, "bob": bob, "cy": cy}
 
 
-@pytest.fixture
-def admin(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
-
-
 def _body(kind="safety", **audience):
     return {"title": "Trigger spring recall", "message": "Stop using it; we repair it for free.", "kind": kind,
             "audience": audience}
 
 
-def test_dry_run_answers_the_reach_and_writes_nothing(admin, fleet):
-    response = admin.post(f"{URL}?dry_run=true", _body(serial_from=serial(1), serial_to=serial(12)), format="json")
+def test_dry_run_answers_the_reach_and_writes_nothing(admin_client, fleet):
+    response = admin_client.post(f"{URL}?dry_run=true", _body(serial_from=serial(1), serial_to=serial(12)), format="json")
     assert response.status_code == 200, response.content
     # Known 1-12; registered 1-12; reachable units 1-8 and 11-12 (9 unverified, 10 no account): 10 of 12 known.
     # Owners: ann, o5..o8, bob = 6.
@@ -63,10 +58,10 @@ def test_dry_run_answers_the_reach_and_writes_nothing(admin, fleet):
     assert Notice.objects.count() == 0 and Notification.objects.count() == 0 and NoticeWarranty.objects.count() == 0
 
 
-def test_a_service_notice_skips_owners_who_opted_out_a_safety_notice_does_not(admin, fleet):
+def test_a_service_notice_skips_owners_who_opted_out_a_safety_notice_does_not(admin_client, fleet):
     audience = {"serial_prefix": "sn-ca-0000001"}  # 10-19, any case; 17-19 known only
-    safety = admin.post(f"{URL}?dry_run=true", _body("safety", **audience), format="json").json()["data"]
-    service = admin.post(f"{URL}?dry_run=true", _body("service", **audience), format="json").json()["data"]
+    safety = admin_client.post(f"{URL}?dry_run=true", _body("safety", **audience), format="json").json()["data"]
+    service = admin_client.post(f"{URL}?dry_run=true", _body("service", **audience), format="json").json()["data"]
     # 10 (no account), 11-12 bob, 13-16 cy; known 10-19.
     assert (safety["units_known"], safety["units_registered"], safety["units_reachable"], safety["owners_reachable"]) \
         == (10, 7, 6, 2)
@@ -74,10 +69,10 @@ def test_a_service_notice_skips_owners_who_opted_out_a_safety_notice_does_not(ad
 
 
 def test_a_recall_reaches_each_owner_in_the_range_once_and_shows_on_their_warranties(
-    tenant, admin, fleet, django_capture_on_commit_callbacks
+    tenant, admin_client, fleet, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post(URL, _body(serial_from=serial(1), serial_to=serial(12)), format="json")
+        response = admin_client.post(URL, _body(serial_from=serial(1), serial_to=serial(12)), format="json")
     assert response.status_code == 201, response.content
     notice = response.json()["data"]
     emails = Notification.objects.filter(kind=NotificationKind.PRODUCT_NOTICE, subject_ref=notice["id"])
@@ -88,7 +83,7 @@ def test_a_recall_reaches_each_owner_in_the_range_once_and_shows_on_their_warran
     assert "Stop using it" in sent.body and "/northpeak/products/wty_" in sent.body
     affected = set(NoticeWarranty.objects.filter(notice_id=notice["id"]).values_list("warranty__serial_number", flat=True))
     assert affected == {serial(n) for n in range(1, 13)}
-    detail = admin.get(f"{URL}/{notice['id']}").json()["data"]
+    detail = admin_client.get(f"{URL}/{notice['id']}").json()["data"]
     assert detail["counts"] == {"emails": 6, "sent": 6, "failed": 0, "pending": 0, "warranties": 12,
                                 "opened_in_portal": 0}
     assert (detail["units_known"], detail["units_registered"], detail["owners_reachable"]) == (12, 12, 6)
@@ -101,13 +96,13 @@ def test_a_recall_reaches_each_owner_in_the_range_once_and_shows_on_their_warran
         (notice["id"], "safety", "Trigger spring recall")]
     cy = client_for(fleet["cy"], tenant)
     assert cy.get(f"/api/northpeak/warranties/{fleet['warranties'][14].id}/notices").json()["data"] == []
-    assert admin.get(f"{URL}/{notice['id']}").json()["data"]["counts"]["opened_in_portal"] == 1
-    staff_view = admin.get(f"/api/northpeak/admin/warranties/{fleet['warranties'][2].id}/notices").json()["data"]
+    assert admin_client.get(f"{URL}/{notice['id']}").json()["data"]["counts"]["opened_in_portal"] == 1
+    staff_view = admin_client.get(f"/api/northpeak/admin/warranties/{fleet['warranties'][2].id}/notices").json()["data"]
     assert [n["id"] for n in staff_view] == [notice["id"]]
 
 
 def test_each_owner_is_written_to_in_their_own_language_not_the_sender_s(
-    tenant, admin, fleet, django_capture_on_commit_callbacks
+    tenant, admin_client, fleet, django_capture_on_commit_callbacks
 ):
     tenant.languages = ["en", "de"]
     tenant.save(update_fields=["languages"])
@@ -115,7 +110,7 @@ def test_each_owner_is_written_to_in_their_own_language_not_the_sender_s(
     User.objects.filter(pk=fleet["ann"].pk).update(language="de")
     User.objects.filter(pk=fleet["bob"].pk).update(language="fr")  # not offered by this brand: its default
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post(URL, _body(serial_from=serial(1), serial_to=serial(12)), format="json",
+        response = admin_client.post(URL, _body(serial_from=serial(1), serial_to=serial(12)), format="json",
                               HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 201, response.content
     languages = dict(Notification.objects.filter(kind=NotificationKind.PRODUCT_NOTICE)
@@ -124,20 +119,20 @@ def test_each_owner_is_written_to_in_their_own_language_not_the_sender_s(
     assert languages["bob@example.com"] == "en" and languages["o5@example.com"] == "en"
 
 
-def test_audience_keys_all_match_together(admin, fleet):
-    both = admin.post(f"{URL}?dry_run=true", _body(manufactured_from="2025-03-01", serial_to=serial(14),
+def test_audience_keys_all_match_together(admin_client, fleet):
+    both = admin_client.post(f"{URL}?dry_run=true", _body(manufactured_from="2025-03-01", serial_to=serial(14),
                                                    import_batch="R1", skus=["TP9-ELITE-SC"]), format="json")
     # Made in March: 11-20; up to 14: 11-14.
     assert both.json()["data"]["units_known"] == 4 and both.json()["data"]["units_registered"] == 4
-    other_batch = admin.post(f"{URL}?dry_run=true", _body(import_batch="R2"), format="json").json()["data"]
+    other_batch = admin_client.post(f"{URL}?dry_run=true", _body(import_batch="R2"), format="json").json()["data"]
     assert other_batch["units_known"] == 0 and other_batch["reach_percent"] is None
 
 
-def test_a_repeated_send_task_sends_nothing_twice(tenant, admin, fleet, django_capture_on_commit_callbacks):
+def test_a_repeated_send_task_sends_nothing_twice(tenant, admin_client, fleet, django_capture_on_commit_callbacks):
     from warranty_api.tasks import notice_send_batch
 
     with django_capture_on_commit_callbacks(execute=True):
-        notice = admin.post(URL, _body(serial_prefix=serial(1)[:-1]), format="json").json()["data"]
+        notice = admin_client.post(URL, _body(serial_prefix=serial(1)[:-1]), format="json").json()["data"]
     ids = list(Notification.objects.filter(subject_ref=notice["id"]).values_list("id", flat=True))
     count = len(mail.outbox)
     assert count == 5  # ann and o5..o8
@@ -154,20 +149,20 @@ def test_a_repeated_send_task_sends_nothing_twice(tenant, admin, fleet, django_c
     ({**_body(serial_prefix="SN"), "kind": "marketing"}, "kind"),
     ({**_body(serial_prefix="SN"), "extra": 1}, "extra"),
 ])
-def test_bad_notices_are_refused_whole(admin, fleet, body, field):
-    response = admin.post(URL, body, format="json")
+def test_bad_notices_are_refused_whole(admin_client, fleet, body, field):
+    response = admin_client.post(URL, body, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
     assert Notice.objects.count() == 0 and Notification.objects.filter(kind="product_notice").count() == 0
 
 
-def test_the_list_pages_with_constant_queries(tenant, admin, fleet):
+def test_the_list_pages_with_constant_queries(tenant, admin_client, fleet):
     for n in range(6):
-        admin.post(URL, {**_body(serial_prefix=serial(n + 1)), "title": f"Notice {n}"}, format="json")
+        admin_client.post(URL, {**_body(serial_prefix=serial(n + 1)), "title": f"Notice {n}"}, format="json")
     with CaptureQueriesContext(connection) as one:
-        assert len(admin.get(URL, {"limit": 1}).json()["data"]) == 1
+        assert len(admin_client.get(URL, {"limit": 1}).json()["data"]) == 1
     with CaptureQueriesContext(connection) as six:
-        page = admin.get(URL, {"limit": 6}).json()["data"]
+        page = admin_client.get(URL, {"limit": 6}).json()["data"]
     assert [n["title"] for n in page] == [f"Notice {n}" for n in reversed(range(6))]
     assert len(six) == len(one)
 
@@ -191,8 +186,8 @@ def _snapshot():
 def sent(tenant, actors):
     owner = actors["customer"][0]
     warranty = make_warranty(tenant, owner, serial="SN-CA-77770001")
-    admin = next(c for name, (_, c) in actors.items() if name == "admin")
-    notice = admin.post(URL, _body(serial_prefix="SN-CA-7777"), format="json").json()["data"]
+    admin_client = next(c for name, (_, c) in actors.items() if name == "admin")
+    notice = admin_client.post(URL, _body(serial_prefix="SN-CA-7777"), format="json").json()["data"]
     return {"notice": notice, "warranty": warranty}
 
 
@@ -245,11 +240,11 @@ def test_another_brand_s_notice_and_warranty_are_404(tenant, other_tenant, make_
     warranty = make_warranty(other_tenant, foreign_owner, serial="SN-CA-88880001")
     notice = foreign_admin.post("/api/southwind/admin/notices", _body(serial_prefix="SN-CA-8888"),
                                 format="json").json()["data"]
-    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
-    assert admin.get(f"{URL}/{notice['id']}").status_code == 404
-    assert admin.get(f"/api/northpeak/admin/warranties/{warranty.id}/notices").status_code == 404
+    admin_client = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    assert admin_client.get(f"{URL}/{notice['id']}").status_code == 404
+    assert admin_client.get(f"/api/northpeak/admin/warranties/{warranty.id}/notices").status_code == 404
     # And a notice of this brand never reaches the other brand's owner of a look-alike serial.
     make_warranty(tenant, make_customer(tenant, "local@example.com"), serial="SN-CA-88880001")
-    local = admin.post(URL, _body(serial_prefix="SN-CA-8888"), format="json").json()["data"]
+    local = admin_client.post(URL, _body(serial_prefix="SN-CA-8888"), format="json").json()["data"]
     assert list(Notification.objects.filter(subject_ref=local["id"]).values_list("to_email", flat=True)) == [
         "local@example.com"]

@@ -21,11 +21,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def admin(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
-
-
 def _state():
     return sorted(NotificationTemplate.objects.values_list("tenant__slug", "kind", "subject", "text_body", "html_body"))
 
@@ -50,9 +45,9 @@ def test_every_default_template_renders_whole_with_its_samples(tenant, kind):
 # ------------------------------------------------------------------------------------------------- list / get
 
 
-def test_list_shows_every_kind_with_placeholders_and_default_or_override(admin, tenant):
+def test_list_shows_every_kind_with_placeholders_and_default_or_override(admin_client, tenant):
     NotificationTemplate.objects.create(tenant=tenant, kind="claim_denied", subject="S {{ claim_id }}", text_body="B")
-    response = admin.get(BASE)
+    response = admin_client.get(BASE)
     assert response.status_code == 200
     rows = {row["kind"]: row for row in response.json()["data"]}
     assert set(rows) == set(NotificationKind.values)
@@ -65,25 +60,25 @@ def test_list_shows_every_kind_with_placeholders_and_default_or_override(admin, 
     assert response.json()["meta"]["has_more"] is False
 
 
-def test_list_reads_a_constant_number_of_queries(admin, tenant, django_assert_max_num_queries):
+def test_list_reads_a_constant_number_of_queries(admin_client, tenant, django_assert_max_num_queries):
     for kind in list(PLACEHOLDERS)[:6]:
         NotificationTemplate.objects.create(tenant=tenant, kind=kind, subject="S", text_body="B")
     with django_assert_max_num_queries(4):
-        assert admin.get(BASE).status_code == 200
+        assert admin_client.get(BASE).status_code == 200
 
 
-def test_unknown_kind_is_not_found(admin):
-    assert admin.get(f"{BASE}/no_such_kind").json()["error"]["code"] == "not_found"
-    assert admin.put(f"{BASE}/no_such_kind", GOOD, format="json").status_code == 404
-    assert admin.post(f"{BASE}/no_such_kind/preview", {}, format="json").status_code == 404
-    assert admin.delete(f"{BASE}/no_such_kind").status_code == 404
+def test_unknown_kind_is_not_found(admin_client):
+    assert admin_client.get(f"{BASE}/no_such_kind").json()["error"]["code"] == "not_found"
+    assert admin_client.put(f"{BASE}/no_such_kind", GOOD, format="json").status_code == 404
+    assert admin_client.post(f"{BASE}/no_such_kind/preview", {}, format="json").status_code == 404
+    assert admin_client.delete(f"{BASE}/no_such_kind").status_code == 404
 
 
 # ------------------------------------------------------------------------------------------------- put / delete
 
 
-def test_put_saves_and_messages_use_it_then_delete_restores_the_default(admin, tenant):
-    response = admin.put(f"{BASE}/claim_denied", {**GOOD, "html_body": "<p>No: {{ reason }}</p>"}, format="json")
+def test_put_saves_and_messages_use_it_then_delete_restores_the_default(admin_client, tenant):
+    response = admin_client.put(f"{BASE}/claim_denied", {**GOOD, "html_body": "<p>No: {{ reason }}</p>"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["data"]["customized"] is True
     assert response.json()["data"]["html_body"] == "<p>No: {{ reason }}</p>"
@@ -97,13 +92,13 @@ def test_put_saves_and_messages_use_it_then_delete_restores_the_default(admin, t
     assert sent.body.startswith("Hi customer, we said no: Worn <out>")
     assert "<p>No: Worn &lt;out&gt;</p>" in sent.alternatives[0][0]
 
-    assert admin.put(f"{BASE}/claim_denied", GOOD, format="json").status_code == 200  # a second PUT replaces
+    assert admin_client.put(f"{BASE}/claim_denied", GOOD, format="json").status_code == 200  # a second PUT replaces
     assert NotificationTemplate.objects.get(tenant=tenant, kind="claim_denied").html_body == ""
 
-    assert admin.delete(f"{BASE}/claim_denied").status_code == 204
+    assert admin_client.delete(f"{BASE}/claim_denied").status_code == 204
     assert not NotificationTemplate.objects.filter(tenant=tenant).exists()
-    assert admin.delete(f"{BASE}/claim_denied").status_code == 204  # resetting twice is fine
-    assert admin.get(f"{BASE}/claim_denied").json()["data"]["customized"] is False
+    assert admin_client.delete(f"{BASE}/claim_denied").status_code == 204  # resetting twice is fine
+    assert admin_client.get(f"{BASE}/claim_denied").json()["data"]["customized"] is False
 
 
 @pytest.mark.parametrize(
@@ -122,10 +117,10 @@ def test_put_saves_and_messages_use_it_then_delete_restores_the_default(admin, t
         ({**GOOD, "is_default": True}, "is_default", "not_allowed"),
     ],
 )
-def test_put_refusals_change_nothing(admin, tenant, body, field, code):
+def test_put_refusals_change_nothing(admin_client, tenant, body, field, code):
     NotificationTemplate.objects.create(tenant=tenant, kind="claim_denied", subject="Before", text_body="Before")
     before = _state()
-    response = admin.put(f"{BASE}/claim_denied", body, format="json")
+    response = admin_client.put(f"{BASE}/claim_denied", body, format="json")
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "validation_error"
@@ -133,8 +128,8 @@ def test_put_refusals_change_nothing(admin, tenant, body, field, code):
     assert _state() == before
 
 
-def test_unknown_placeholder_error_lists_the_allowed_ones(admin):
-    response = admin.put(f"{BASE}/claim_denied", {**GOOD, "text_body": "{{ password }}"}, format="json")
+def test_unknown_placeholder_error_lists_the_allowed_ones(admin_client):
+    response = admin_client.put(f"{BASE}/claim_denied", {**GOOD, "text_body": "{{ password }}"}, format="json")
     message = response.json()["error"]["fields"]["text_body"][0]["message"]
     assert "{{ password }}" in message
     for name in placeholders_allowed("claim_denied"):
@@ -144,8 +139,8 @@ def test_unknown_placeholder_error_lists_the_allowed_ones(admin):
 # ------------------------------------------------------------------------------------------------------ preview
 
 
-def test_preview_renders_samples_without_saving(admin, tenant):
-    response = admin.post(f"{BASE}/claim_denied/preview", {}, format="json")
+def test_preview_renders_samples_without_saving(admin_client, tenant):
+    response = admin_client.post(f"{BASE}/claim_denied/preview", {}, format="json")
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     assert set(data) == {"subject", "text", "html"}
@@ -158,16 +153,16 @@ def test_preview_renders_samples_without_saving(admin, tenant):
         "html_body": "<b>{{ reason }}</b>",
         "context": {"reason": "Not <covered>", "customer_name": "Ann"},
     }
-    data = admin.post(f"{BASE}/claim_denied/preview", draft, format="json").json()["data"]
+    data = admin_client.post(f"{BASE}/claim_denied/preview", draft, format="json").json()["data"]
     assert data["subject"] == f"Draft {SAMPLES['claim_denied']['claim_id']}"
     assert "<b>Not &lt;covered&gt;</b>" in data["html"]
     assert "Ann" in data["text"]  # the text body is still the default one
     assert not NotificationTemplate.objects.exists()
 
 
-def test_preview_uses_the_saved_override_for_parts_left_out(admin, tenant):
+def test_preview_uses_the_saved_override_for_parts_left_out(admin_client, tenant):
     NotificationTemplate.objects.create(tenant=tenant, kind="claim_denied", subject="Saved {{ claim_id }}", text_body="T")
-    data = admin.post(f"{BASE}/claim_denied/preview", {"text_body": "New {{ reason }}"}, format="json").json()["data"]
+    data = admin_client.post(f"{BASE}/claim_denied/preview", {"text_body": "New {{ reason }}"}, format="json").json()["data"]
     assert data["subject"].startswith("Saved clm_")
     assert data["text"].startswith("New " + SAMPLES["claim_denied"]["reason"])
 
@@ -183,8 +178,8 @@ def test_preview_uses_the_saved_override_for_parts_left_out(admin, tenant):
         ({"save": True}, "save", "not_allowed"),
     ],
 )
-def test_preview_refusals(admin, body, field, code):
-    response = admin.post(f"{BASE}/claim_denied/preview", body, format="json")
+def test_preview_refusals(admin_client, body, field, code):
+    response = admin_client.post(f"{BASE}/claim_denied/preview", body, format="json")
     assert response.status_code == 400, response.content
     assert code in [item["code"] for item in response.json()["error"]["fields"][field]]
     assert not NotificationTemplate.objects.exists()
@@ -260,16 +255,16 @@ LEAKS = [
 
 @pytest.mark.parametrize("kind", ACCOUNT_KINDS)
 @pytest.mark.parametrize(("field", "value", "code"), LEAKS)
-def test_account_emails_refuse_wording_that_could_send_their_link_elsewhere(admin, kind, field, value, code):
+def test_account_emails_refuse_wording_that_could_send_their_link_elsewhere(admin_client, kind, field, value, code):
     body = {"subject": "Hello from {{ brand_name }}", "text_body": "Open this:\n\n{{ link }}\n", field: value}
     before = _state()
     for path in (f"{BASE}/{kind}", f"{BASE}/{kind}/preview"):
-        response = (admin.put if path.endswith(kind) else admin.post)(path, body, format="json")
+        response = (admin_client.put if path.endswith(kind) else admin_client.post)(path, body, format="json")
         assert response.status_code == 400, response.content
         assert code in [e["code"] for e in response.json()["error"]["fields"][field]]
     assert _state() == before
     ok = {"subject": "Hello from {{ brand_name }}", "text_body": "Open this within the hour:\n\n{{ link }}\n"}
-    assert admin.put(f"{BASE}/{kind}", ok, format="json").status_code == 200  # wording alone is the brand's
+    assert admin_client.put(f"{BASE}/{kind}", ok, format="json").status_code == 200  # wording alone is the brand's
 
 
 def test_a_leaking_account_template_stored_before_the_rules_is_not_used(api, tenant, make_customer, django_capture_on_commit_callbacks):
@@ -303,10 +298,10 @@ UNSAFE_HTML = [
 
 
 @pytest.mark.parametrize("html_body", UNSAFE_HTML)
-def test_every_editable_html_goes_through_the_allow_list(admin, tenant, html_body):
+def test_every_editable_html_goes_through_the_allow_list(admin_client, tenant, html_body):
     body = {"subject": "Claim {{ claim_id }}", "text_body": "We got it.", "html_body": html_body}
     before = _state()
-    response = admin.put(f"{BASE}/claim_received", body, format="json")
+    response = admin_client.put(f"{BASE}/claim_received", body, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["html_body"][0]["code"] == "unsafe_html"
     assert _state() == before
@@ -317,23 +312,23 @@ def test_every_editable_html_goes_through_the_allow_list(admin, tenant, html_bod
         assert forbidden not in rendered
 
 
-def test_a_link_in_a_transfer_offer_cannot_be_wrapped_in_another_address(admin, tenant):
+def test_a_link_in_a_transfer_offer_cannot_be_wrapped_in_another_address(admin_client, tenant):
     for field, value in (
         ("text_body", "Accept at https://elsewhere.example/?t={{ link }}"),
         ("html_body", "<p>Accept at https://elsewhere.example/?t={{ link }}</p>"),
     ):
         body = {"subject": "A warranty for you", "text_body": "Accept:\n{{ link }}", field: value}
-        response = admin.put(f"{BASE}/transfer_offered", body, format="json")
+        response = admin_client.put(f"{BASE}/transfer_offered", body, format="json")
         assert response.json()["error"]["fields"][field][0]["code"] == "link_not_alone"
 
 
-def test_allowed_html_keeps_its_formatting_and_escapes_placeholder_values(admin, tenant):
+def test_allowed_html_keeps_its_formatting_and_escapes_placeholder_values(admin_client, tenant):
     html_body = (
         '<h2 style="color: {{ brand_primary_color }}">Claim {{ claim_id }}</h2>'
         '<p>Dear <strong>{{ customer_name }}</strong>, see <a href="https://northpeak.example/care">our care page</a>'
         ' or write to <a href="mailto:{{ support_email }}">us</a>.</p><br>'
     )
-    response = admin.put(
+    response = admin_client.put(
         f"{BASE}/claim_received", {"subject": "S", "text_body": "T", "html_body": html_body}, format="json"
     )
     assert response.status_code == 200, response.content
@@ -345,10 +340,10 @@ def test_allowed_html_keeps_its_formatting_and_escapes_placeholder_values(admin,
     assert "<strong>&lt;b&gt;Ann&lt;/b&gt;</strong>" in rendered
 
 
-def test_a_stored_colour_that_is_not_hex_never_reaches_an_email_s_style(admin, tenant):
+def test_a_stored_colour_that_is_not_hex_never_reaches_an_email_s_style(admin_client, tenant):
     # The configuration refuses such a colour; one stored before that rule (or by hand) falls back as the portal's.
     html_body = '<h2 style="color: {{ brand_primary_color }}">Claim {{ claim_id }}</h2>'
-    response = admin.put(f"{BASE}/claim_received", {"subject": "S", "text_body": "T", "html_body": html_body},
+    response = admin_client.put(f"{BASE}/claim_received", {"subject": "S", "text_body": "T", "html_body": html_body},
                          format="json")
     assert response.status_code == 200, response.content
     tenant.branding = {**tenant.branding, "primary_color": "red;} body{background:url(https://x.example/)"}

@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.conftest import PASSWORD, client_for
 from tests.support.claims_helpers import make_warranty
-from tests.support.webhook_receiver import Receiver
+from tests.support.webhook_receiver import INVENTORY_SECRET, Receiver
 from warranty_api.models import (
     Claim,
     ClaimEvent,
@@ -55,19 +55,9 @@ MARKERS = {
     "warranty_note": "Markerwarranty note",
     "override_note": "Markeroverride note",
 }
-INVENTORY_SECRET = "inv_0123456789abcdefghijklmnopqrstuv"
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver(INVENTORY_SECRET).start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# The shared secret of the inventory system the tests connect a brand to.
+INVENTORY_SECRET = "inv_0123456789abcdefghijklmnopqrstuv"
+
 
 class Receiver:
     def __init__(self, secret: str = ""):

@@ -5,19 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import client_for
-from tests.support.fake_shopify import TOKEN, FakeShopify, order
+from tests.support.fake_shopify import TOKEN, order
 from tests.verification.test_shopify_verification import EMAIL, SKU, make_warranty
 from warranty_api.models import PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
 from warranty_api.verification.services import shopify_connection_save
 
 SHOPIFY = "/api/northpeak/admin/integrations/shopify"
-
-
-@pytest.fixture
-def fake():
-    server = FakeShopify().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from tests.support.fake_shopify import TOKEN, FakeShopify, order
+from tests.support.fake_shopify import TOKEN, order
 from warranty_api import tasks
 from warranty_api.models import Customer, Product, PurchaseVerification, ShopifyConnection, Warranty, WarrantyEvent
 from warranty_api.verification.services import purchase_verification_enqueue, purchase_verify, shopify_connection_save
@@ -20,13 +20,6 @@ SKU = "TP9-ELITE-SC"
 EMAIL = "owner@example.com"
 PURCHASED = datetime.date(2025, 3, 1)
 _serials = itertools.count(10_000_000)
-
-
-@pytest.fixture
-def fake():
-    server = FakeShopify().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -54,11 +54,6 @@ def test_expired_is_derived_from_the_end_date(tenant, make_customer):
 
 
 @pytest.fixture
-def admin_client(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
-
-
-@pytest.fixture
 def fleet(tenant, make_tenant):
     today = timezone.localdate()
     expired = register(tenant, "SN-CA-30000001", "old@example.com", purchase=D(2020, 3, 1), today=D(2020, 3, 2))

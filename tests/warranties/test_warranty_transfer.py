@@ -25,11 +25,6 @@ def register(tenant, owner, serial="SN-CA-20250115", **kw):
 
 
 @pytest.fixture
-def owner(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
-
-
-@pytest.fixture
 def newcomer(tenant, make_customer):
     return make_customer(tenant, "new.owner@example.com")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import client_for
 from tests.support.claims_helpers import make_claim, make_warranty
-from tests.support.webhook_receiver import Receiver
+from tests.support.webhook_receiver import INVENTORY_SECRET, Receiver
 from warranty_api import tasks
 from warranty_api.claims.services import claim_submit, claim_transition, fulfillment_update
 from warranty_api.core.exceptions import Unprocessable
@@ -22,28 +22,14 @@ from warranty_api.models import (
     ClaimEvent,
     Fulfillment,
     InboundEvent,
-    Role,
     Warranty,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
-INVENTORY_SECRET = "inv_0123456789abcdefghijklmnopqrstuv"
 OTHER_SECRET = "inv_zyxwvutsrqponmlkjihgfedcba987654"
 EVENTS_URL = "/api/northpeak/integrations/inventory/events"
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver(INVENTORY_SECRET).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def admin(tenant, make_staff):
-    return make_staff(tenant, Role.ADMIN)
 
 
 @pytest.fixture

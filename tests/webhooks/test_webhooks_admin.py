@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import client_for
-from warranty_api.models import Role, WebhookDelivery, WebhookEndpoint
+from warranty_api.models import WebhookDelivery, WebhookEndpoint
 from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
 
 INVENTORY = "/api/northpeak/admin/integrations/inventory"
 WEBHOOKS = "/api/northpeak/admin/webhooks"
 SECRET = "inv_0123456789abcdefghijklmnopqrstuv"
 URL = "http://127.0.0.1:9/hooks"
-
-
-@pytest.fixture
-def admin_client(tenant, make_staff):
-    return client_for(make_staff(tenant, Role.ADMIN), tenant)
 
 
 def test_inventory_secret_is_write_only_and_stored_encrypted(admin_client, tenant):

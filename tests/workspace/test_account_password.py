@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django import forms
 from django.test import Client
 from rest_framework.test import APIClient
@@ -12,11 +11,6 @@ from tests.core.test_api_frame import assert_error
 from warranty_api.models import Role, User
 
 NEW_PASSWORD = "Another-Lantern-77"
-
-
-@pytest.fixture
-def lockout(settings):
-    settings.AFTERSALE_LOGIN_BACKOFF = {"free_failures": 5, "base_seconds": 60, "max_seconds": 900}
 
 
 def _signed_in_admin(make_staff, tenant) -> tuple[Client, User]:

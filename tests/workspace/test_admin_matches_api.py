@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from django.test import Client
 
 from tests.conftest import client_for
 from tests.support.claims_helpers import make_warranty
-from tests.support.webhook_receiver import Receiver
 from tests.webhooks.test_webhooks import INVENTORY_SECRET, post_event
 from warranty_api.models import ClaimEvent, Fulfillment, Notification, Role, WebhookDelivery
 from warranty_api.webhooks.services import inventory_integration_save, webhook_endpoint_create
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver(INVENTORY_SECRET).start()
-    yield server
-    server.stop()
 
 
 def _admin_act(client: Client, claim_id: str, action: str, **data):

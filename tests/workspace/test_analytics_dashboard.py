@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from tests.analytics.analytics_helpers import build_population, make_brand
+from tests.analytics.analytics_helpers import build_population, claim_on, make_brand, register
 from tests.conftest import PASSWORD
 from tests.support.admin_matrix import OPEN_TO_STAFF, check_matrix, db_state
+from tests.support.browser import DESKTOP, PHONE, admin_sign_in, fits_width, needs_chromium, new_page
 from tests.support.claims_helpers import make_warranty
 from warranty_api.claims.services import claim_submit
 from warranty_api.models import Claim, Notice, Role
 from warranty_api.notices.services import notice_send
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots/analytics"))
 
 
@@ -80,41 +81,23 @@ def test_recent_notices_on_the_workspace_home(brand, make_staff, make_customer):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-def test_the_dashboard_in_a_browser(brand, make_staff, live_server, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@needs_chromium
+def test_the_dashboard_in_a_browser(brand, make_staff, live_server, browser):
     agent = make_staff(brand, Role.AGENT, email="desk@northpeak.example")
-    from django.utils import timezone
-
-    from tests.analytics.analytics_helpers import claim_on, register
-
     for week in range(10):
         for n in range(week % 4 + 1):
             unit = register(brand, f"W-{week}-{n}", "SKU-B", timezone.localdate() - datetime.timedelta(days=200))
             claim_on(unit, "malfunction", timezone.localdate() - datetime.timedelta(weeks=week))
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            for name, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})):
-                page = chromium.new_context(viewport=viewport).new_page()
-                page.set_default_timeout(15_000)
-                page.goto(f"{live_server.url}/admin/login/")
-                page.get_by_label("Email").fill(agent.email)
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_url(f"{live_server.url}/admin/")
-                page.goto(f"{live_server.url}/admin/analytics/")
-                assert page.get_by_role("heading", name="Failure rate by product").is_visible()
-                assert page.locator("svg.analytics-chart").count() == 2
-                if name == "desktop":
-                    box = page.locator("svg.analytics-chart").first.bounding_box()
-                    assert box["width"] > 400 and box["height"] > 40
-                else:  # a phone reads the rates as a table
-                    assert page.locator("table.analytics-table").is_visible()
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-                page.screenshot(path=str(SHOTS / f"dashboard-{name}.png"), full_page=True)
-        finally:
-            chromium.close()
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = new_page(browser, viewport)
+        admin_sign_in(page, live_server.url, agent.email, PASSWORD)
+        page.goto(f"{live_server.url}/admin/analytics/")
+        assert page.get_by_role("heading", name="Failure rate by product").is_visible()
+        assert page.locator("svg.analytics-chart").count() == 2
+        if name == "desktop":
+            box = page.locator("svg.analytics-chart").first.bounding_box()
+            assert box["width"] > 400 and box["height"] > 40
+        else:  # a phone reads the rates as a table
+            assert page.locator("table.analytics-table").is_visible()
+        assert fits_width(page)
+        page.screenshot(path=str(SHOTS / f"dashboard-{name}.png"), full_page=True)

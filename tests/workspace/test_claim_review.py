@@ -49,11 +49,6 @@ def state():
 
 
 @pytest.fixture
-def agent(tenant, make_staff):
-    return make_staff(tenant, Role.AGENT)
-
-
-@pytest.fixture
 def owner(tenant, make_customer):
     return make_customer(tenant, "buyer@example.com")
 

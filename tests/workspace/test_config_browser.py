@@ -7,46 +7,19 @@ Screenshots of each set-up screen at 1280 and 390 px wide go to /tmp/shots/confi
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import PASSWORD
+from tests.support.browser import BROWSER_TEST, admin_sign_in
 from warranty_api.models import Role, Warranty
 from warranty_api.warranties.services import add_months
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path("/tmp/shots/config")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def browser(live_server, settings, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield instance
-        instance.close()
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    page.locator("input[name=username]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(f"{base}/admin/")
+pytestmark = BROWSER_TEST
 
 
 def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -58,7 +31,7 @@ def test_admin_changes_a_term_and_the_colour_and_the_product_follows(browser, li
     page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, base, admin.email)
+    admin_sign_in(page, base, admin.email, PASSWORD)
 
     # The category's extended term: 24 -> 36 months.
     page.goto(f"{base}/admin/catalog/categories/")

@@ -9,40 +9,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import PASSWORD
+from tests.support.browser import (
+    BROWSER_TEST,
+    DESKTOP,
+    PHONE,
+    admin_screenshot,
+    admin_sign_in,
+    fits_width,
+    new_page,
+)
 from tests.support.claims_helpers import make_claim, make_warranty
-from tests.workspace.test_workspace_browser import CHROMIUM, DESKTOP, PHONE, _fits, _page, _sign_in
 from warranty_api.models import KnownSerial, Product, Role, SerialImportJob, Warranty, WarrantyEvent
 
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots/staff2"))
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def browser(live_server, settings, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page, name: str) -> None:
-    size = page.viewport_size
-    height = page.evaluate("Math.max(document.querySelector('main').scrollHeight, window.innerHeight)")
-    page.set_viewport_size({"width": size["width"], "height": min(height, 6000)})
-    page.screenshot(path=str(SHOTS / name))
-    page.set_viewport_size(size)
+pytestmark = BROWSER_TEST
 
 
 def test_an_agent_corrects_a_contact_and_imports_serials(browser, live_server, tenant, make_staff, make_customer,
@@ -62,8 +44,8 @@ def test_an_agent_corrects_a_contact_and_imports_serials(browser, live_server, t
                    "SN-CA-66660002,NO-SUCH-SKU,2025-03-01\nSN-CA-66660003,TP9-ELITE-SC,31/03/2025\n")
 
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        page = _page(browser, viewport)
-        _sign_in(page, base, agent.email)
+        page = new_page(browser, viewport)
+        admin_sign_in(page, base, agent.email, PASSWORD)
         page.goto(f"{base}/admin/customers/")
         search = page.locator("#id_q")
         search.fill("jo.walker")
@@ -76,12 +58,12 @@ def test_an_agent_corrects_a_contact_and_imports_serials(browser, live_server, t
         page.get_by_label("Why (goes in the audit trail)").fill("Customer phoned")
         page.get_by_role("button", name="Save the correction").click()
         page.wait_for_selector("text=Contact details of warranty SN-CA-55550001 corrected.")
-        assert _fits(page), f"the customer screen scrolls sideways on {label}"
-        _shot(page, f"customer-{label}.png")
+        assert fits_width(page), f"the customer screen scrolls sideways on {label}"
+        admin_screenshot(page, str(SHOTS / f"customer-{label}.png"))
 
         page.goto(f"{base}/admin/customers/")
-        assert _fits(page)
-        _shot(page, f"customers-{label}.png")
+        assert fits_width(page)
+        admin_screenshot(page, str(SHOTS / f"customers-{label}.png"))
 
         page.goto(f"{base}/admin/serials/")
         page.get_by_label("Serial number").fill("sn-ca-55550001")
@@ -93,11 +75,11 @@ def test_an_agent_corrects_a_contact_and_imports_serials(browser, live_server, t
         # The job runs after its upload commits; the page refreshes itself until it ends.
         page.wait_for_selector('[data-status="done"]', timeout=30_000)
         assert page.locator("[data-bad-line]").count() == 2
-        assert _fits(page)
-        _shot(page, f"import-{label}.png")
+        assert fits_width(page)
+        admin_screenshot(page, str(SHOTS / f"import-{label}.png"))
         page.goto(f"{base}/admin/serials/?serial=SN-CA-55550001")
-        assert _fits(page), f"the serials screen scrolls sideways on {label}"
-        _shot(page, f"serials-{label}.png")
+        assert fits_width(page), f"the serials screen scrolls sideways on {label}"
+        admin_screenshot(page, str(SHOTS / f"serials-{label}.png"))
         page.context.close()
 
     warranty.refresh_from_db()

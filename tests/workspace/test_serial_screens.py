@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -32,11 +31,6 @@ def _csv(name="serials.csv"):
 
 def state():
     return db_state(SerialImportJob, KnownSerial)
-
-
-@pytest.fixture
-def agent(tenant, make_staff):
-    return make_staff(tenant, Role.AGENT)
 
 
 def test_a_serial_looked_up_says_known_and_registered_by_whom(tenant, other_tenant, agent, make_customer):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.support.admin_matrix import OPEN_TO_STAFF, check_matrix, db_state
 from tests.support.claims_helpers import make_claim, make_warranty
-from warranty_api.models import Role, Warranty, WarrantyEvent, WebhookDelivery
+from warranty_api.models import Warranty, WarrantyEvent, WebhookDelivery
 
 
 def _signed_in(user) -> Client:
@@ -26,11 +26,6 @@ def _listed(response) -> list[str]:
 
 def state():
     return db_state(Warranty, WarrantyEvent, WebhookDelivery)
-
-
-@pytest.fixture
-def agent(tenant, make_staff):
-    return make_staff(tenant, Role.AGENT)
 
 
 @pytest.fixture

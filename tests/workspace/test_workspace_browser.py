@@ -13,54 +13,17 @@ import re
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import PASSWORD, client_for
+from tests.support.browser import BROWSER_TEST, PHONE, admin_screenshot, admin_sign_in, fits_width, new_page
 from tests.support.claims_helpers import make_warranty
 from tests.support.webhook_receiver import Receiver
 from tests.webhooks.test_webhooks import INVENTORY_SECRET, signed
 from warranty_api.models import Claim, Fulfillment, Role
 from warranty_api.webhooks.services import inventory_integration_save
 
-CHROMIUM = "/usr/bin/chromium"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots/staff"))
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def browser(live_server, settings, tmp_path, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    settings.AFTERSALE_PUBLIC_BASE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _page(browser, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    assert "Sign in to Aftersale" in page.content()
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/admin/")
+pytestmark = BROWSER_TEST
 
 
 def _inventory_event(base: str, event: dict) -> int:
@@ -71,19 +34,6 @@ def _inventory_event(base: str, event: dict) -> int:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def _shot(page, name: str) -> None:
-    """The whole screen: Wagtail's admin scrolls inside its main element, so the window is made as tall as it."""
-    size = page.viewport_size
-    height = page.evaluate("Math.max(document.querySelector('main').scrollHeight, window.innerHeight)")
-    page.set_viewport_size({"width": size["width"], "height": min(height, 6000)})
-    page.screenshot(path=str(SHOTS / name))
-    page.set_viewport_size(size)
 
 
 def _status(page) -> str:
@@ -113,8 +63,8 @@ def test_an_agent_takes_a_claim_from_the_queue_to_resolved(browser, live_server,
         claim_id = filed.json()["data"]["id"]
         reference = filed.json()["data"]["reference"]
 
-        page = _page(browser)
-        _sign_in(page, base, agent.email)
+        page = new_page(browser)
+        admin_sign_in(page, base, agent.email, PASSWORD)
         # The dashboard opens on the brand's claims.
         panel = page.locator("#workspace-claims-content, [id^=workspace-claims]").first
         assert "Claims at Northpeak Outdoor" in page.content()
@@ -160,7 +110,7 @@ def test_an_agent_takes_a_claim_from_the_queue_to_resolved(browser, live_server,
         assert re.fullmatch(r"RMA-NORTHPEAK-\d{6}", rma), rma
         assert page.get_by_role("button", name="Resolve").is_disabled()
         assert "The repair is not done yet" in page.locator("[data-blocked]").inner_text()
-        _shot(page, "review-approved-1280.png")
+        admin_screenshot(page, str(SHOTS / "review-approved-1280.png"))
 
         repair = Fulfillment.objects.get(claim_id=claim_id, kind=Fulfillment.Kind.REPAIR)
         for n, event_type in enumerate(("repair.received", "repair.completed")):
@@ -172,19 +122,19 @@ def test_an_agent_takes_a_claim_from_the_queue_to_resolved(browser, live_server,
         page.wait_for_load_state()
         assert _status(page) == "Resolved"
         assert Claim.objects.get(id=claim_id).status == Claim.Status.RESOLVED
-        _shot(page, "review-resolved-1280.png")
+        admin_screenshot(page, str(SHOTS / "review-resolved-1280.png"))
 
-        phone = _page(browser, PHONE)
-        _sign_in(phone, base, agent.email)
+        phone = new_page(browser, PHONE)
+        admin_sign_in(phone, base, agent.email, PASSWORD)
         phone.goto(f"{base}/admin/claims/")
-        _shot(phone, "queue-390.png")
+        admin_screenshot(phone, str(SHOTS / "queue-390.png"))
         phone.goto(f"{base}/admin/claims/{claim_id}/")
-        assert _fits(phone), "the review screen scrolls sideways on a phone"
-        _shot(phone, "review-390.png")
+        assert fits_width(phone), "the review screen scrolls sideways on a phone"
+        admin_screenshot(phone, str(SHOTS / "review-390.png"))
 
         # Another brand's admin reaches none of it.
-        outsider = _page(browser)
-        _sign_in(outsider, base, foreign_admin.email)
+        outsider = new_page(browser)
+        admin_sign_in(outsider, base, foreign_admin.email, PASSWORD)
         assert outsider.goto(f"{base}/admin/claims/{claim_id}/").status == 404
         outsider.goto(f"{base}/admin/claims/?q=SN-CA-31415926")
         assert outsider.locator("table.listing tbody tr").count() == 0
@@ -225,7 +175,7 @@ def test_an_agent_works_a_claim_with_the_keyboard_alone(browser, live_server, te
         format="json")
     claim_id, reference = filed.json()["data"]["id"], filed.json()["data"]["reference"]
 
-    page = _page(browser)
+    page = new_page(browser)
     page.goto(f"{base}/admin/login/")
     email = _tab_to(page, "el.name === 'username'")
     assert _visible_focus(email), email

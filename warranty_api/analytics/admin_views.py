@@ -7,15 +7,13 @@ from __future__ import annotations
 from django.db.models import Count
 from django.http import QueryDict
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
 from warranty_api.claims.models import Claim
 from warranty_api.claims.sla import STATES, sla_state_filter
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceScreen
 
 CHART_WIDTH = 640
 BAR_HEIGHT = 22
@@ -69,14 +67,11 @@ def weekly_chart(weeks: list[dict]) -> dict:
             "total": sum(w["claims"] for w in weeks)}
 
 
-class AnalyticsDashboardView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class AnalyticsDashboardView(WorkspaceScreen):
     area = Area.CLAIMS  # agents and admins read analytics
     template_name = "workspace/analytics/dashboard.html"
     page_title = "Analytics"
     header_icon = "table"
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": "Analytics"}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -9,8 +9,9 @@ from warranty_api.core.ids import PublicIdField, TimeStamped
 from warranty_api.tenancy.models import Tenant
 
 
-class FailureUnitCell(models.Model):
-    """Registered units of one product, bought on one day, of one manufactured month and import batch."""
+class PurchaseCell(models.Model):
+    """What a unit cell and a claim cell are keyed by: a product, a day of purchase, a manufactured month and
+    an import batch. Abstract: its fields are in each table, as they always were."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     product_id = models.CharField(max_length=32)
@@ -18,6 +19,14 @@ class FailureUnitCell(models.Model):
     purchase_month = models.CharField(max_length=7)
     manufactured_month = models.CharField(max_length=7, blank=True)
     import_batch = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class FailureUnitCell(PurchaseCell):
+    """Registered units of one product, bought on one day, of one manufactured month and import batch."""
+
     units = models.PositiveIntegerField()
 
     class Meta:
@@ -27,15 +36,9 @@ class FailureUnitCell(models.Model):
         return f"{self.product_id} {self.purchase_date}: {self.units}"
 
 
-class FailureClaimCell(models.Model):
+class FailureClaimCell(PurchaseCell):
     """Claims of one cell of units, by issue type, decision and days from purchase."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
-    product_id = models.CharField(max_length=32)
-    purchase_date = models.DateField()
-    purchase_month = models.CharField(max_length=7)
-    manufactured_month = models.CharField(max_length=7, blank=True)
-    import_batch = models.CharField(max_length=40, blank=True)
     issue_type = models.CharField(max_length=50)
     approved = models.BooleanField()
     days_to_claim = models.IntegerField()

@@ -22,6 +22,7 @@ from warranty_api.analytics.models import (
 from warranty_api.analytics.services import failure_cells_refresh
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.models import Category, Product
+from warranty_api.claims.models import Claim
 from warranty_api.core.exceptions import ValidationFailed
 from warranty_api.core.params import query_choices, query_date
 from warranty_api.tenancy.models import Tenant
@@ -267,8 +268,6 @@ def _next_period(start: datetime.date, period: str) -> datetime.date:
 
 def claim_cycle_times(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[list[dict], dict]:
     """Per week or month of filing: claims by status, and p50/p90 hours to first response, decision, resolution."""
-    from warranty_api.claims.models import Claim
-
     period = params.get("period") or "week"
     if period not in PERIODS:
         raise ValidationFailed.field("period", "invalid_choice", "period is week or month.")

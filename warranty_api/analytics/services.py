@@ -11,9 +11,14 @@ import datetime
 import tempfile
 import time
 
+from django.conf import settings
+from django.core.files import File
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.utils import timezone
 
+from warranty_api.analytics import exports
+from warranty_api.analytics.exports import TABLES
 from warranty_api.analytics.models import (
     AnalyticsRefresh,
     ExportJob,
@@ -23,10 +28,15 @@ from warranty_api.analytics.models import (
     FailureUnitCell,
 )
 from warranty_api.catalog.models import KnownSerial
+from warranty_api.claims.exports import claim_rows
 from warranty_api.claims.models import Claim
+from warranty_api.claims.selectors import ADMIN_SORTS, claim_queue
+from warranty_api.core.csv_export import csv_lines
 from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.exports import warranty_rows
 from warranty_api.warranties.models import Warranty
+from warranty_api.warranties.selectors import admin_warranty_list
 
 
 def _month(column: str) -> str:
@@ -110,6 +120,7 @@ def failure_cells_refresh(*, tenant: Tenant) -> AnalyticsRefresh:
 
 def _summaries(tenant: Tenant) -> None:
     """Each dimension's table, for all claims and for each issue type, kept whole for the unfiltered answer."""
+    # Import circle: analytics.selectors rebuilds a never-built brand's cells through this module.
     from warranty_api.analytics.selectors import DIMENSIONS, failure_rate_table
 
     summaries = []
@@ -135,8 +146,6 @@ def failure_cells_refresh_all() -> int:
 def export_job_create(*, tenant: Tenant, user, table: str, params: dict) -> ExportJob:
     """Queue a CSV export of `table` with the list's own filters; the params are checked now, so a bad filter is
     a 400 here rather than a failed job later."""
-    from warranty_api.analytics.exports import TABLES
-
     if table not in TABLES:
         raise ValueError(table)
     _export_rows(tenant=tenant, user=user, table=table, params=params)  # validates; rows are lazy
@@ -147,14 +156,7 @@ def export_job_create(*, tenant: Tenant, user, table: str, params: dict) -> Expo
 
 
 def _export_rows(*, tenant: Tenant, user, table: str, params: dict):
-    from django.http import QueryDict
-
-    from warranty_api.analytics import exports
-    from warranty_api.analytics.selectors import claim_cycle_times, failure_rates
-    from warranty_api.claims.exports import claim_rows
-    from warranty_api.claims.selectors import ADMIN_SORTS, claim_queue
-    from warranty_api.warranties.exports import warranty_rows
-    from warranty_api.warranties.selectors import admin_warranty_list
+    from warranty_api.analytics.selectors import claim_cycle_times, failure_rates  # import circle, as in `_summaries`
 
     query = QueryDict(mutable=True)
     for key, value in params.items():
@@ -172,11 +174,6 @@ def _export_rows(*, tenant: Tenant, user, table: str, params: dict):
 
 def export_job_run(job_id: str) -> str:
     """Write the job's CSV to storage; a job already taken or finished is left alone (a repeated task is harmless)."""
-    from django.core.files import File
-
-    from warranty_api.analytics import exports
-    from warranty_api.core.csv_export import csv_lines
-
     taken = ExportJob.objects.filter(id=job_id, status=ExportJob.Status.QUEUED).update(
         status=ExportJob.Status.RUNNING, started_at=timezone.now())
     if not taken:
@@ -208,8 +205,6 @@ EXPORT_KEEP = datetime.timedelta(days=7)
 
 
 def _export_attempt_limit() -> datetime.timedelta:
-    from django.conf import settings
-
     return datetime.timedelta(seconds=int(settings.Q_CLUSTER.get("timeout") or 3600) + 60)
 
 

@@ -7,21 +7,21 @@ import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.signals import pre_enqueue
+from django_q.signing import SignedPackage
+from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
 
 
 def _orm_broker_on(using: str) -> bool:
-    from django_q.conf import Conf  # django_q reads the settings at import: not while they are being loaded
-
     return bool(using == Conf.ORM and not Conf.BROKER_CLASS and not Conf.SYNC)
 
 
 def task_enqueue(func: str, *args, task_name: str) -> bool:
     """Queue `func(*args)` now; False when the broker is down (logged, not raised): what already committed
     stands, and a caller with a durable row (an outbox) leaves it to its sweep to queue again."""
-    from django_q.tasks import async_task  # django_q's tasks read the cluster's settings: loaded after the apps
-
     try:
         async_task(func, *args, task_name=task_name)
     except Exception:  # any broker's failure: Redis refused, ORM broker's database gone
@@ -40,8 +40,6 @@ def task_enqueue_after_commit(func: str, *args, task_name: str, using: str = DEF
     (tests) or a caller outside a transaction enqueues on commit as before; a broker that is down there only
     delays the task, since its outbox row is already committed and the sweep re-enqueues it.
     """
-    from django_q.tasks import async_task  # as in `task_enqueue`
-
     if connections[using].in_atomic_block and _orm_broker_on(using):
         async_task(func, *args, task_name=task_name)
         return
@@ -54,11 +52,6 @@ def _task_package(func: str, args: tuple, task_name: str) -> str:
     func, args, the cluster's overrides, kwargs, started; `pre_enqueue` sent), without its humanised id and
     its INFO log line per task: on the registration's hot path both cost more than the signing.
     tests/warranties/test_registration_hot_path.py holds it equal to `async_task`'s own, key for key."""
-    # django_q's modules read the settings (and its models the app registry) at import: loaded on first use.
-    from django_q.conf import Conf
-    from django_q.signals import pre_enqueue
-    from django_q.signing import SignedPackage
-
     task = {"id": uuid.uuid4().hex, "name": task_name, "func": func, "args": args}
     if Conf.CACHED:
         task["cached"] = Conf.CACHED
@@ -79,6 +72,4 @@ def task_row_for_statement(func: str, *args, task_name: str, using: str = DEFAUL
     """
     if not _orm_broker_on(using):
         return None
-    from django_q.conf import Conf  # as in `_orm_broker_on`
-
     return Conf.CLUSTER_NAME, _task_package(func, args, task_name), timezone.now()

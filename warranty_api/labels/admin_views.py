@@ -12,8 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.views import View
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.catalog.models import Product
 from warranty_api.core.exceptions import ApiError
@@ -31,7 +29,7 @@ from warranty_api.labels.selectors import (
 from warranty_api.labels.services import label_job_create
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
+from warranty_api.workspace.views import WorkspaceMixin, WorkspaceScreen, error_text, posted
 
 CHART_WIDTH = 640
 BAR_HEIGHT = 20
@@ -59,17 +57,11 @@ def funnel_chart(groups: list[dict]) -> dict:
             "height": max(40, 12 + len(groups) * (2 * BAR_HEIGHT + 14))}
 
 
-class QrCodesView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class QrCodesView(WorkspaceScreen):
     area = Area.IMPORTS  # the known serials' area: agents and admins
     template_name = "workspace/labels/index.html"
     page_title = "QR codes"
     header_icon = "code"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -125,33 +117,42 @@ class QrCodesView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
 
 
 class _CodeFile(WorkspaceMixin, View):
+    """A product's or a unit's QR code as an SVG or PNG file; 404 for what the brand does not have."""
+
     area = Area.IMPORTS
 
+    def code(self, key: str) -> tuple[str, str]:
+        """The URL the code holds and the file's name; ApiError when the brand has no such thing."""
+        raise NotImplementedError
+
     def dispatch(self, request, *args, **kwargs):
-        if kwargs.get("fmt", "svg") not in ("svg", "png"):
+        if kwargs["fmt"] not in ("svg", "png"):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
-
-class ProductCodeFileView(_CodeFile):
-    def get(self, request, product_id: str, fmt: str):
+    def get(self, request, key: str, fmt: str):
         try:
-            product, url = product_code(tenant=self.tenant, product_id=product_id)
+            url, filename = self.code(key)
         except ApiError:
             raise Http404 from None
-        return codes.qr_response(url, fmt, f"qr-{product.sku}")
+        return codes.qr_response(url, fmt, filename)
+
+
+class ProductCodeFileView(_CodeFile):
+    def code(self, key):
+        product, url = product_code(tenant=self.tenant, product_id=key)
+        return url, f"qr-{product.sku}"
 
 
 class SerialCodeFileView(_CodeFile):
-    def get(self, request, serial: str, fmt: str):
-        try:
-            number, url = serial_code(tenant=self.tenant, serial=serial)
-        except ApiError:
-            raise Http404 from None
-        return codes.qr_response(url, fmt, f"qr-{number}")
+    def code(self, key):
+        number, url = serial_code(tenant=self.tenant, serial=key)
+        return url, f"qr-{number}"
 
 
-class LabelSheetFileView(_CodeFile):
+class LabelSheetFileView(WorkspaceMixin, View):
+    area = Area.IMPORTS
+
     def get(self, request, job_id: str):
         if self.role != Role.ADMIN:
             raise PermissionDenied
@@ -179,7 +180,7 @@ class LabelsViewSet(WorkspaceViewSet):
     def get_urlpatterns(self):
         return [
             path("", QrCodesView.as_view(), name="index"),
-            path("products/<str:product_id>.<str:fmt>", ProductCodeFileView.as_view(), name="product_code"),
-            path("serials/<str:serial>.<str:fmt>", SerialCodeFileView.as_view(), name="serial_code"),
+            path("products/<str:key>.<str:fmt>", ProductCodeFileView.as_view(), name="product_code"),
+            path("serials/<str:key>.<str:fmt>", SerialCodeFileView.as_view(), name="serial_code"),
             path("sheets/<str:job_id>.pdf", LabelSheetFileView.as_view(), name="sheet_pdf"),
         ]

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import segno
 from django.conf import settings
+from django.http import HttpResponse
 
 # GS1 Digital Link and a small label both want the code to survive a scratch: M at least, and segno raises it
 # to Q or H for free when the URL leaves room in the same version.
@@ -60,8 +61,6 @@ def qr_matrix_rows(url: str, border: int = 4) -> list[tuple[bool, ...]]:
 def qr_response(url: str, fmt: str, filename: str):
     """The code as an answer of its own (`svg` or `png`): shown inline, never read as a page, its URL in a header.
     The admin API and the admin's QR screen both answer with it."""
-    from django.http import HttpResponse
-
     body, content_type = (qr_svg(url), "image/svg+xml") if fmt == "svg" else (qr_png(url), "image/png")
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}.{fmt}"'

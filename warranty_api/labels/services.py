@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import KnownSerial, Product, normalize_serial
@@ -167,8 +168,6 @@ def _enqueue_on_commit(job: LabelSheetJob) -> None:
     job_id, timeout = job.id, _task_timeout(job.total)
 
     def enqueue() -> None:
-        from django_q.tasks import async_task
-
         try:
             async_task("warranty_api.labels.tasks.label_sheet_render", job_id, task_name=f"labels:{job_id}",
                        timeout=timeout)
@@ -255,8 +254,6 @@ def label_jobs_sweep() -> int:
     due = OUTBOX.due()
     for job_id in due:
         total = LabelSheetJob.objects.filter(id=job_id).values_list("total", flat=True).first() or 0
-        from django_q.tasks import async_task
-
         async_task("warranty_api.labels.tasks.label_sheet_render", job_id, task_name=f"labels:{job_id}",
                    timeout=_task_timeout(total))
     return len(due)

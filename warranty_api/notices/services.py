@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import KnownSerial, normalize_serial
@@ -227,8 +228,6 @@ def _queue_batches(notice: Notice, ids: list[str]) -> None:
     rows = [task_row_for_statement(func, chunk, task_name=f"notice {notice.id} batch {n}")
             for n, chunk in enumerate(chunks, start=1)]
     if rows and rows[0] is not None:
-        from django_q.models import OrmQ
-
         OrmQ.objects.bulk_create([OrmQ(key=key, payload=payload, lock=lock) for key, payload, lock in rows])
         return
     for n, chunk in enumerate(chunks, start=1):

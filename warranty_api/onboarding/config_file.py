@@ -14,9 +14,10 @@ from typing import Any
 from rest_framework import serializers
 
 from warranty_api.accounts.selectors import email_acceptable
+from warranty_api.catalog.models import Category, KnownSerial, Product
 from warranty_api.catalog.serializers import CategoryConfig, KnownSerialConfig, ProductConfig
 from warranty_api.core.emails import normalize_email
-from warranty_api.tenancy.models import RESERVED_SLUGS, TENANT_SLUG_RE, StaffRole
+from warranty_api.tenancy.models import RESERVED_SLUGS, TENANT_SLUG_RE, Membership, StaffRole
 from warranty_api.tenancy.serializers import (
     KNOWN_RESOLUTIONS,
     ConfigChoice,
@@ -263,9 +264,6 @@ def tenant_config_export(tenant) -> tuple[dict, Iterator[dict]]:
     theirs from `create_staff`), deactivated staff, retired products and the known serials of those (a file
     makes every product it names active), and what only the admin sets (a product's description and image).
     """
-    from warranty_api.catalog.models import Category, KnownSerial, Product
-    from warranty_api.tenancy.models import Membership
-
     categories = []
     for c in Category.objects.filter(tenant=tenant).order_by("slug"):
         item = {"slug": c.slug, "name": c.name, "standard_months": c.standard_months,

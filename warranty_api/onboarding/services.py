@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,33 +39,35 @@ def _sync_fields(obj, values: dict, fields: tuple[str, ...]) -> list[str]:
     return changes
 
 
+def _create_or_sync(obj, values: dict, fields: tuple[str, ...], *, create, label: str, report: list[str]):
+    """`create(**values)` when there is no `obj`, else `obj` with the fields that differ set and saved; each step is
+    a line of `report`."""
+    if obj is None:
+        obj = create(**values)
+        report.append(f"created {label}")
+        return obj
+    changes = _sync_fields(obj, values, fields)
+    if changes:
+        obj.save()
+        report.extend(f"updated {label}: {c}" for c in changes)
+    return obj
+
+
 @transaction.atomic
 def tenant_config_apply(spec: TenantSpec) -> list[str]:
     """Create the tenant or bring it in line with `spec`; answer one line per change (none when in line)."""
     report: list[str] = []
     tenant = Tenant.objects.select_for_update().filter(slug=spec.slug).first()
     values = {name: getattr(spec, name) for name in _TENANT_FIELDS}
-    if tenant is None:
-        tenant = Tenant.objects.create(slug=spec.slug, **values)
-        report.append(f"created tenant {spec.slug}")
-    else:
-        changes = _sync_fields(tenant, values, _TENANT_FIELDS)
-        if changes:
-            tenant.save()
-            report.extend(f"updated tenant {spec.slug}: {c}" for c in changes)
+    tenant = _create_or_sync(tenant, values, _TENANT_FIELDS, create=partial(Tenant.objects.create, slug=spec.slug),
+                             label=f"tenant {spec.slug}", report=report)
 
     categories = {c.slug: c for c in Category.objects.filter(tenant=tenant)}
     for item in spec.categories:
-        category = categories.get(item["slug"])
-        fields = {k: item[k] for k in _CATEGORY_FIELDS}
-        if category is None:
-            categories[item["slug"]] = Category.objects.create(tenant=tenant, slug=item["slug"], **fields)
-            report.append(f"created category {item['slug']}")
-        else:
-            changes = _sync_fields(category, fields, _CATEGORY_FIELDS)
-            if changes:
-                category.save()
-                report.extend(f"updated category {item['slug']}: {c}" for c in changes)
+        categories[item["slug"]] = _create_or_sync(
+            categories.get(item["slug"]), {k: item[k] for k in _CATEGORY_FIELDS}, _CATEGORY_FIELDS,
+            create=partial(Category.objects.create, tenant=tenant, slug=item["slug"]),
+            label=f"category {item['slug']}", report=report)
 
     products = {p.sku: p for p in Product.objects.filter(tenant=tenant).select_related("category")}
     wanted_skus = {item["sku"] for item in spec.products}
@@ -169,9 +175,6 @@ def _sync_staff(tenant: Tenant, staff: list[dict]) -> list[str]:
 @transaction.atomic
 def staff_create(*, tenant: Tenant, email: str, role: str, password: str) -> tuple[User, list[str]]:
     """Create or update a staff account with a role in `tenant`; the password goes through Django's validators."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     if not email_acceptable(normalize_email(email)):
         raise ValidationError("Enter a valid email address.", code="invalid")
     user, created = staff_user_get_or_create(email=email)

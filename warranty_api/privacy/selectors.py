@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django_q.models import OrmQ, Task
+from django_q.signing import SignedPackage
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from warranty_api.accounts.customers import Customer
@@ -128,9 +130,6 @@ class CustomerSubject:
 
     def background_tasks(self) -> list:
         """django-q2's stored tasks (results and queued ones of the ORM broker) whose arguments are this email."""
-        from django_q.models import OrmQ, Task
-        from django_q.signing import SignedPackage
-
         def mine(args) -> bool:
             return bool(args) and len(args) >= 2 and args[0] == self.tenant.id and normalize_email(str(args[1])) == self.email
 
@@ -229,8 +228,6 @@ def _body(text: str):
 
 
 def _task_row(task) -> dict:
-    from django_q.models import Task
-
     if isinstance(task, Task):
         return {"name": task.name, "func": task.func, "args": list(task.args or ()), "started": _json_value(task.started),
                 "success": task.success}

@@ -6,6 +6,8 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from warranty_api.claims.models import Claim
+
 register = template.Library()
 
 
@@ -30,8 +32,6 @@ def age_days(moment) -> str:
 @register.filter
 def status_label(value: str) -> str:
     """A claim status as people read it ("More information requested", not info_requested)."""
-    from warranty_api.claims.models import Claim
-
     return dict(Claim.Status.choices).get(value, value)
 
 

@@ -11,13 +11,8 @@ most 100 characters, so what passes matches in milliseconds whatever the input.
 from __future__ import annotations
 
 import re
-
-try:  # Python 3.11 names it `re._parser`; older ones `sre_parse`
-    from re import _constants as _c
-    from re import _parser as _sre
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre  # type: ignore[no-redef]
+from re import _constants as _c  # the parser's own names (Python 3.11+; before, `sre_constants`)
+from re import _parser as _sre
 
 MAX_PATTERN_LENGTH = 300
 MAX_OPEN_REPEATS = 3

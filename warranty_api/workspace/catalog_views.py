@@ -13,8 +13,6 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.catalog import selectors, services
 from warranty_api.catalog.models import Category, Product
@@ -25,9 +23,7 @@ from warranty_api.tenancy.serializers import config_validated
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
 from warranty_api.workspace.settings_views import apply_api_errors, brand_images
-from warranty_api.workspace.views import WorkspaceMixin
-
-_CSS = ("workspace/workspace.css", "workspace/config.css")
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen
 
 
 def _field_of(json_path: str):
@@ -35,24 +31,10 @@ def _field_of(json_path: str):
     return name, None
 
 
-class CatalogScreen(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class CatalogScreen(WorkspaceScreen):
     area = Area.CONFIGURATION
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        trail = [*self.breadcrumbs_items, {"url": reverse("workspace_catalog:products"), "label": "Catalog"}]
-        parent = self.parent_crumb()
-        if parent:
-            trail.append(parent)
-        return [*trail, {"url": "", "label": self.get_page_title()}]
-
-    def parent_crumb(self) -> dict | None:
-        return None
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "css": _CSS}
+    parents = (("workspace_catalog:products", "Catalog"),)
+    css = CONFIG_CSS
 
 
 # --- categories --------------------------------------------------------------------------------------------
@@ -103,6 +85,7 @@ class CategoryListView(CatalogScreen):
 class CategoryFormView(CatalogScreen):
     template_name = "workspace/config/form.html"
     header_icon = "folder-open-inverse"
+    parents = (*CatalogScreen.parents, ("workspace_catalog:categories", "Categories and terms"))
 
     @cached_property
     def category(self) -> Category | None:
@@ -113,9 +96,6 @@ class CategoryFormView(CatalogScreen):
 
     def get_page_title(self):
         return f"Category {self.category.name}" if self.category else "Add a category"
-
-    def parent_crumb(self):
-        return {"url": reverse("workspace_catalog:categories"), "label": "Categories and terms"}
 
     def _form(self, data=None):
         initial = None
@@ -213,6 +193,7 @@ class ProductListView(CatalogScreen):
 class ProductFormView(CatalogScreen):
     template_name = "workspace/config/form.html"
     header_icon = "tag"
+    parents = (*CatalogScreen.parents, ("workspace_catalog:products", "Products"))
 
     @cached_property
     def product(self) -> Product | None:
@@ -223,9 +204,6 @@ class ProductFormView(CatalogScreen):
 
     def get_page_title(self):
         return f"Product {self.product.name}" if self.product else "Add a product"
-
-    def parent_crumb(self):
-        return {"url": reverse("workspace_catalog:products"), "label": "Products"}
 
     def _form(self, data=None):
         initial = None

@@ -7,11 +7,13 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
+from warranty_api.accounts.customers import Customer
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import Category, Product, normalize_serial
 from warranty_api.claims.models import Claim
 from warranty_api.core.emails import normalize_email
 from warranty_api.tenancy.models import Membership, Tenant
+from warranty_api.warranties.models import Warranty
 
 # A claim reference (RI-1001) may look like a serial number, so both are tried.
 _REFERENCE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
@@ -25,9 +27,6 @@ def claim_search(q: str, *, tenant: Tenant) -> Q:
 
     The warranties and accounts a serial, email or name stands for are found first by their own indexes, so the
     claim query is a lookup on the claim table's keys: an OR across the joined tables would scan the queue."""
-    from warranty_api.accounts.customers import Customer
-    from warranty_api.warranties.models import Warranty
-
     q = q.strip()
     if q.startswith("clm_"):
         return Q(id=q)

@@ -14,21 +14,24 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseListingView
 
 from warranty_api.accounts.models import User
 from warranty_api.claims import services as claim_services
 from warranty_api.claims.error_codes import ClaimErrorCode
 from warranty_api.claims.models import Claim, ClaimMessage, Fulfillment
 from warranty_api.claims.selectors import claim_get_for_staff, claim_timeline
-from warranty_api.core.exceptions import ApiError
+from warranty_api.core.exceptions import ApiError, ValidationFailed
 from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_get_visible
+from warranty_api.templatetags.workspace_tags import age_days
 from warranty_api.warranties.selectors import warranty_contact
+from warranty_api.workspace.brand import current_brand
 from warranty_api.workspace.claims_queue import (
     STATUS_FILTERS,
     ClaimQueueFilterSet,
@@ -39,14 +42,12 @@ from warranty_api.workspace.claims_queue import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area, may
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
+from warranty_api.workspace.views import WorkspaceMixin, WorkspaceScreen, error_text, posted
 
 PAGE_SIZES = (25, 50, 100)
 
 
 def _age(claim: Claim) -> str:
-    from warranty_api.templatetags.workspace_tags import age_days
-
     return age_days(claim.created_at)
 
 
@@ -121,8 +122,6 @@ class ClaimQueueView(WorkspaceMixin, BaseListingView):
         return paginator, page, object_list, is_paginated
 
     def queue_rows(self, claims: list[Claim]) -> list[dict]:
-        from django.utils.formats import date_format
-
         labels = {t["code"]: t.get("label", t["code"]) for t in self.tenant.issue_types}
         review = reverse("workspace_claims:review", args=["CLAIM"])
         return [{
@@ -251,12 +250,13 @@ class StaleClaim(ApiError):
 
 
 
-class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class ClaimReviewView(WorkspaceScreen):
     """The claim with everything staff need to decide it; its buttons post to this same address."""
 
     area = Area.CLAIMS
     template_name = "workspace/claims/review.html"
     header_icon = "clipboard-list"
+    parents = (("workspace_claims:index", "Claims"),)
     _ACTIONS = ("take", "assign", "start_review", "request_info", "approve", "deny", "resolve", "notes", "message")
 
     @cached_property
@@ -268,13 +268,6 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return f"Claim {self.claim.reference or self.claim.id}"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": reverse("workspace_claims:index"), "label": "Claims"},
-                {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -374,8 +367,6 @@ class ClaimReviewView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
             return "Internal notes saved."
         # action == "message"
         if not message:
-            from warranty_api.core.exceptions import ValidationFailed
-
             raise ValidationFailed.field("message", "required", "Write the message to the customer.")
         claim_services.claim_update(claim_id=claim_id, tenant=tenant, actor=actor, message_to_customer=message,
                                     notify_customer=True)
@@ -439,8 +430,6 @@ class ClaimsDashboardPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context):
-        from warranty_api.workspace.brand import current_brand
-
         access = current_brand(self.request)
         counts = dashboard_counts(tenant=access.tenant, user=self.request.user)
         index = reverse("workspace_claims:index")

@@ -14,9 +14,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseListingView
 
 from warranty_api.accounts.customers import ADDRESS_KEYS, Customer
 from warranty_api.accounts.models import User
@@ -26,7 +25,7 @@ from warranty_api.warranties.models import Warranty
 from warranty_api.warranties.services import warranty_contact_correct
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, WorkspaceScreen
 
 ADDRESS_LABELS = {"street": "Street", "street2": "Street (2nd line)", "city": "City", "state": "State / region",
                   "zip": "Postcode", "country": "Country"}
@@ -82,10 +81,11 @@ class CustomerListView(WorkspaceMixin, BaseListingView):
         return context
 
 
-class CustomerDetailView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class CustomerDetailView(WorkspaceScreen):
     area = Area.CUSTOMERS
     template_name = "workspace/customers/detail.html"
     header_icon = "user"
+    parents = (("workspace_customers:index", "Customers"),)
 
     @cached_property
     def customer(self) -> Customer:
@@ -93,10 +93,6 @@ class CustomerDetailView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView
 
     def get_page_title(self):
         return f"Customer {self.customer.email}"
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": reverse("workspace_customers:index"), "label": "Customers"},
-                {"url": "", "label": self.customer.email}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.core.exceptions import ApiError
 from warranty_api.notifications.selectors import notification_template_get, notification_templates_list
@@ -22,28 +20,17 @@ from warranty_api.notifications.services import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin, posted
-
-CSS = ("workspace/workspace.css", "workspace/config.css")
-
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen, posted
 
 
 def field_errors(error: ApiError) -> dict[str, list[str]]:
     return {name: [i["message"] for i in items] for name, items in (error.fields or {}).items()}
 
 
-class EmailScreen(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class EmailScreen(WorkspaceScreen):
     area = Area.CONFIGURATION
     header_icon = "mail"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        trail = [*self.breadcrumbs_items, {"url": reverse("workspace_emails:index"), "label": "Email templates"}]
-        if self.kwargs.get("kind"):
-            trail.append({"url": "", "label": self.get_page_title()})
-        return trail
+    css = CONFIG_CSS
 
 
 class EmailTemplateListView(EmailScreen):
@@ -51,14 +38,14 @@ class EmailTemplateListView(EmailScreen):
     page_title = "Email templates"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "templates": notification_templates_list(tenant=self.tenant),
-                "css": CSS}
+        return {**super().get_context_data(**kwargs), "templates": notification_templates_list(tenant=self.tenant)}
 
 
 class EmailTemplateEditView(EmailScreen):
     """Edit one kind; "Preview" renders the draft with sample values (saves nothing), "Save" keeps it."""
 
     template_name = "workspace/config/email_edit.html"
+    parents = (("workspace_emails:index", "Email templates"),)
 
     def _current(self):
         try:
@@ -77,7 +64,7 @@ class EmailTemplateEditView(EmailScreen):
         preview = kwargs.get("preview")
         if preview is None and not kwargs.get("errors"):
             preview = notification_preview(tenant=self.tenant, kind=current.kind)
-        context.update(template=current, draft=draft, preview=preview, errors=kwargs.get("errors", {}), css=CSS)
+        context.update(template=current, draft=draft, preview=preview, errors=kwargs.get("errors", {}))
         return context
 
     def post(self, request, *args, **kwargs):

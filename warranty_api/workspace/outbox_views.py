@@ -13,8 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import urlencode
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.core.error_codes import CoreErrorCode
 from warranty_api.core.exceptions import ApiError
@@ -26,19 +24,16 @@ from warranty_api.webhooks.selectors import webhook_deliveries_in_trouble
 from warranty_api.webhooks.services import webhook_delivery_retry
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceScreen
 
 WEBHOOK_DELIVERY = "webhook_delivery"
 
 
-class OutboxView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class OutboxView(WorkspaceScreen):
     area = Area.OUTBOX
     page_title = "Outbox"
     header_icon = "mail"
     template_name = "workspace/outbox/index.html"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,8 +10,6 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
@@ -20,26 +18,20 @@ from warranty_api.core.exceptions import ApiError
 from warranty_api.warranties.models import Warranty
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceScreen
 
 HISTORY_SIZE = 25
 # While a job runs its page reloads itself this often: progress without any script.
 REFRESH_SECONDS = 3
 
 
-class SerialsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class SerialsView(WorkspaceScreen):
     """The lookup, the upload form and the history, on one screen."""
 
     area = Area.IMPORTS
     template_name = "workspace/serials/index.html"
     page_title = "Known serials"
     header_icon = "list-ul"
-
-    def get_page_title(self):
-        return self.page_title
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def lookup(self) -> dict | None:
         raw = (self.request.GET.get("serial") or "").strip()
@@ -75,12 +67,13 @@ class SerialsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         return HttpResponseRedirect(reverse("workspace_serials:job", args=[job.id]))
 
 
-class ImportJobView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class ImportJobView(WorkspaceScreen):
     """One import: progress (the page reloads itself while the job runs), counts, and the bad lines by number."""
 
     area = Area.IMPORTS
     template_name = "workspace/serials/job.html"
     header_icon = "list-ul"
+    parents = (("workspace_serials:index", "Known serials"),)
 
     @cached_property
     def job(self) -> SerialImportJob:
@@ -88,10 +81,6 @@ class ImportJobView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_page_title(self):
         return f"Import {self.job.original_name or self.job.id}"
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": reverse("workspace_serials:index"), "label": "Known serials"},
-                {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,8 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.images import get_image_model
 
 from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.contrast import PORTAL_DEFAULT_ACCENT, PORTAL_DEFAULT_PRIMARY, branding_contrast_problems
@@ -26,7 +25,7 @@ from warranty_api.tenancy.serializers import (
 from warranty_api.tenancy.services import tenant_settings_update
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen
 
 LOGO_RENDITION = "max-320x120"
 
@@ -59,8 +58,6 @@ def _index(json_path: str) -> int | None:
 
 
 def brand_images(tenant):
-    from wagtail.images import get_image_model
-
     if tenant.collection_id is None:
         return get_image_model().objects.none()
     return get_image_model().objects.filter(collection_id=tenant.collection_id).order_by("title", "id")
@@ -177,17 +174,12 @@ def _settings_field_of(json_path: str):
     return last, None
 
 
-class BrandSettingsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class BrandSettingsView(WorkspaceScreen):
     area = Area.CONFIGURATION
     template_name = "workspace/config/settings.html"
     page_title = "Brand settings"
     header_icon = "cog"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    css = CONFIG_CSS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -203,8 +195,8 @@ class BrandSettingsView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView)
         ]
         for section in sections:
             section["fields"] = [form[name] for name in section["fields"]]
-        context.update(form=form, sections=sections, css=("workspace/workspace.css", "workspace/config.css"), contrast=branding_contrast_problems(branding),
-                       branding=branding, portal_url=f"/{self.tenant.slug}/")
+        context.update(form=form, sections=sections, contrast=branding_contrast_problems(branding), branding=branding,
+                       portal_url=f"/{self.tenant.slug}/")
         return context
 
     def _initial(self) -> dict:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.models import VerificationMode
@@ -19,29 +17,20 @@ from warranty_api.verification.selectors import shopify_connection_get
 from warranty_api.verification.services import shopify_connection_save, shopify_connection_test
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
-
-CSS = ("workspace/workspace.css", "workspace/config.css")
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen, error_text, posted
 
 
-
-
-class ShopifyConnectionView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class ShopifyConnectionView(WorkspaceScreen):
     area = Area.INTEGRATIONS
     template_name = "workspace/config/shopify.html"
     page_title = "Shopify connection"
     header_icon = "link"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    css = CONFIG_CSS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(connection=shopify_connection_get(tenant=self.tenant), modes=VerificationMode.choices,
-                       verification=self.tenant.verification, css=CSS)
+                       verification=self.tenant.verification)
         return context
 
     def post(self, request, *args, **kwargs):

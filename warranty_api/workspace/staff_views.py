@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.accounts.selectors import staff_list
 from warranty_api.accounts.services import staff_invite, staff_update
@@ -19,26 +17,20 @@ from warranty_api.core.exceptions import ApiError
 from warranty_api.tenancy.models import StaffRole
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen, error_text, posted
 
 
-class StaffView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class StaffView(WorkspaceScreen):
     area = Area.STAFF
     template_name = "workspace/config/staff.html"
     page_title = "Staff"
     header_icon = "group"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    css = CONFIG_CSS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         members = list(staff_list(tenant=self.tenant).order_by("user__email"))
-        context.update(members=members, roles=StaffRole.choices, me=self.request.user.pk,
-                       css=("workspace/workspace.css", "workspace/config.css"))
+        context.update(members=members, roles=StaffRole.choices, me=self.request.user.pk)
         return context
 
     def post(self, request, *args, **kwargs):

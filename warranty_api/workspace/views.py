@@ -49,6 +49,28 @@ class WorkspaceMixin:
         return context
 
 
+# The stylesheets of the brand's set-up screens (`workspace/config/_head.html` links them).
+CONFIG_CSS = ("workspace/workspace.css", "workspace/config.css")
+
+
+class WorkspaceScreen(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+    """A workspace page in Wagtail's frame: its title beside the brand's name, under a trail from the admin's home
+    through the screens above it (`parents`: the URL name and label of each) to itself."""
+
+    parents: tuple[tuple[str, str], ...] = ()
+    css: tuple[str, ...] = ()
+
+    def get_page_subtitle(self):
+        return self.tenant.name
+
+    def get_breadcrumbs_items(self):
+        above = [{"url": reverse(url_name), "label": label} for url_name, label in self.parents]
+        return [*self.breadcrumbs_items, *above, {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "css": self.css}
+
+
 def posted(request, name: str, *, strip: bool = True) -> str:
     """A posted form value as text ('' when missing or repeated oddly); stripped unless it is a message."""
     value = request.POST.get(name, "")

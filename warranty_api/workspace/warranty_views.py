@@ -15,10 +15,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.views.generic import TemplateView
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.base import BaseListingView
 
 from warranty_api.catalog.models import Product
 from warranty_api.claims.models import Claim
@@ -29,7 +28,7 @@ from warranty_api.warranties.selectors import STATUS_FILTERS, admin_warranty_get
 from warranty_api.warranties.services import warranty_admin_update
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin
+from warranty_api.workspace.views import WorkspaceMixin, WorkspaceScreen
 
 
 class WarrantyFilterSet(WagtailFilterSet):
@@ -100,10 +99,11 @@ class WarrantyListView(WorkspaceMixin, BaseListingView):
         return context
 
 
-class WarrantyDetailView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class WarrantyDetailView(WorkspaceScreen):
     area = Area.WARRANTIES
     template_name = "workspace/warranties/detail.html"
     header_icon = "doc-full"
+    parents = (("workspace_warranties:index", "Warranties"),)
     _ACTIONS = ("void", "reinstate", "notes", "verify", "reject", "recheck")
 
     @cached_property
@@ -115,10 +115,6 @@ class WarrantyDetailView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView
 
     def get_page_title(self):
         return f"Warranty {self.warranty.serial_number}"
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": reverse("workspace_warranties:index"), "label": "Warranties"},
-                {"url": "", "label": self.get_page_title()}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from warranty_api.core.exceptions import ApiError
 from warranty_api.webhooks import services as services
@@ -23,27 +21,19 @@ from warranty_api.webhooks.selectors import (
 )
 from warranty_api.workspace.menu import WorkspaceViewSet
 from warranty_api.workspace.permissions import Area
-from warranty_api.workspace.views import WorkspaceMixin, error_text, posted
+from warranty_api.workspace.views import CONFIG_CSS, WorkspaceScreen, error_text, posted
 
-CSS = ("workspace/workspace.css", "workspace/config.css")
 RECENT_DELIVERIES = 20
 # The one-time secret travels from the action to the next page in the session, and is removed when shown.
 SECRET_SESSION_KEY = "workspace_webhook_secret"
 
 
-
-
-class WebhooksView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
+class WebhooksView(WorkspaceScreen):
     area = Area.INTEGRATIONS
     template_name = "workspace/config/webhooks.html"
     page_title = "Webhooks"
     header_icon = "link-external"
-
-    def get_page_subtitle(self):
-        return self.tenant.name
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    css = CONFIG_CSS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -60,7 +50,7 @@ class WebhooksView(WorkspaceMixin, WagtailAdminTemplateMixin, TemplateView):
         secret = self.request.session.pop(SECRET_SESSION_KEY, None)
         context.update(endpoints=endpoints, inventory=inventory_endpoint_get(tenant=self.tenant), shown=shown,
                        deliveries=deliveries, event_types=services.EVENT_TYPES, secret=secret,
-                       inbound_url=f"/api/{self.tenant.slug}/integrations/inventory/events", css=CSS)
+                       inbound_url=f"/api/{self.tenant.slug}/integrations/inventory/events")
         return context
 
     def post(self, request, *args, **kwargs):

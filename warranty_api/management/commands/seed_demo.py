@@ -1,13 +1,20 @@
 """`manage.py seed_demo`: the demo brand of `make run`, its staff logins; safe to run again."""
 
+import datetime
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from warranty_api.accounts.models import User
+from warranty_api.accounts.services import account_register, account_verify_email, email_verification_token
 from warranty_api.onboarding.config_file import validate_tenant_config
 from warranty_api.onboarding.services import staff_create, tenant_config_apply
+from warranty_api.tenancy.models import Tenant
+from warranty_api.warranties.models import Warranty
+from warranty_api.warranties.services import warranty_register
 
 DEMO_FILE = Path(settings.BASE_DIR) / "demo" / "ridgeline.json"
 DEMO_CUSTOMER = ("customer@ridgeline.example", "Marmot-camp-42", "Casey Camper")
@@ -21,14 +28,10 @@ class Command(BaseCommand):
     help = "Load the demo brand (demo/ridgeline.json) and its demo logins. Existing data is kept."
 
     def handle(self, *args, **options):
-        import json
-
         spec, errors = validate_tenant_config(json.loads(DEMO_FILE.read_text()))
         if errors:
             raise SystemExit("demo/ridgeline.json is invalid:\n" + "\n".join(errors))
         report = tenant_config_apply(spec)
-        from warranty_api.tenancy.models import Tenant
-
         tenant = Tenant.objects.get(slug=spec.slug)
         for email, role, password in DEMO_STAFF:
             user = User.objects.filter(tenant__isnull=True, email=email).first()
@@ -42,8 +45,6 @@ class Command(BaseCommand):
 
 def _demo_customer(tenant) -> list[str]:
     """A verified customer login, made through the same services as a real sign-up."""
-    from warranty_api.accounts.services import account_register, account_verify_email, email_verification_token
-
     email, password, name = DEMO_CUSTOMER
     if User.objects.filter(tenant=tenant, email=email).exists():
         return []
@@ -64,13 +65,6 @@ DEMO_WARRANTIES = (
 
 def _demo_warranties(tenant) -> list[str]:
     """A few registrations through the real service, so the portal and admin lists are not empty."""
-    import datetime
-
-    from django.utils import timezone
-
-    from warranty_api.warranties.models import Warranty
-    from warranty_api.warranties.services import warranty_register
-
     report = []
     today = timezone.localdate()
     for serial, age, email, name in DEMO_WARRANTIES:
