@@ -194,6 +194,12 @@ def owner(tenant, make_customer) -> User:
 
 
 @pytest.fixture
+def customer(owner) -> User:
+    """The same person, for the tests that speak of them as the signed-in customer (claims, webhooks, sessions)."""
+    return owner
+
+
+@pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run what a request queued for after commit (emails, tasks), as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -26,11 +26,6 @@ from warranty_api.models import (
 S = Claim.Status
 
 
-@pytest.fixture
-def customer(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
-
-
 def _submit(client, warranty, **overrides):
     body = {"warranty_id": warranty.id, "issue_type": "malfunction",
             "description": "Slide release is stiff and does not engage properly", "photos": [],

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 from tests.support.claims_helpers import make_claim, make_fulfillment
 from warranty_api.claims.services import FULFILLMENT_REQUEST_GRACE, fulfillment_requests_sweep
 from warranty_api.models import Claim, Fulfillment
-
-
-@pytest.fixture
-def customer(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
 
 
 def _lost_request(tenant, customer, *, age: datetime.timedelta, **status) -> Fulfillment:

@@ -16,13 +16,8 @@ BASE = "/api/northpeak/auth"
 COOKIE_MODE = {"HTTP_X_AFTERSALE_SESSION": "cookie"}
 
 
-@pytest.fixture
-def customer(tenant, make_customer):
-    return make_customer(tenant, "ada@example.com")
-
-
 def _login(client, **extra):
-    return client.post(f"{BASE}/login", {"email": "ada@example.com", "password": PASSWORD}, format="json", **extra)
+    return client.post(f"{BASE}/login", {"email": "owner@example.com", "password": PASSWORD}, format="json", **extra)
 
 
 def test_apps_keep_getting_the_refresh_token_in_the_body(customer):
@@ -37,7 +32,7 @@ def test_a_browser_that_asks_gets_the_refresh_token_as_a_strict_httponly_cookie(
     response = _login(APIClient(), **COOKIE_MODE)
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["access"] and data["user"]["email"] == "ada@example.com"
+    assert data["access"] and data["user"]["email"] == "owner@example.com"
     assert "refresh" not in data  # no script of the page ever sees it
     cookie = response.cookies[REFRESH_COOKIE]
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
@@ -60,7 +55,7 @@ def test_refresh_takes_the_cookie_rotates_it_and_refuses_the_old_one(customer):
     assert second and second != first
     me = APIClient()
     me.credentials(HTTP_AUTHORIZATION="Bearer " + response.json()["data"]["access"])
-    assert me.get(f"{BASE}/me").json()["data"]["email"] == "ada@example.com"
+    assert me.get(f"{BASE}/me").json()["data"]["email"] == "owner@example.com"
     # The rotated-out token in the cookie is refused once its grace window is over.
     BlacklistedToken.objects.update(blacklisted_at=timezone.now() - timedelta(days=1))
     client.cookies[REFRESH_COOKIE] = first
@@ -110,9 +105,9 @@ def test_logout_revokes_the_cookies_token_and_clears_the_cookie(customer):
 
 
 def test_another_brands_cookie_path_is_its_own(customer, other_tenant, make_customer):
-    make_customer(other_tenant, "ada@example.com")
+    make_customer(other_tenant, "owner@example.com")
     here = _login(APIClient(), **COOKIE_MODE).cookies[REFRESH_COOKIE]
-    there = APIClient().post("/api/southwind/auth/login", {"email": "ada@example.com", "password": PASSWORD},
+    there = APIClient().post("/api/southwind/auth/login", {"email": "owner@example.com", "password": PASSWORD},
                              format="json", **COOKIE_MODE).cookies[REFRESH_COOKIE]
     assert here["path"] == "/api/northpeak/auth/" and there["path"] == "/api/southwind/auth/"
     # A token of one brand is refused at the other, cookie or not.

@@ -33,11 +33,6 @@ EVENTS_URL = "/api/northpeak/integrations/inventory/events"
 
 
 @pytest.fixture
-def customer(tenant, make_customer):
-    return make_customer(tenant, "owner@example.com")
-
-
-@pytest.fixture
 def inventory(tenant, receiver):
     return inventory_integration_save(tenant=tenant, url=receiver.url, secret=INVENTORY_SECRET)
 
