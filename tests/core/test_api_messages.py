@@ -46,3 +46,27 @@ def test_a_message_with_a_value_answers_in_the_requests_language_with_its_code(t
     assert too_early(None) == "The purchase date cannot be before 1990-01-01."
     assert too_early("de") == "Das Kaufdatum kann nicht vor dem 1990-01-01 liegen."
     assert too_early("fr") == "La date d\u2019achat ne peut pas être antérieure au 1990-01-01."
+
+
+def test_a_query_parameters_refusal_is_translated_with_its_value_and_code(tenant, make_staff):
+    from warranty_api.models import Role
+
+    client = client_for(make_staff(tenant, Role.ADMIN), tenant)
+
+    def refusal(query: str, language: str) -> dict:
+        response = client.get(f"/api/northpeak/admin/claims?{query}", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 400
+        (name, (field,)), = response.json()["error"]["fields"].items()
+        return {"field": name, **field}
+
+    english = refusal("issue_type=nope", "en")
+    assert english["code"] == "invalid_choice" and english["message"].startswith("Unknown issue_type 'nope'; choose from: ")
+    choices = english["message"].removeprefix("Unknown issue_type 'nope'; choose from: ")
+    assert refusal("issue_type=nope", "de") == {
+        "field": "issue_type", "code": "invalid_choice",
+        "message": f"Unbekannter Wert für issue_type: 'nope'; wählen Sie aus: {choices}",
+    }
+    french = refusal("created_after=yesterday", "fr")
+    assert french == {"field": "created_after", "code": "invalid",
+                      "message": "created_after doit être une date au format AAAA-MM-JJ (YYYY-MM-DD)."}
+    assert refusal("created_after=yesterday", "en")["message"] == "created_after must be a date, YYYY-MM-DD."
