@@ -1,9 +1,11 @@
 """Add the API's error messages to every locale's django.po: each literal message an error of the customer-facing
-packages is raised with (ApiError and its kinds, `ValidationFailed.field`, a class's own `message`).
+packages is raised with (ApiError and its kinds, `ValidationFailed.field`, a class's own `message`), and the
+template of each message built with values (`ApiMessage("... %(name)s ...", name=...)`).
 
-The error envelope looks each message up as is (`warranty_api/core/exceptions.py`, `error_body`), so a message
-built with values (an f-string) stays as written; run this after changing a message, then translate the new
-entries. Entries already translated keep their translation.
+The error envelope looks each message up as is, and an `ApiMessage` by its template before filling its values in
+(`warranty_api/core/exceptions.py`, `error_body`); a message formatted otherwise (an f-string) stays as written.
+Run this after changing a message, then translate the new entries, keeping their placeholders. Entries already
+translated keep their translation.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # What a customer can meet through the portal or an app; the staff's configuration and tools speak English.
 PACKAGES = ("accounts", "claims", "core", "media", "warranties")
 _RAISERS = {"ApiError", "ValidationFailed", "NotFound", "Conflict", "Unprocessable", "PayloadTooLarge",
-            "UnsupportedMediaType", "PermissionDeniedError", "AuthenticationFailedError", "field"}
+            "UnsupportedMediaType", "PermissionDeniedError", "AuthenticationFailedError", "field", "ApiMessage"}
 
 
 def _literal_messages(tree: ast.AST):

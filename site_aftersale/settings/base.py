@@ -339,6 +339,8 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "modelsearch": {"level": "WARNING"},
+        # The certificate's fonts are cut down to the glyphs each PDF uses: fontTools logs every table it trims.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

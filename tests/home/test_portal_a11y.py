@@ -94,6 +94,36 @@ def test_no_wcag_violation_on_any_screen(browser, live_server, tenant, make_cust
     assert not found, "\n".join(f"{where}:\n  " + "\n  ".join(items) for where, items in found.items())
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_wcag_violation_on_the_warranty_screens_with_a_product_photo(browser, live_server, tenant, make_customer,
+                                                                         settings, width):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from warranty_api.models import Product
+
+    settings.ROOT_URLCONF = "tests.support.media_urls"
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    Product.objects.filter(tenant=tenant, sku="TP9-ELITE-SC").update(image=image)
+    warranty = make_warranty(tenant, make_customer(tenant, "ada@example.com"))
+    base = live_server.url
+    context = browser.new_context(viewport=WIDTHS[width])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(base + "/northpeak/sign-in/")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/northpeak/products/"))
+    found: dict[str, list[str]] = {}
+    for name, path in [("products_photo", "/northpeak/products/"),
+                       ("product_photo", f"/northpeak/products/{warranty.id}/")]:
+        _check(page, base, name, path, width, found)
+        assert page.get_by_role("img", name="Photo of TP9 Elite SC").count() == 1, name
+    context.close()
+    assert not found, "\n".join(f"{where}:\n  " + "\n  ".join(items) for where, items in found.items())
+
+
 def test_the_check_itself_finds_a_violation(browser, live_server, tenant):
     # Without this, a check that silently ran nothing would pass every screen.
     page = browser.new_page()

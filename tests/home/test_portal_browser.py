@@ -499,3 +499,49 @@ def test_the_owner_downloads_the_warranty_certificate_from_its_page(browser_page
     for expected in ("Northpeak Outdoor", "Warranty certificate", warranty.serial_number, "John Smith", "TP9 Elite SC"):
         assert expected in text, expected
     assert page.locator("#product-certificate-error").is_hidden()
+
+
+def test_the_warranty_list_and_page_show_the_products_photo(browser_page, live_server, tenant, make_customer, settings):
+    from playwright.sync_api import expect
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from warranty_api.models import Product
+
+    settings.ROOT_URLCONF = "tests.support.media_urls"
+    page = browser_page
+    owner = make_customer(tenant, "ada@example.com")
+    image = get_image_model().objects.create(
+        title="TP9 photo", file=get_test_image_file(size=(900, 600), colour="#b4232a"), collection=tenant.collection
+    )
+    Product.objects.filter(tenant=tenant, sku="TP9-ELITE-SC").update(image=image)
+    with_photo = make_warranty(tenant, owner)
+    make_warranty(tenant, owner)
+    _sign_in(page, live_server.url, "ada@example.com")
+    os.makedirs("/tmp/shots/portal", exist_ok=True)
+
+    def loaded_photos():
+        photos = page.get_by_role("img", name="Photo of TP9 Elite SC")
+        photos.first.wait_for()
+        for photo in photos.all():  # the rendition, served: 900 by 600 scaled to 720 by 480
+            expect(photo).to_have_js_property("naturalWidth", 720)
+            assert photo.get_attribute("loading") == "lazy" and photo.get_attribute("width")
+        return photos
+
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/northpeak/products/")
+        assert loaded_photos().count() == 2
+        assert _fits_the_phone(page)
+        page.screenshot(path=f"/tmp/shots/portal/warranty-list-photo-{width}.png", full_page=True)
+        page.goto(f"{live_server.url}/northpeak/products/{with_photo.id}/")
+        photo = loaded_photos()
+        assert photo.count() == 1 and photo.bounding_box()["width"] <= min(360, width)
+        assert _fits_the_phone(page)
+        page.screenshot(path=f"/tmp/shots/portal/warranty-page-photo-{width}.png", full_page=True)
+
+    # A product without a photo shows none, and no empty frame.
+    Product.objects.filter(tenant=tenant, sku="TP9-ELITE-SC").update(image=None)
+    page.goto(f"{live_server.url}/northpeak/products/{with_photo.id}/")
+    page.get_by_role("button", name="Download certificate").wait_for()
+    assert page.locator("#product-image img").count() == 0

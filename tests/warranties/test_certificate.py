@@ -154,16 +154,36 @@ def test_a_german_owner_gets_a_german_certificate(tenant, actors, owned):
     assert "Warranty certificate" not in text
 
 
-def test_a_name_outside_latin1_prints_without_an_error(tenant, make_customer):
-    customer = make_customer(tenant, "lukasz@example.com")
-    warranty = warranty_register(tenant=tenant, data=registration(customer.email, "Łukasz 山田 Żółć"), account=customer)
+def _fonts(reader: PdfReader) -> set[str]:
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    return {str(fonts[key].get_object()["/BaseFont"]).lstrip("/").split("+")[-1] for key in fonts}
+
+
+@pytest.mark.parametrize("name", ["Łukasz Żółć", "Ωμέγα Αλφα", "Добрый Вечер", "Øre – “Straße” ’s"])  # noqa: RUF001 (the scripts are the point)
+def test_a_name_in_any_european_script_prints_as_written(tenant, make_customer, name):
+    customer = make_customer(tenant, "owner@example.com")
+    warranty = warranty_register(tenant=tenant, data=registration(customer.email, name), account=customer)
     response = client_for(customer, tenant).get(url(warranty))
     assert response.status_code == 200, response.content
     reader, text = read(response.content)
-    # Latin letters lose their marks, other scripts print as "?" (certificate.py says why); the metadata keep it.
-    assert "Lukasz ?? Zólc" in flat(text)
-    assert "Łukasz 山田 Żółć" in reader.metadata.subject
-    assert pdf_text("\u00d8rsted \u2013 \u201cStra\u00dfe\u201d \u2019s") == "\u00d8rsted - \"Stra\u00dfe\" 's"
+    assert name in flat(text)
+    assert reader.metadata.subject.startswith(name)
+    # The shipped Unicode font, and not the CJK fallback, which is read only when a certificate needs it.
+    assert _fonts(reader) == {"DejaVuSansBook", "DejaVuSansBold", "Courier-Bold"}
+
+
+def test_a_chinese_or_japanese_name_prints_as_written_with_the_fallback_font(tenant, make_customer):
+    customer = make_customer(tenant, "yamada@example.com")
+    name = "山田 太郎 Łukasz 김민수"
+    warranty = warranty_register(tenant=tenant, data=registration(customer.email, name), account=customer)
+    reader, text = read(client_for(customer, tenant).get(url(warranty)).content)
+    assert name in flat(text)
+    assert "DroidSansFallback" in _fonts(reader)
+
+
+def test_a_character_no_shipped_font_has_is_replaced():
+    assert pdf_text("Ann \u0928 Owner") == "Ann ? Owner"  # Devanagari: neither shipped font has it
+    assert pdf_text("Łukasz 山田 Ωμέγα\nДобрый") == "Łukasz 山田 Ωμέγα\nДобрый"  # noqa: RUF001
 
 
 def test_a_void_warranty_says_so_plainly(actors, owned):

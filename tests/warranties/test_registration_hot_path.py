@@ -142,6 +142,29 @@ def test_the_written_out_answer_equals_the_serializer(api, tenant):
     assert over_http.status_code == 201
     row = Warranty.objects.select_related("product__category").get(pk=over_http.json()["data"]["id"])
     assert over_http.json()["data"] == {**WarrantyOutput(row).data}
+    assert over_http.json()["data"]["product"]["image_url"] is None
+
+
+def test_the_written_out_answer_carries_the_products_image(api, tenant, settings, tmp_path):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from warranty_api.models import Product
+    from warranty_api.warranties.serializers import WarrantyOutput, warranty_output
+
+    settings.MEDIA_ROOT = tmp_path
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    product = Product.objects.get(tenant=tenant, sku="TP9-ELITE-SC")
+    product.image = image
+    product.save()
+    tenant.save()  # a catalog change touches the tenant, so the cached catalog is read again
+
+    over_http = api.post(NORTHPEAK_URL, body("SN-CA-00000303"), format="json")
+    assert over_http.status_code == 201, over_http.content
+    answer = over_http.json()["data"]
+    row = Warranty.objects.select_related("product__category").get(pk=answer["id"])
+    assert answer == WarrantyOutput(row).data == warranty_output(row)
+    assert answer["product"]["image_url"] == image.get_rendition("max-720x480").url
 
 
 _BODIES = [

@@ -95,6 +95,25 @@ def test_each_request_gets_the_same_answer_either_way(api, tenant, monkeypatch, 
     assert taken is plain
 
 
+def test_a_product_with_an_image_gets_the_same_answer_either_way(api, tenant, monkeypatch, settings, tmp_path):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from warranty_api.models import Product
+
+    settings.MEDIA_ROOT = tmp_path
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    Product.objects.filter(tenant=tenant, sku="TP9-ELITE-SC").update(image=image)
+    tenant.save()  # as every catalog change does: the cached catalog is read again
+    # Made outside the lanes' rolled-back savepoints: a second rendition file would take another name.
+    rendition = image.get_rendition("max-720x480")
+    raw = json.dumps(_body()).encode()
+    by_plain_lane, taken = _answer(api, monkeypatch, True, raw, "application/json", {})
+    by_drf, _ = _answer(api, monkeypatch, False, raw, "application/json", {})
+    assert taken and by_plain_lane == by_drf
+    assert by_plain_lane[2]["data"]["product"]["image_url"] == rendition.url
+
+
 def test_the_plain_lane_writes_what_drf_writes(api, tenant, monkeypatch):
     from warranty_api.models import Customer, Notification, Warranty, WarrantyEvent
 

@@ -43,6 +43,29 @@ def test_customer_sees_only_their_own(tenant, other_tenant, make_customer, djang
             client.get(f"/api/northpeak/warranties?limit={limit}")
 
 
+def test_the_customers_warranties_show_the_products_image(tenant, make_customer, settings, tmp_path,
+                                                           django_assert_max_num_queries):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    settings.MEDIA_ROOT = tmp_path
+    me = make_customer(tenant, "me@example.com")
+    mine = [register(tenant, f"SN-CA-1000000{i}", "me@example.com", owner=me) for i in range(3)]
+    client = client_for(me, tenant)
+    assert client.get(f"/api/northpeak/warranties/{mine[0].id}").json()["data"]["product"]["image_url"] is None
+
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    mine[0].product.__class__.objects.filter(id=mine[0].product_id).update(image=image)
+    rendition = image.get_rendition("max-720x480")  # the product page's: the warranty pages reuse its file
+    detail = client.get(f"/api/northpeak/warranties/{mine[0].id}").json()["data"]["product"]
+    assert detail["image_url"] == rendition.url and rendition.url.startswith("/media/images/")
+    listed = client.get("/api/northpeak/warranties").json()["data"]
+    assert [w["product"]["image_url"] for w in listed] == [rendition.url] * 3
+    for limit in (1, 3):  # the images and their renditions come with the page, not one query per warranty
+        with django_assert_max_num_queries(5):
+            client.get(f"/api/northpeak/warranties?limit={limit}")
+
+
 def test_expired_is_derived_from_the_end_date(tenant, make_customer):
     me = make_customer(tenant, "me@example.com")
     old = register(tenant, "SN-CA-10000001", "me@example.com", purchase=D(2020, 1, 1), owner=me, today=D(2020, 1, 5))

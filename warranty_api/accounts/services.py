@@ -27,7 +27,14 @@ from warranty_api.accounts.selectors import account_by_public_id, account_for_em
 from warranty_api.accounts.signals import customer_email_confirmed
 from warranty_api.accounts.tokens import tokens_revoke_all, tokens_revoke_at_tenant
 from warranty_api.core.emails import is_erased_email, normalize_email
-from warranty_api.core.exceptions import ApiError, AuthenticationFailedError, Conflict, NotFound, ValidationFailed
+from warranty_api.core.exceptions import (
+    ApiError,
+    ApiMessage,
+    AuthenticationFailedError,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+)
 from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.core.roles import Role
 from warranty_api.core.throttles import _digest
@@ -454,11 +461,12 @@ def account_update(*, tenant: Tenant, user: User, data: dict) -> User:
     # `_contact_check` reads None as "not sent"; a field sent as null is a value, and not one these fields take.
     nulls = [name for name in UPDATABLE_FIELDS if name in data and data[name] is None]
     if nulls:
-        raise ValidationFailed(fields={name: [{"code": "invalid", "message": f"{name} cannot be null."}] for name in nulls})
+        raise ValidationFailed(fields={name: [{"code": "invalid", "message": ApiMessage("%(name)s cannot be null.", name=name)}] for name in nulls})
     _contact_check(name=data.get("name"), phone=data.get("phone"), address=data.get("address"))
     if "language" in data and data["language"] not in ("", *offered(tenant)):
         raise ValidationFailed.field(
-            "language", "invalid_choice", "Choose one of this portal's languages: " + ", ".join(offered(tenant)) + "."
+            "language", "invalid_choice",
+            ApiMessage("Choose one of this portal's languages: %(languages)s.", languages=", ".join(offered(tenant))),
         )
     if "marketing_consent" in data:
         if not isinstance(data["marketing_consent"], bool):

@@ -6,7 +6,9 @@ import datetime
 import time
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from wagtail.images import get_image_model
+from wagtail.images.models import SourceImageIOError
 
 from warranty_api.catalog.models import Category, Product
 from warranty_api.core.exceptions import NotFound, ValidationFailed
@@ -22,6 +24,30 @@ def product_list(*, tenant: Tenant, category: str | None = None, search: str | N
     if search:
         qs = qs.filter(name__icontains=search) | qs.filter(sku__iexact=search)
     return qs
+
+
+# --- the product's image as the API and the portal show it --------------------------------------------
+
+# The product page's rendition (templates/home/portal/catalog_product.html): one file serves both.
+PRODUCT_IMAGE_SPEC = "max-720x480"
+
+
+def product_image_renditions(lookup: str) -> Prefetch:
+    """Prefetch the products' image renditions along `lookup` (say "product__image__renditions"), so a list
+    finds each product's rendition without a query per row (the images themselves come by select_related)."""
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec=PRODUCT_IMAGE_SPEC)
+    return Prefetch(lookup, queryset=renditions)
+
+
+def product_image_url(product: Product) -> str | None:
+    """The URL of the product's image, sized as its page shows it; None without an image, or when its file is
+    gone (the page then shows none rather than failing)."""
+    if product.image_id is None:
+        return None
+    try:
+        return product.image.get_rendition(PRODUCT_IMAGE_SPEC).url
+    except SourceImageIOError:
+        return None
 
 
 # --- the registration's view of the catalog, cached per process ----------------------------------------
@@ -54,7 +80,7 @@ def tenant_catalog(*, tenant: Tenant) -> TenantCatalog:
     hit = _catalogs.get(tenant.id)
     if hit is not None and hit[0] > now and hit[1].version == tenant.updated_at and hit[1].tenant_id == tenant.id:
         return hit[1]
-    products = {p.id: p for p in Product.objects.filter(tenant=tenant).select_related("category").order_by("id")}
+    products = {p.id: p for p in Product.objects.filter(tenant=tenant).select_related("category", "image").order_by("id")}
     catalog = TenantCatalog(
         tenant_id=tenant.id,
         version=tenant.updated_at,

@@ -31,7 +31,7 @@ from warranty_api.claims.models import (
 from warranty_api.claims.payloads import claim_payload, fulfillment_payload
 from warranty_api.claims.risk import claim_risk_assess
 from warranty_api.claims.sla import sla_after_staff_message, sla_after_transition, sla_start
-from warranty_api.core.exceptions import Conflict, NotFound, Unprocessable, ValidationFailed
+from warranty_api.core.exceptions import ApiMessage, Conflict, NotFound, Unprocessable, ValidationFailed
 from warranty_api.core.queueing import task_enqueue_after_commit
 from warranty_api.media.models import Media
 from warranty_api.media.selectors import media_is_callers
@@ -126,7 +126,7 @@ def _photos_take(*, tenant: Tenant, user: User, photo_ids: Iterable[str]) -> lis
     """Lock and check the customer's uploads for a claim or message; refuse with one field error each."""
     photo_ids = list(photo_ids)
     if len(photo_ids) > MAX_PHOTOS:
-        raise ValidationFailed.field("photos", "too_many", f"Attach at most {MAX_PHOTOS} photos.")
+        raise ValidationFailed.field("photos", "too_many", ApiMessage("Attach at most %(most)s photos.", most=MAX_PHOTOS))
     if len(set(photo_ids)) != len(photo_ids):
         raise ValidationFailed.field("photos", "duplicate", "Each photo may be attached once.")
     if not photo_ids:
@@ -202,7 +202,8 @@ def claim_submit(
             raise Unprocessable(message, code=code)
         if today > warranty.warranty_end:
             raise Unprocessable(
-                f"This warranty ended on {warranty.warranty_end.isoformat()}; it does not cover a claim made today.",
+                ApiMessage("This warranty ended on %(end)s; it does not cover a claim made today.",
+                           end=warranty.warranty_end.isoformat()),
                 code=ClaimErrorCode.WARRANTY_EXPIRED,
             )
         if Claim.objects.filter(warranty=warranty, status__in=Claim.OPEN_STATUSES).exists():

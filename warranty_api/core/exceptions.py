@@ -15,6 +15,33 @@ from warranty_api.core.error_codes import CoreErrorCode
 logger = logging.getLogger(__name__)
 
 
+class ApiMessage(str):
+    """An error message built with values: it reads as its English text, and the envelope translates its
+    template before filling the values in (a message formatted first could not be found in the catalogs).
+
+    `ApiMessage("%(name)s must be true or false.", name="active")` is the text "active must be true or false.";
+    bin/api_messages.py collects its template for the catalogs.
+    """
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> ApiMessage:
+        message = super().__new__(cls, template % params)
+        message.template, message.params = template, params
+        return message
+
+    def __getnewargs_ex__(self):  # pickled and copied as its template and values, not as its English text
+        return (self.template,), self.params
+
+    def translated(self) -> str:
+        return gettext(self.template) % self.params
+
+
+def _translated(message) -> str:
+    return message.translated() if isinstance(message, ApiMessage) else gettext(str(message))
+
+
 class ApiError(Exception):
     """Raised by services and views; carries the HTTP status, a stable code and a human message."""
 
@@ -96,12 +123,13 @@ class AuthenticationFailedError(ApiError):
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    """The envelope, its messages in the request's language: each is looked up in the catalogs as written (the
-    literal ones are there, `bin/api_messages.py`; one built with values stays as built). Codes never change."""
-    body: dict = {"code": str(code), "message": gettext(str(message))}
+    """The envelope, its messages in the request's language: each is looked up in the catalogs (literal messages
+    as written, an `ApiMessage` by its template, then filled in; `bin/api_messages.py` collects both). Codes
+    never change."""
+    body: dict = {"code": str(code), "message": _translated(message)}
     if fields:
         body["fields"] = {
-            name: [{**item, "message": gettext(str(item["message"]))} if "message" in item else item for item in items]
+            name: [{**item, "message": _translated(item["message"])} if "message" in item else item for item in items]
             for name, items in fields.items()
         }
     return {"error": body}
@@ -168,7 +196,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, drf_exceptions.Throttled):
         wait = int(exc.wait or 1)
         response = Response(
-            error_body(CoreErrorCode.RATE_LIMITED, f"Too many requests; try again in {wait} seconds."), status=429
+            error_body(CoreErrorCode.RATE_LIMITED,
+                       ApiMessage("Too many requests; try again in %(wait)s seconds.", wait=wait)),
+            status=429,
         )
         response["Retry-After"] = str(max(wait, 1))
         return response
@@ -184,7 +214,9 @@ def api_exception_handler(exc, context):
         return Response(error_body(CoreErrorCode.NOT_FOUND, "Not found."), status=404)
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return Response(
-            error_body(CoreErrorCode.METHOD_NOT_ALLOWED, f"{context['request'].method} is not allowed on this path."), status=405
+            error_body(CoreErrorCode.METHOD_NOT_ALLOWED,
+                       ApiMessage("%(method)s is not allowed on this path.", method=context["request"].method)),
+            status=405,
         )
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         return Response(

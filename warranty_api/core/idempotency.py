@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from warranty_api.core.error_codes import CoreErrorCode
-from warranty_api.core.exceptions import ApiError, Conflict, Unprocessable, ValidationFailed
+from warranty_api.core.exceptions import ApiError, ApiMessage, Conflict, Unprocessable, ValidationFailed
 from warranty_api.core.models import IdempotencyRecord
 from warranty_api.core.throttles import client_address
 
@@ -89,7 +89,8 @@ def idempotent(method):
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not _VISIBLE_ASCII.fullmatch(key):
             raise ValidationFailed.field(
-                HEADER, "invalid", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID, say)."
+                HEADER, "invalid", ApiMessage("%(header)s must be 1 to %(most)s visible ASCII characters (a UUID, say).",
+                           header=HEADER, most=MAX_KEY_LENGTH)
             )
         tenant = view.tenant
         caller = _caller(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.exceptions import ApiMessage, ValidationFailed
 
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
 # Dates a person could mean; beyond these, date arithmetic on a filter (the day after, midnight UTC) overflows.
@@ -35,7 +35,7 @@ def query_choices(params, name: str, allowed) -> list[str] | None:
     bad = [v for v in values if v not in allowed]
     if bad:
         raise ValidationFailed.field(
-            name, "invalid_choice", f"Unknown {name} {bad[0]!r}; choose from: {', '.join(allowed)}."
+            name, "invalid_choice", ApiMessage("Unknown %(name)s %(value)s; choose from: %(choices)s.", name=name, value=repr(bad[0]), choices=", ".join(allowed))
         )
     return values
 
@@ -47,9 +47,9 @@ def query_date(params, name: str) -> datetime.date | None:
     try:
         day = iso_date(raw)
     except ValueError:
-        raise ValidationFailed.field(name, "invalid", f"{name} must be a date, YYYY-MM-DD.") from None
+        raise ValidationFailed.field(name, "invalid", ApiMessage("%(name)s must be a date, YYYY-MM-DD.", name=name)) from None
     if not _FIRST_DAY <= day <= _LAST_DAY:
-        raise ValidationFailed.field(name, "out_of_range", f"{name} must be a date from {_FIRST_DAY} to {_LAST_DAY}.")
+        raise ValidationFailed.field(name, "out_of_range", ApiMessage("%(name)s must be a date from %(first)s to %(last)s.", name=name, first=_FIRST_DAY, last=_LAST_DAY))
     return day
 
 
@@ -61,4 +61,4 @@ def query_bool(params, name: str) -> bool | None:
         return True
     if raw in _FALSE:
         return False
-    raise ValidationFailed.field(name, "invalid", f"{name} must be true or false.")
+    raise ValidationFailed.field(name, "invalid", ApiMessage("%(name)s must be true or false.", name=name))

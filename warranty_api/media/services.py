@@ -25,7 +25,7 @@ from pillow_heif import register_heif_opener
 
 from warranty_api.media.error_codes import MediaErrorCode
 from warranty_api.accounts.models import User
-from warranty_api.core.exceptions import ApiError, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from warranty_api.core.exceptions import ApiError, ApiMessage, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from warranty_api.media.models import Media
 from warranty_api.tenancy.models import Tenant
 
@@ -96,8 +96,14 @@ _OUTPUT = {
 
 
 def _too_many_pixels(width: int, height: int, limit: int) -> PayloadTooLarge:
-    who = "images sent without signing in" if limit < max_pixels() else "images"
-    return PayloadTooLarge(f"The image is {width}x{height} pixels; {who} may have at most {limit // 1_000_000} megapixels.")
+    values = {"width": width, "height": height, "limit": limit // 1_000_000}
+    if limit < max_pixels():
+        return PayloadTooLarge(ApiMessage(
+            "The image is %(width)sx%(height)s pixels; images sent without signing in may have at most %(limit)s "
+            "megapixels.", **values
+        ))
+    return PayloadTooLarge(ApiMessage("The image is %(width)sx%(height)s pixels; images may have at most %(limit)s "
+                                      "megapixels.", **values))
 
 
 def _spooled():
@@ -158,7 +164,7 @@ def _prepare_image(upload: UploadedFile, pillow_format: str, limit: int) -> _Pre
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PayloadTooLarge(
-            f"The image has more pixels than the limit of {limit // 1_000_000} megapixels."
+            ApiMessage("The image has more pixels than the limit of %(limit)s megapixels.", limit=limit // 1_000_000)
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UnsupportedMediaType(
@@ -361,10 +367,11 @@ def media_upload(*, tenant: Tenant, uploaded_by: User | None, upload: UploadedFi
     are purged after 24 hours.
     """
     if purpose not in Media.Purpose.values:
-        raise ValidationFailed.field("purpose", "invalid_choice", f"Use one of: {', '.join(Media.Purpose.values)}.")
+        raise ValidationFailed.field("purpose", "invalid_choice", ApiMessage("Use one of: %(choices)s.", choices=", ".join(Media.Purpose.values)))
     limit = max_upload_bytes()
     if upload.size is not None and upload.size > limit:
-        raise PayloadTooLarge(f"The file is {upload.size} bytes; uploads may be at most {limit // (1024 * 1024)} MB.")
+        raise PayloadTooLarge(ApiMessage("The file is %(size)s bytes; uploads may be at most %(limit)s MB.",
+                                         size=upload.size, limit=limit // (1024 * 1024)))
     if not upload.size:
         raise ValidationFailed.field("file", "empty", "The file is empty.")
 
@@ -426,7 +433,7 @@ def media_attach(*, media: Media, at: datetime.datetime | None = None) -> Media:
     )
     if not updated:
         raise Conflict(
-            f"The upload {media.pk} is already in use or no longer exists; upload the file again.",
+            ApiMessage("The upload %(media)s is already in use or no longer exists; upload the file again.", media=media.pk),
             code=MediaErrorCode.MEDIA_ALREADY_ATTACHED,
         )
     media.attached_at = at

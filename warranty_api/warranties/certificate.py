@@ -8,20 +8,24 @@ A certificate of a warranty that no longer covers the product (void, transferred
 its status in a red banner across the page: the owner learns why in words, which a refusal would not tell them,
 and a printed copy cannot pass for a valid one. The QR code opens the warranty's page, which shows it live.
 
-Text is written with the PDF core fonts (Helvetica, Latin-1), which every PDF reader has and which cover English,
-German, French and Spanish; no Unicode font ships with a package the product depends on. A character outside
-Latin-1 is replaced (`pdf_text`): a Latin letter by its base letter ("Łukasz" prints as "Lukasz"), typographic
-punctuation by its plain form, anything else (such as "山田") by "?". The document's metadata (title, subject)
-keep the owner's name as it is.
+Text is written in DejaVu Sans (Latin, Greek, Cyrillic: "Łukasz", "Ωμέγα", "Добрый" print as written), shipped in
+`fonts/` with its licence. A certificate with a character DejaVu lacks (Chinese, Japanese, Korean: "山田") also
+takes Droid Sans Fallback, for those characters alone: reading its 3.4 MB costs about half a second, so only
+then. A character neither has (Devanagari, say) is replaced (`pdf_text`): a letter by its base letter when that
+prints, anything else by "?". fpdf2 embeds only the glyphs used. The document's metadata (title, subject) keep the
+owner's name as it is.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import segno
@@ -113,20 +117,34 @@ def certificate_language(warranty: Warranty, *, language: str = "") -> str:
 # ---------------------------------------------------------------------------------------------- text
 
 
-_PLAIN = {
-    "\u2018": "'", "\u2019": "'", "\u201a": ",", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2013": "-",
-    "\u2014": "-", "\u2026": "...", "\u2022": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u20ac": "EUR",
-    "\u0152": "OE", "\u0153": "oe", "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
-}
+FONTS = Path(__file__).with_name("fonts")
+_FAMILY = "dejavu-sans"
+_FAMILY_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_FALLBACK, _FALLBACK_FILE = "droid-sans-fallback", "DroidSansFallback.ttf"
 _LATIN_LETTER = re.compile(r"^LATIN (CAPITAL|SMALL) LETTER ([A-Z]{1,2})\b")
 
 
-def _latin1(char: str) -> str:
-    if char in _PLAIN:
-        return _PLAIN[char]
-    base = unicodedata.normalize("NFKD", char)
-    kept = "".join(c for c in base if not unicodedata.combining(c))
-    if kept and all(ord(c) < 256 for c in kept):
+@functools.cache
+def _characters_of(filename: str) -> frozenset[int]:
+    """The code points the font has a glyph for (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(FONTS / filename, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _family_has(char: str) -> bool:
+    code = ord(char)
+    return all(code in _characters_of(name) for name in _FAMILY_FILES.values())
+
+
+def _printable(char: str) -> bool:
+    return char in "\n\t" or _family_has(char) or ord(char) in _characters_of(_FALLBACK_FILE)
+
+
+def _replacement(char: str) -> str:
+    kept = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if kept and kept != char and all(_printable(c) for c in kept):
         return kept
     found = _LATIN_LETTER.match(unicodedata.name(char, ""))
     if found:
@@ -136,11 +154,14 @@ def _latin1(char: str) -> str:
 
 
 def pdf_text(value: str) -> str:
-    """`value` as the core fonts can write it (Latin-1): see the module's docstring for what is replaced."""
+    """`value` as the certificate's fonts can write it: see the module's docstring for what is replaced."""
     value = "" if value is None else str(value)
-    if all(ord(c) < 256 for c in value):
-        return value
-    return "".join(c if ord(c) < 256 else _latin1(c) for c in value)
+    return "".join(c if _printable(c) else _replacement(c) for c in value)
+
+
+def needs_fallback_font(texts: Iterable[str]) -> bool:
+    """Whether any of `texts` has a character only the fallback font has."""
+    return any(not _family_has(c) and c not in "\n\t" for text in texts for c in pdf_text(text))
 
 
 def coverage_words(coverage: str) -> tuple[str, str]:
@@ -323,12 +344,17 @@ def certificate_pdf(warranty: Warranty, *, language: str = "", today=None) -> by
     pdf.set_subject(f"{facts.owner} - {facts.warranty_id}")
     pdf.set_creator("Aftersale")
     pdf.set_lang(lang)
+    for style, filename in _FAMILY_FILES.items():
+        pdf.add_font(_FAMILY, style, FONTS / filename)
+    if needs_fallback_font([*astuple(facts), *labels.values()]):
+        pdf.add_font(_FALLBACK, "", FONTS / _FALLBACK_FILE)
+        pdf.set_fallback_fonts([_FALLBACK], exact_match=False)  # its one style serves bold text too
     pdf.add_page()
     width, height = pdf.w, pdf.h
 
     def text(x, y, w, h, value, *, size=10.0, style="", color=ink, align="L"):
         pdf.set_xy(x, y)
-        pdf.set_font("helvetica", style, size)
+        pdf.set_font(_FAMILY, style, size)
         pdf.set_text_color(*color)
         pdf.multi_cell(w, h, pdf_text(value), align=align)
         return pdf.get_y()

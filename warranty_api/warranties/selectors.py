@@ -10,13 +10,15 @@ from django.utils import timezone
 from warranty_api.accounts.customers import Customer
 from warranty_api.accounts.models import User
 from warranty_api.catalog.models import normalize_serial
+from warranty_api.catalog.selectors import product_image_renditions
 from warranty_api.core.emails import normalize_email
 from warranty_api.core.exceptions import NotFound, ValidationFailed
 from warranty_api.core.params import query_date
 from warranty_api.tenancy.models import Tenant
 from warranty_api.warranties.models import Warranty, WarrantyEvent
 
-_BASE_RELATED = ("product__category",)
+_BASE_RELATED = ("product__category", "product__image")
+_PRODUCT_IMAGE = "product__image__renditions"
 ADMIN_SORTS = {
     "created_at": ("created_at", "id"),
     "-created_at": ("-created_at", "-id"),
@@ -29,7 +31,11 @@ STATUS_FILTERS = ("active", "expired", "void", "transferred", "pending_verificat
 
 
 def customer_warranty_list(*, tenant: Tenant, user: User) -> QuerySet[Warranty]:
-    return Warranty.objects.filter(tenant=tenant, owner=user).select_related(*_BASE_RELATED)
+    return (
+        Warranty.objects.filter(tenant=tenant, owner=user)
+        .select_related(*_BASE_RELATED)
+        .prefetch_related(product_image_renditions(_PRODUCT_IMAGE))
+    )
 
 
 def customer_warranty_get(*, tenant: Tenant, user: User, warranty_id: str) -> Warranty:
@@ -64,7 +70,11 @@ def warranty_contact(warranty: Warranty) -> dict:
 def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None = None) -> tuple[QuerySet[Warranty], tuple]:
     """The admin list: filters of issue 3, and the ordering for the cursor. Every filter is an indexed query."""
     today = today or timezone.localdate()
-    qs = Warranty.objects.filter(tenant=tenant).select_related("product__category", "customer", "owner")
+    qs = (
+        Warranty.objects.filter(tenant=tenant)
+        .select_related(*_BASE_RELATED, "customer", "owner")
+        .prefetch_related(product_image_renditions(_PRODUCT_IMAGE))
+    )
 
     status = params.get("status")
     if status:
@@ -119,7 +129,11 @@ def admin_warranty_list(*, tenant: Tenant, params, today: datetime.date | None =
 
 
 def admin_warranty_get(*, tenant: Tenant, warranty_id: str, with_events: bool = False) -> Warranty:
-    qs = Warranty.objects.filter(tenant=tenant, id=warranty_id).select_related("product__category", "customer", "owner")
+    qs = (
+        Warranty.objects.filter(tenant=tenant, id=warranty_id)
+        .select_related(*_BASE_RELATED, "customer", "owner")
+        .prefetch_related(product_image_renditions(_PRODUCT_IMAGE))
+    )
     if with_events:
         qs = qs.prefetch_related(Prefetch("events", queryset=WarrantyEvent.objects.select_related("actor")))
     warranty = qs.first()

@@ -10,6 +10,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from warranty_api.accounts.customers import ADDRESS_KEYS
 from warranty_api.catalog.imports.models import SerialImportJob
+from warranty_api.catalog.selectors import product_image_url
 from warranty_api.core.params import iso_date
 from warranty_api.warranties.models import Warranty, WarrantyEvent
 from warranty_api.warranties.selectors import warranty_contact
@@ -178,6 +179,12 @@ class WarrantyProductOutput(serializers.Serializer):
     name = serializers.CharField()
     category = serializers.CharField(source="category.name")
     category_slug = serializers.CharField(source="category.slug")
+    image_url = serializers.SerializerMethodField(
+        help_text="The product's image, sized for a page (at most 720 by 480 pixels); null when it has none"
+    )
+
+    def get_image_url(self, product) -> str | None:
+        return product_image_url(product)
 
 
 class WarrantyOutput(serializers.ModelSerializer):
@@ -222,6 +229,7 @@ def warranty_output(warranty: Warranty) -> dict:
             "name": product.name,
             "category": product.category.name,
             "category_slug": product.category.slug,
+            "image_url": product_image_url(product),
         },
         "warranty_start": warranty.warranty_start.isoformat(),
         "warranty_end": warranty.warranty_end.isoformat(),

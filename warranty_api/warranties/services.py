@@ -23,6 +23,7 @@ from warranty_api.catalog.serials import matches_whole
 from warranty_api.core.emails import is_erased_email, normalize_email
 from warranty_api.core.exceptions import (
     ApiError,
+    ApiMessage,
     Conflict,
     NotFound,
     PermissionDeniedError,
@@ -268,7 +269,7 @@ def _purchase_date_check(purchase_date: datetime.date, today: datetime.date) -> 
         raise ValidationFailed.field("purchase_date", "in_future", "The purchase date cannot be in the future.")
     if purchase_date < EARLIEST_PURCHASE_DATE:
         raise ValidationFailed.field(
-            "purchase_date", "too_early", f"The purchase date cannot be before {EARLIEST_PURCHASE_DATE.isoformat()}."
+            "purchase_date", "too_early", ApiMessage("The purchase date cannot be before %(earliest)s.", earliest=EARLIEST_PURCHASE_DATE.isoformat())
         )
 
 
@@ -359,7 +360,8 @@ def warranty_register(
         raise ValidationFailed.field(
             "purchase_date",
             "before_manufacture",
-            f"This unit was made on {resolved.known.manufactured_on.isoformat()}; check the purchase date.",
+            ApiMessage("This unit was made on %(made)s; check the purchase date.",
+                       made=resolved.known.manufactured_on.isoformat()),
         )
 
     if account is not None:
@@ -643,7 +645,7 @@ def warranty_admin_update(
         known = KnownSerial.objects.filter(tenant=tenant, serial_number=warranty.serial_number).first()
         if known and known.manufactured_on and purchase_date < known.manufactured_on:
             raise ValidationFailed.field(
-                "purchase_date", "before_manufacture", f"This unit was made on {known.manufactured_on.isoformat()}."
+                "purchase_date", "before_manufacture", ApiMessage("This unit was made on %(made)s.", made=known.manufactured_on.isoformat())
             )
         category = warranty.product.category
         term = category_term(category, tenant, purchase_date, timezone.localdate(warranty.created_at))
@@ -893,7 +895,7 @@ def warranty_contact_correct(*, tenant: Tenant, warranty_id: str, actor: User, c
             k in ADDRESS_KEYS and isinstance(v, str) and len(v) <= 200 for k, v in address.items()
         ):
             raise ValidationFailed.field(
-                "address", "invalid", "An address has only these parts, each text: " + ", ".join(ADDRESS_KEYS) + "."
+                "address", "invalid", ApiMessage("An address has only these parts, each text: %(parts)s.", parts=", ".join(ADDRESS_KEYS))
             )
         address = {k: v.strip() for k, v in address.items() if v.strip()}
     warranty = Warranty.objects.select_for_update().filter(tenant=tenant, id=warranty_id).first()

@@ -351,6 +351,15 @@ const LABELS = {
   assigned: gettext("Assigned"), reminder_sent: gettext("Reminder sent"),
 };
 export const humanize = (code) => LABELS[code] || (code || "").replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+// The product's image on a warranty's screens (the API sizes it to at most 720 by 480): its box is held at
+// 3:2 before it loads, so nothing below it moves, and it loads only when scrolled near.
+export function productImage(product, className) {
+  if (!product.image_url) return null;
+  return el("img", {
+    class: className, src: product.image_url, width: "360", height: "240", loading: "lazy", decoding: "async",
+    alt: format(gettext("Photo of %(product)s"), { product: product.name }),
+  });
+}
 export const badge = (status) => el("span", { class: "badge " + status }, humanize(status));
 export const issueLabel = (code) => (config.issue_types.find((t) => t.code === code) || {}).label || humanize(code);
 

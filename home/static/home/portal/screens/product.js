@@ -1,5 +1,5 @@
 /* The portal's "product" screen. */
-import { config, api, formJSON, onSubmit, humanize, badge, formatDate, facts, say, requireSignIn, authorizedBlobUrl, downloadFile, gettext, format } from "../core.js";
+import { config, api, formJSON, onSubmit, humanize, badge, productImage, formatDate, facts, say, requireSignIn, authorizedBlobUrl, downloadFile, gettext, format } from "../core.js";
 
 export default async function product() {
   if (!requireSignIn()) return;
@@ -9,6 +9,8 @@ export default async function product() {
     const w = (await api("/warranties/" + encodeURIComponent(section.dataset.id))).data;
     document.getElementById("product-title").textContent = w.product.name;
     document.title = w.product.name + " · " + config.brand_name;
+    const image = productImage(w.product, "product-image warranty-image");
+    document.getElementById("product-image").replaceChildren(...(image ? [image] : []));
     facts(document.getElementById("product-facts"), [
       [gettext("Status"), badge(w.status)], [gettext("Serial number"), w.serial_number],
       [gettext("Product"), w.product.name + " (" + w.product.sku + ")"], [gettext("Category"), w.product.category],

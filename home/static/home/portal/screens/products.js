@@ -1,8 +1,10 @@
 /* The portal's "products" screen. */
-import { config, session, el, badge, formatDate, requireSignIn, pagedList, start, gettext, format } from "../core.js";
+import { config, session, el, badge, productImage, formatDate, requireSignIn, pagedList, start, gettext, format } from "../core.js";
 
 function warrantyCard(warranty) {
-  return el("li", { class: "card" },
+  const image = productImage(warranty.product, "product-thumb");
+  return el("li", { class: image ? "card with-image" : "card" },
+    ...(image ? [image] : []),
     el("h2", {}, el("a", { href: config.urls.products + encodeURIComponent(warranty.id) + "/" }, warranty.product.name)),
     el("p", {}, badge(warranty.status)),
     el("p", {}, format(gettext("Serial %(serial)s"), { serial: warranty.serial_number })),
