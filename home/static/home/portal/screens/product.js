@@ -15,7 +15,7 @@ export default async function product() {
       [gettext("Status"), badge(w.status)], [gettext("Serial number"), w.serial_number],
       [gettext("Product"), w.product.name + " (" + w.product.sku + ")"], [gettext("Category"), w.product.category],
       [gettext("Coverage"), humanize(w.coverage)], [gettext("Purchased"), formatDate(w.purchase_date)],
-      ["Covered from", formatDate(w.warranty_start)], ["Covered until", formatDate(w.warranty_end)],
+      [gettext("Covered from"), formatDate(w.warranty_start)], [gettext("Covered until"), formatDate(w.warranty_end)],
       [gettext("Extended"), w.extended ? gettext("Yes") : gettext("No")], [gettext("Retailer"), w.retailer],
       [gettext("Order number"), w.order_number],
     ]);
