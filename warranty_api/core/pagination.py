@@ -91,24 +91,6 @@ class EnvelopeCursorPagination(CursorPagination):
     def get_paginated_response(self, data):
         return Response({"data": data, "meta": self.meta()})
 
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "properties": {
-                "data": schema,
-                "meta": {
-                    "type": "object",
-                    "properties": {
-                        "limit": {"type": "integer"},
-                        "next_cursor": {"type": "string", "nullable": True},
-                        "previous_cursor": {"type": "string", "nullable": True},
-                        "has_more": {"type": "boolean"},
-                        "total": {"type": "integer", "description": "Only with ?include_total=true"},
-                    },
-                },
-            },
-        }
-
 
 def _invalid_cursor() -> ValidationFailed:
     return ValidationFailed.field("cursor", "invalid", "The cursor is not valid; start again without it.")
