@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from warranty_api.accounts import services as svc
 from warranty_api.accounts.consent import marketing_consent_log, marketing_consent_text
 from warranty_api.accounts.filters import ConsentLogParameters, StaffListParameters
-from warranty_api.accounts.selectors import account_figures, marketing_consent_given, staff_list
+from warranty_api.accounts.selectors import account_figures, marketing_consent_given, staff_list, user_role
 from warranty_api.accounts.serializers import (
     AccountLoginInput,
     AccountMeOutput,
@@ -203,8 +203,6 @@ class VerifyEmailView(TenantAPIView):
         user = svc.account_verify_email(
             tenant=self.tenant, token=data.get("token"), code=data.get("code"), user=request.user
         )
-        from warranty_api.accounts.selectors import user_role
-
         role = user_role(user=user, tenant=self.tenant) or "customer"
         return ok(account_user_data(user=user, tenant=self.tenant, role=role))
 

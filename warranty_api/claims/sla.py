@@ -21,6 +21,7 @@ from django.utils import timezone
 from warranty_api.accounts.models import User
 from warranty_api.claims.models import Claim
 from warranty_api.notifications.models import NotificationKind
+from warranty_api.notifications.services import notify
 from warranty_api.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -144,8 +145,6 @@ def sla_sort_annotate(qs: QuerySet[Claim]) -> QuerySet[Claim]:
 
 
 def _remind(claim_id: str, now: datetime.datetime) -> bool:
-    from warranty_api.notifications.services import notify
-
     with transaction.atomic():
         claim = (Claim.objects.select_for_update(of=("self",)).select_related("tenant", "assignee", "warranty__product")
                  .filter(id=claim_id, sla_reminded_at__isnull=True).first())

@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from warranty_api.core.exceptions import ValidationFailed
 from warranty_api.tenancy.models import REGISTRATION_FIELDS, VerificationMode
 from warranty_api.tenancy.patterns import MAX_PATTERN_LENGTH, pattern_problem
 
@@ -457,8 +458,6 @@ def admin_settings_data(tenant) -> dict:
 
 def config_validated(serializer_class, data, *, context: dict | None = None, partial: bool = False) -> dict:
     """Validate an admin API body with the file's rules; errors answer 400 with the file's JSON paths."""
-    from warranty_api.core.exceptions import ValidationFailed
-
     serializer = serializer_class(data=data, context=context or {}, partial=partial)
     try:
         return serializer.run_validation(data)

@@ -307,7 +307,7 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 
 def certificate_pdf(warranty: Warranty, *, language: str = "", today=None) -> bytes:
     """The certificate of `warranty` in `language` (see `certificate_language`), as PDF bytes."""
-    from fpdf import FPDF
+    from fpdf import FPDF  # a large library, loaded by the first certificate rather than by every process
 
     with translation.override(certificate_language(warranty, language=language)):
         facts = certificate_facts(warranty, today=today)

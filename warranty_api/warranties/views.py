@@ -14,7 +14,7 @@ from warranty_api.catalog.imports.models import SerialImportJob
 from warranty_api.catalog.imports.services import serial_import_job_create
 from warranty_api.catalog.serializers import SerialRuleTestInput, SerialRuleTestOutput
 from warranty_api.core.csv_export import CSV_RENDERERS, csv_response, wants_csv
-from warranty_api.core.exceptions import ApiError, ValidationFailed, error_body
+from warranty_api.core.exceptions import ApiError, NotFound, ValidationFailed, error_body
 from warranty_api.core.pagination import paginate
 from warranty_api.core.parsers import json_loads_checked
 from warranty_api.core.permissions import IsTenantAdmin, IsTenantAgent, IsTenantCustomer
@@ -345,8 +345,6 @@ class SerialImportDetailView(TenantAPIView):
     def get(self, request, tenant: str, job_id: str):
         job = SerialImportJob.objects.filter(tenant=self.tenant, id=job_id).first()
         if job is None:
-            from warranty_api.core.exceptions import NotFound
-
             raise NotFound()
         return ok(SerialImportJobOutput(job).data)
 
