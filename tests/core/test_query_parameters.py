@@ -114,3 +114,10 @@ def test_a_method_the_operation_does_not_have_answers_405_whatever_its_query(ten
     response = customer.generic("TRACE", "/api/northpeak/products?limit=1&category=")
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response["Allow"]
+
+
+def test_the_refusal_speaks_the_callers_language(tenant, make_staff):
+    admin = client_for(make_staff(tenant, Role.ADMIN), tenant)
+    response = admin.get(ADMIN_CLAIMS, {"stauts": "x"}, HTTP_ACCEPT_LANGUAGE="de")
+    field = _unknown(response, "stauts")
+    assert field["message"].startswith("Dieser Vorgang nimmt keinen Parameter stauts; er nimmt: ")

@@ -19,7 +19,7 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 
-from warranty_api.core.exceptions import ValidationFailed
+from warranty_api.core.exceptions import ApiMessage, ValidationFailed
 
 _MAX_LISTED_NAMES = 40
 
@@ -75,15 +75,18 @@ def refuse_unknown_parameters(query, filterset_class: type[django_filters.Filter
     """400 when the query names a parameter the operation does not take (`leave_out`: names of the set that do not
     apply here; `field_prefix`: where the names sit in a body, as `params.` of an export job)."""
     taken = [name for name in parameter_names(filterset_class) if name not in leave_out] if filterset_class else []
-    unknown = [name for name in query if name not in taken]
+    unknown = [name[:100] for name in query if name not in taken]
     if not unknown:
         return
-    if taken:
-        message = f"This operation takes no parameter {{name}}; it takes: {', '.join(taken[:_MAX_LISTED_NAMES])}."
-    else:
-        message = "This operation takes no query parameter."
+
+    def refusal(name: str) -> ApiMessage:
+        if taken:
+            return ApiMessage("This operation takes no parameter %(name)s; it takes: %(names)s.", name=name,
+                              names=", ".join(taken[:_MAX_LISTED_NAMES]))
+        return ApiMessage("This operation takes no query parameter.")
+
     raise ValidationFailed(fields={
-        f"{field_prefix}{name[:100]}": [{"code": "unknown_parameter", "message": message.replace("{name}", name[:100])}]
+        f"{field_prefix}{name}": [{"code": "unknown_parameter", "message": refusal(name)}]
         for name in unknown[:_MAX_LISTED_NAMES]
     })
 
