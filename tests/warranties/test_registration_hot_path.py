@@ -167,6 +167,33 @@ def test_the_written_out_answer_carries_the_products_image(api, tenant, settings
     assert answer["product"]["image_url"] == image.get_rendition("max-720x480").url
 
 
+
+def test_a_product_with_an_image_costs_a_registration_no_more_queries(api, tenant, settings, tmp_path):
+    """The image's rendition comes with the cached catalog, so `product.image_url` reads nothing per registration."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from warranty_api.models import Product
+
+    def queries(serial: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.post(NORTHPEAK_URL, body(serial, f"{serial}@example.com"), format="json").status_code == 201
+        return len(captured)
+
+    queries("SN-CA-00000401")
+    plain = queries("SN-CA-00000402")
+    settings.MEDIA_ROOT = tmp_path
+    image = get_image_model().objects.create(title="TP9 photo", file=get_test_image_file(), collection=tenant.collection)
+    image.get_rendition("max-720x480")  # made once, when the brand adds the image (the product page makes it too)
+    Product.objects.filter(tenant=tenant, sku="TP9-ELITE-SC").update(image=image)
+    tenant.save()
+    queries("SN-CA-00000403")  # reads the changed catalog
+    cache.clear()  # Wagtail also keeps renditions in the cache (Redis in production): a round trip of its own
+    assert queries("SN-CA-00000404") == plain
+
 _BODIES = [
     body("SN-CA-00000401"),
     {**body(" sn-ca-00000402 "), "retailer": "   ", "order_number": "", "proof_of_purchase": None},

@@ -80,7 +80,10 @@ def tenant_catalog(*, tenant: Tenant) -> TenantCatalog:
     hit = _catalogs.get(tenant.id)
     if hit is not None and hit[0] > now and hit[1].version == tenant.updated_at and hit[1].tenant_id == tenant.id:
         return hit[1]
-    products = {p.id: p for p in Product.objects.filter(tenant=tenant).select_related("category", "image").order_by("id")}
+    # The image's rendition comes with it, so a registration's answer (`product.image_url`) reads no more rows.
+    rows = (Product.objects.filter(tenant=tenant).select_related("category", "image")
+            .prefetch_related(product_image_renditions("image__renditions")).order_by("id"))
+    products = {p.id: p for p in rows}
     catalog = TenantCatalog(
         tenant_id=tenant.id,
         version=tenant.updated_at,
